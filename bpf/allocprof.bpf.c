@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * allocprof's BPF object: uprobes on the allocator and tracepoints on the
+ * address-space syscalls of one target process, streaming ap_event records
+ * (events.h) to userspace through one ring buffer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#define EEXIST 17
+
+#include "heap_probes.bpf.h"
+#include "syscall_probes.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

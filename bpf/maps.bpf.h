@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Maps, tunables and the event hand-off shared by every allocprof program. */
+#ifndef ALLOCPROF_BPF_MAPS_BPF_H
+#define ALLOCPROF_BPF_MAPS_BPF_H
+
+#include "events.h"
+
+/* Tunables, set by userspace between open and load. */
+const volatile __u32 target_tgid = 0;
+/* Benchmark aid: the same probes, programs that return at once. The verifier
+ * prunes everything behind it, so this measures the bare probe cost. */
+const volatile bool floor_mode = false;
+/* Wake the reader once this much data is pending (see emit()). */
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+/* Sizes are set from userspace (bpf_map__set_max_entries) before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, AP_MAX_STACK_DEPTH * sizeof(__u64));
+	__uint(max_entries, 16384);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AP_CNT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline bool is_target(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+/* Reserve a zeroed record, or count the drop. */
+static __always_inline struct ap_event *reserve_event(__u32 type)
+{
+	struct ap_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(AP_CNT_RINGBUF_FULL);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->ts_ns = bpf_ktime_get_ns();
+	return e;
+}
+
+/* Waking the reader on every record costs more than the record itself at
+ * malloc rates; wake it only when a batch is pending. The reader also polls
+ * with a short timeout, so a quiet target's last events are not stuck. */
+static __always_inline void submit_event(struct ap_event *e)
+{
+	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, pending >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+						      : BPF_RB_NO_WAKEUP);
+}
+
+#endif /* ALLOCPROF_BPF_MAPS_BPF_H */

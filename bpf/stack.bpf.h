@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* User stack capture, and recovery of the caller the kernel's walk misses. */
+#ifndef ALLOCPROF_BPF_STACK_BPF_H
+#define ALLOCPROF_BPF_STACK_BPF_H
+
+#include "maps.bpf.h"
+
+/* User stack by frame pointers into the stacks map. A hash collision without
+ * BPF_F_REUSE_STACKID returns -EEXIST: the record keeps its bytes but loses
+ * its stack, and the loss is counted. */
+static __always_inline __s32 capture_stack(void *ctx)
+{
+	long id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+
+	if (id < 0)
+		count(id == -EEXIST ? AP_CNT_STACK_COLLISION : AP_CNT_STACK_FAILED);
+	return (__s32)id;
+}
+
+/* Is the code just before `ret` a call instruction, so that `ret` is a real
+ * return address? x86-64 call forms: e8 rel32; ff /2 with modrm forms
+ * register (2 bytes), disp8 (3), rip-relative or disp32 (6). */
+static __always_inline bool follows_call(__u64 ret)
+{
+	__u8 b[8];
+
+	if (ret < 4096 || bpf_probe_read_user(b, sizeof(b), (void *)(ret - 8)))
+		return false;
+	if (b[3] == 0xe8)
+		return true;
+	if (b[6] == 0xff && (b[7] & 0xf8) == 0xd0)
+		return true;
+	if (b[5] == 0xff && (b[6] & 0x38) == 0x10 && (b[6] & 0xc0) == 0x40)
+		return true;
+	if (b[2] == 0xff && (b[3] & 0x38) == 0x10 && (b[3] & 0xc0) == 0x80)
+		return true;
+	return b[2] == 0xff && b[3] == 0x15;
+}
+
+#define AP_CALLER_SCAN_WORDS 16
+
+/* At a syscall the user registers are those of the C library's wrapper. The
+ * frame-pointer walk starts from rbp, which the wrapper leaves alone, so it
+ * resumes at the wrapper's caller's caller: the wrapper's own return address
+ * is missed. It sits at [sp] in most wrappers (mmap, munmap, brk) but a few
+ * (mremap) keep a small frame first, so scan a few words for the first one
+ * that follows a call instruction. Rare path: syscalls, not malloc. */
+static __always_inline __u64 syscall_caller(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u64 words[AP_CALLER_SCAN_WORDS];
+
+	if (!regs || bpf_probe_read_user(words, sizeof(words), (void *)regs->sp))
+		return 0;
+	for (int i = 0; i < AP_CALLER_SCAN_WORDS; i++) {
+		if (follows_call(words[i]))
+			return words[i];
+	}
+	return 0;
+}
+
+#endif /* ALLOCPROF_BPF_STACK_BPF_H */

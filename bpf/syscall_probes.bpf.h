@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Tracepoints on the syscalls that change the address space: mmap, munmap,
+ * mremap, mprotect and brk. The arguments are kept at sys_enter and the
+ * record is made at sys_exit, only when the call succeeded.
+ */
+#ifndef ALLOCPROF_BPF_SYSCALL_PROBES_BPF_H
+#define ALLOCPROF_BPF_SYSCALL_PROBES_BPF_H
+
+#include "maps.bpf.h"
+#include "stack.bpf.h"
+#include "heap_probes.bpf.h"
+
+#define AP_MAP_ANONYMOUS 0x20
+
+/* A syscall between its enter and exit tracepoints. */
+struct pending_syscall {
+	__u64 args[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct pending_syscall);
+} pending SEC(".maps");
+
+/* Each caller reads only the arguments its syscall has: the kernel refuses
+ * to attach a program that reads past the tracepoint's record (EACCES). */
+static __always_inline int remember_args(__u64 a0, __u64 a1, __u64 a2,
+					 __u64 a3, __u64 a4)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_syscall p = {
+		.args = { a0, a1, a2, a3, a4 },
+	};
+
+	if (bpf_map_update_elem(&pending, &tid, &p, BPF_ANY))
+		count(AP_CNT_SYSCALLS_FULL);
+	return 0;
+}
+
+/* The arguments saved at enter, consumed; NULL if the call failed or was
+ * not seen entering (it began before we attached). */
+static __always_inline bool take_args(struct trace_event_raw_sys_exit *ctx,
+				      struct pending_syscall *out)
+{
+	if (floor_mode || !is_target())
+		return false;
+
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
+
+	if (!p)
+		return false;
+	*out = *p;
+	bpf_map_delete_elem(&pending, &tid);
+	/* Errors come back as -errno, i.e. the top 4095 values. */
+	return (__u64)ctx->ret < (__u64)-4095;
+}
+
+/* Is this thread inside a probed allocator call right now? Then the syscall
+ * is the allocator fetching backing store. */
+static __always_inline bool in_allocator(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return regs && enclosing_call(tid, regs->sp) != NULL;
+}
+
+/* Fill the parts every address-space record shares: who made the call. */
+static __always_inline struct ap_event *syscall_event(void *ctx, __u32 type)
+{
+	struct ap_event *e = reserve_event(type);
+
+	if (!e)
+		return NULL;
+	if (in_allocator())
+		e->flags |= AP_F_IN_ALLOCATOR;
+	e->stack_id = capture_stack(ctx);
+	e->caller = syscall_caller();
+	if (e->caller)
+		e->flags |= AP_F_HAS_CALLER;
+	return e;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int ap_mmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (floor_mode || !is_target())
+		return 0;
+	return remember_args(ctx->args[0], ctx->args[1], ctx->args[2],
+			     ctx->args[3], ctx->args[4]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int ap_mmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+
+	if (!take_args(ctx, &p))
+		return 0;
+
+	struct ap_event *e = syscall_event(ctx, AP_EV_MMAP);
+
+	if (!e)
+		return 0;
+	e->addr = ctx->ret;
+	e->size = p.args[1];
+	e->prot = p.args[2];
+	e->map_flags = p.args[3];
+	if (!(p.args[3] & AP_MAP_ANONYMOUS) && (__s32)p.args[4] >= 0)
+		e->flags |= AP_F_FILE_BACKED;
+	submit_event(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int ap_munmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (floor_mode || !is_target())
+		return 0;
+	return remember_args(ctx->args[0], ctx->args[1], 0, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int ap_munmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+
+	if (!take_args(ctx, &p))
+		return 0;
+
+	/* A release needs no stack: the region knows who holds it. */
+	struct ap_event *e = reserve_event(AP_EV_MUNMAP);
+
+	if (!e)
+		return 0;
+	e->addr = p.args[0];
+	e->size = p.args[1];
+	submit_event(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int ap_mremap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (floor_mode || !is_target())
+		return 0;
+	return remember_args(ctx->args[0], ctx->args[1], ctx->args[2],
+			     ctx->args[3], ctx->args[4]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int ap_mremap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+
+	if (!take_args(ctx, &p))
+		return 0;
+
+	struct ap_event *e = syscall_event(ctx, AP_EV_MREMAP);
+
+	if (!e)
+		return 0;
+	e->addr2 = p.args[0];
+	e->size2 = p.args[1];
+	e->size = p.args[2];
+	e->map_flags = p.args[3];
+	e->addr = ctx->ret;
+	submit_event(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mprotect")
+int ap_mprotect_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (floor_mode || !is_target())
+		return 0;
+	return remember_args(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mprotect")
+int ap_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+
+	if (!take_args(ctx, &p))
+		return 0;
+
+	struct ap_event *e = syscall_event(ctx, AP_EV_MPROTECT);
+
+	if (!e)
+		return 0;
+	e->addr = p.args[0];
+	e->size = p.args[1];
+	e->prot = p.args[2];
+	submit_event(e);
+	return 0;
+}
+
+/* brk(addr) returns the new break, or the old one when it cannot move, so
+ * the break before the call is read from the mm at enter. */
+SEC("tracepoint/syscalls/sys_enter_brk")
+int ap_brk_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (floor_mode || !is_target())
+		return 0;
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 old_brk = BPF_CORE_READ(task, mm, brk);
+
+	return remember_args(ctx->args[0], 0, 0, 0, old_brk);
+}
+
+SEC("tracepoint/syscalls/sys_exit_brk")
+int ap_brk_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+
+	if (!take_args(ctx, &p) || (__u64)ctx->ret == p.args[4])
+		return 0;
+
+	struct ap_event *e = syscall_event(ctx, AP_EV_BRK);
+
+	if (!e)
+		return 0;
+	e->addr2 = p.args[4];
+	e->addr = ctx->ret;
+	submit_event(e);
+	return 0;
+}
+
+#endif /* ALLOCPROF_BPF_SYSCALL_PROBES_BPF_H */

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what allocprof needs to build and test, from Debian 12 packages.
+# Idempotent: does nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  clang bpftool libbpf-dev libelf-dev zlib1g-dev
+  libbpfcc-dev libabsl-dev
+  libgtest-dev libgmock-dev
+  libc6-dev util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

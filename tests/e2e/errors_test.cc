@@ -1,0 +1,96 @@
+// Bad input ends allocprof with exit 1 and one readable line on stderr, and
+// nothing stays attached or loaded.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/session.h"
+
+namespace allocprof::e2e {
+namespace {
+
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+
+using ErrorsTest = E2eTest;
+
+TEST_F(ErrorsTest, NoSuchPid) {
+  // A child that has been reaped: its pid names no process (pids are reused
+  // only after the whole pid range has been gone through).
+  pid_t gone = fork();
+  ASSERT_GE(gone, 0);
+  if (gone == 0) _exit(0);
+  ASSERT_EQ(waitpid(gone, nullptr, 0), gone);
+
+  std::string message;
+  ASSERT_NO_FATAL_FAILURE(
+      RunFailing({kAllocprof, "-p", std::to_string(gone)}, &message));
+  EXPECT_THAT(message, HasSubstr(std::to_string(gone)))
+      << "the message should name the pid";
+  ExpectNoProgramsLeft();
+}
+
+TEST_F(ErrorsTest, NoSuchCommand) {
+  std::string message;
+  ASSERT_NO_FATAL_FAILURE(
+      RunFailing({kAllocprof, "--", "/nonexistent/cmd"}, &message));
+  EXPECT_THAT(message, HasSubstr("/nonexistent/cmd"))
+      << "the message should name the command";
+  ExpectNoProgramsLeft();
+}
+
+// The output file is opened before anything is attached, so a typo costs
+// nothing and leaves the target untouched.
+TEST_F(ErrorsTest, UnwritableFoldedFile) {
+  Target leaks;
+  ASSERT_NO_FATAL_FAILURE(StartTarget(kLeaks, {}, &leaks));
+  const std::string path = "/nonexistent-dir/x.folded";
+  std::string message;
+  ASSERT_NO_FATAL_FAILURE(RunFailing(
+      {kAllocprof, "--folded", path, "-p", std::to_string(leaks.pid)},
+      &message));
+  EXPECT_THAT(message, HasSubstr(path)) << "the message should name the file";
+
+  uint8_t byte = 0;
+  ASSERT_NO_FATAL_FAILURE(MallocByte(leaks, &byte));
+  EXPECT_NE(byte, kBreakpoint);
+  ExpectNoProgramsLeft();
+  // The target never noticed: it still runs its scenarios to the end.
+  ASSERT_NO_FATAL_FAILURE(RunScenarios(&leaks));
+}
+
+TEST_F(ErrorsTest, Unprivileged) {
+  // setpriv drops to nobody with no capabilities before running allocprof.
+  std::string message;
+  ASSERT_NO_FATAL_FAILURE(
+      RunFailing({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                  "--clear-groups", "--inh-caps=-all", kAllocprof, "-p", "1"},
+                 &message));
+  EXPECT_THAT(message, ContainsRegex("root|CAP_BPF"))
+      << "the message should say what privilege is missing";
+  ExpectNoProgramsLeft();
+}
+
+// A statically linked program has no libc.so to probe; allocprof must refuse
+// instead of tracing nothing.
+TEST_F(ErrorsTest, StaticTarget) {
+  Target target;
+  ASSERT_NO_FATAL_FAILURE(StartTarget(kStaticLeaks, {}, &target));
+  std::string message;
+  ASSERT_NO_FATAL_FAILURE(
+      RunFailing({kAllocprof, "-p", std::to_string(target.pid)}, &message));
+  EXPECT_THAT(message, ContainsRegex("[Cc] library|libc"))
+      << "the message should say that no C library was found";
+
+  uint8_t byte = 0;
+  ASSERT_NO_FATAL_FAILURE(MallocByte(target, &byte));
+  EXPECT_NE(byte, kBreakpoint);
+  ExpectNoProgramsLeft();
+}
+
+}  // namespace
+}  // namespace allocprof::e2e

@@ -1,0 +1,149 @@
+// allocprof's numbers against the exact ground truth of the test programs
+// (tests/testprogs/*_truth.h), through the folded output and the report.
+#include <signal.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/e2e/outputs.h"
+#include "tests/e2e/session.h"
+#include "tests/testprogs/leaks_truth.h"
+#include "tests/testprogs/threads_truth.h"
+
+namespace allocprof::e2e {
+namespace {
+
+class FoldedTruthTest : public E2eTest {
+ protected:
+  // Checks a finished trace of `leaks` against leaks_truth.h.
+  void ExpectLeaksTruth(const Process& allocprof,
+                        const std::string& folded_path) {
+    const std::string text = ReadFile(folded_path);
+    const Folded folded = ParseFolded(text);
+    const std::string context = "--- folded:\n" + text + Outputs(allocprof);
+    EXPECT_TRUE(folded.malformed.empty())
+        << "not 'frames BYTES': " << folded.malformed.front() << "\n"
+        << context;
+    for (const FoldedStack& s : folded.stacks) {
+      EXPECT_GT(s.bytes, 0)
+          << "folded output must hold outstanding bytes only: " << s.line;
+    }
+
+    uint64_t expected_total = 0;
+    for (const leaks_expectation& e : leaks_expected) {
+      expected_total += e.bytes;
+      EXPECT_EQ(BytesThrough(folded, e.function), static_cast<int64_t>(e.bytes))
+          << "outstanding bytes on stacks through " << e.function << ":\n"
+          << StacksThrough(folded, e.function);
+      std::vector<std::string> leaves;
+      for (const char* const* l = e.leaves; *l; ++l) leaves.push_back(*l);
+      // The allocator is entered by a call from the scenario's function; a
+      // frame-pointer walk from the allocator's first instruction misses
+      // that caller unless allocprof adds it back.
+      EXPECT_TRUE(CallsDirectly(folded, e.function, leaves))
+          << "no stack with " << e.function << " as the direct caller of "
+          << (leaves.empty() ? std::string("its leaf") : leaves.front())
+          << ":\n"
+          << StacksThrough(folded, e.function);
+    }
+    for (const char* absent : leaks_absent) {
+      EXPECT_EQ(StacksThrough(folded, absent), "  (none)\n")
+          << absent << " has nothing outstanding and must not appear";
+    }
+
+    const Report report = ParseReport(allocprof.out());
+    ASSERT_TRUE(report.outstanding_bytes.has_value()) << "no Outstanding line\n"
+                                                      << context;
+    EXPECT_GE(*report.outstanding_bytes, static_cast<int64_t>(expected_total))
+        << "the report's total is below what leaks alone keeps";
+    ASSERT_TRUE(report.allocated_bytes.has_value()) << "no Allocated line\n"
+                                                    << context;
+    EXPECT_GE(*report.allocated_bytes,
+              static_cast<int64_t>(LEAKS_MIN_ALLOCATED_BYTES));
+    EXPECT_GE(*report.freed_bytes, static_cast<int64_t>(LEAKS_MIN_FREED_BYTES));
+    EXPECT_GE(*report.freed_objects,
+              static_cast<int64_t>(LEAKS_MIN_FREED_OBJECTS));
+    EXPECT_GE(*report.outstanding_objects, 0);
+    ASSERT_TRUE(report.backing_bytes.has_value())
+        << "no Allocator backing memory line\n"
+        << context;
+    // glibc serves leak_big_malloc with an mmap of its own.
+    EXPECT_GE(*report.backing_bytes,
+              static_cast<int64_t>(LEAK_BIG_MALLOC_SIZE));
+    ASSERT_TRUE(report.lost.has_value()) << "no Lost line\n" << context;
+    EXPECT_EQ(*report.lost, "none")
+        << "a few thousand events in a second were dropped";
+
+    if (HasFailure()) std::cerr << "for reference:\n" << context;
+  }
+};
+
+// -p: only what leaks does after the go signal is traced, including frees of
+// blocks allocated before allocprof attached.
+TEST_F(FoldedTruthTest, AttachedToRunningLeaks) {
+  Target leaks;
+  ASSERT_NO_FATAL_FAILURE(StartTarget(kLeaks, {}, &leaks));
+  const std::string folded = ScratchPath("leaks.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTracing(
+      {"-p", std::to_string(leaks.pid), "--folded", folded}, leaks.pid, &ap));
+
+  ASSERT_NO_FATAL_FAILURE(RunScenarios(&leaks));
+  ASSERT_TRUE(leaks.proc->WaitExit(kRunTimeout));
+  EXPECT_TRUE(ExitedWith(*leaks.proc, 0)) << leaks.proc->Describe();
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout))
+      << "allocprof did not end when its target exited\n"
+      << Outputs(*ap);
+  EXPECT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
+
+  ExpectLeaksTruth(*ap, folded);
+}
+
+// -- CMD: traced from its first instruction; the ground truth of each
+// scenario function is the same.
+TEST_F(FoldedTruthTest, LaunchedLeaks) {
+  const std::string folded = ScratchPath("leaks.folded");
+  std::unique_ptr<Process> ap;
+  pid_t traced = 0;
+  ASSERT_NO_FATAL_FAILURE(StartTracing(
+      {"--folded", folded, "--", kLeaks, "--now"}, 0, &ap, &traced));
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout))
+      << "allocprof did not end when its target exited\n"
+      << Outputs(*ap);
+  EXPECT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
+
+  ExpectLeaksTruth(*ap, folded);
+}
+
+// Threads started after attaching allocate through the same probes.
+TEST_F(FoldedTruthTest, Threads) {
+  Target threads;
+  ASSERT_NO_FATAL_FAILURE(StartTarget(kThreads, {}, &threads));
+  const std::string folded_path = ScratchPath("threads.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(
+      StartTracing({"-p", std::to_string(threads.pid), "--folded", folded_path},
+                   threads.pid, &ap));
+
+  ASSERT_NO_FATAL_FAILURE(RunScenarios(&threads));
+  ASSERT_TRUE(threads.proc->WaitExit(kRunTimeout));
+  EXPECT_TRUE(ExitedWith(*threads.proc, 0)) << threads.proc->Describe();
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout))
+      << "allocprof did not end when its target exited\n"
+      << Outputs(*ap);
+  EXPECT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
+
+  const std::string text = ReadFile(folded_path);
+  const Folded folded = ParseFolded(text);
+  EXPECT_EQ(BytesThrough(folded, THREADS_LEAK_FUNCTION),
+            static_cast<int64_t>(THREADS_EXPECTED_BYTES))
+      << StacksThrough(folded, THREADS_LEAK_FUNCTION) << "--- folded:\n"
+      << text << Outputs(*ap);
+  EXPECT_TRUE(CallsDirectly(folded, THREADS_LEAK_FUNCTION, {THREADS_LEAK_LEAF}))
+      << StacksThrough(folded, THREADS_LEAK_FUNCTION);
+}
+
+}  // namespace
+}  // namespace allocprof::e2e

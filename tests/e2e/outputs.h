@@ -1,0 +1,61 @@
+// Reading allocprof's outputs as its interface defines them: the folded
+// stacks file and the lines of the text report a test may parse.
+#ifndef ALLOCPROF_TESTS_E2E_OUTPUTS_H_
+#define ALLOCPROF_TESTS_E2E_OUTPUTS_H_
+
+#include <stdint.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace allocprof::e2e {
+
+// One line of folded output: "root;...;leaf BYTES".
+struct FoldedStack {
+  std::vector<std::string> frames;  // outermost caller first, leaf last
+  int64_t bytes = 0;
+  std::string line;  // as written, for messages
+};
+
+struct Folded {
+  std::vector<FoldedStack> stacks;
+  std::vector<std::string> malformed;  // lines that are not "frames BYTES"
+};
+
+Folded ParseFolded(const std::string& text);
+
+// Sum of the bytes of every stack that has `function` as one of its frames.
+// Frames are compared whole: "leak_mmap" does not match "leak_mmap_hole".
+int64_t BytesThrough(const Folded& folded, const std::string& function);
+
+// Stacks that have `function` as a frame, one a line, for messages.
+std::string StacksThrough(const Folded& folded, const std::string& function);
+
+// Whether some stack with bytes ends in "...;function;LEAF" with LEAF one of
+// `leaves` (any leaf if `leaves` is empty): `function` called the allocator
+// directly and the trace kept that frame.
+bool CallsDirectly(const Folded& folded, const std::string& function,
+                   const std::vector<std::string>& leaves);
+
+// The figures of a text report. Each is taken from the last line of its
+// kind, so with --interval the final report wins over the running summaries.
+struct Report {
+  std::optional<int64_t> outstanding_bytes, outstanding_objects;
+  std::optional<int64_t> allocated_bytes, allocated_objects;
+  std::optional<int64_t> freed_bytes, freed_objects;
+  std::optional<int64_t> backing_bytes;
+  std::optional<std::string> lost;  // after "Lost: "
+  // Index (in CompleteLines order) of the last "Outstanding:" line, or -1.
+  int final_outstanding_line = -1;
+};
+
+Report ParseReport(const std::string& text);
+
+// Index of the first line that is a running summary ("[<seconds>s]..."),
+// or -1.
+int FirstIntervalSummaryLine(const std::string& text);
+
+}  // namespace allocprof::e2e
+
+#endif  // ALLOCPROF_TESTS_E2E_OUTPUTS_H_

@@ -1,0 +1,98 @@
+// The steps every end-to-end test shares: start a test program and wait for
+// its ready line, start allocprof and wait until it traces, and check that
+// it left nothing behind.
+//
+// Helpers that can fail use gtest assertions and return void: call them
+// through ASSERT_NO_FATAL_FAILURE.
+#ifndef ALLOCPROF_TESTS_E2E_SESSION_H_
+#define ALLOCPROF_TESTS_E2E_SESSION_H_
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/e2e/inspect.h"
+#include "tests/e2e/process.h"
+
+namespace allocprof::e2e {
+
+// Built programs, from the build system (tests/e2e/CMakeLists.txt).
+extern const char* const kAllocprof;
+extern const char* const kLeaks;
+extern const char* const kStaticLeaks;
+extern const char* const kThreads;
+extern const char* const kBystander;
+
+// Time limits. Generous: they only matter when something hangs.
+constexpr Millis kStartTimeout{10000};   // a test program's ready line
+constexpr Millis kAttachTimeout{30000};  // allocprof's "tracing" line
+constexpr Millis kRunTimeout{20000};     // a scenario, or allocprof's exit
+// How long the kernel may take to remove probes and free programs after
+// allocprof's file descriptors are closed.
+constexpr Millis kReleaseTimeout{3000};
+
+// A test program past its ready line (see tests/testprogs/testprog.h).
+struct Target {
+  std::unique_ptr<Process> proc;
+  pid_t pid = -1;
+  uint64_t malloc_addr = 0;
+  uint64_t free_addr = 0;
+};
+
+// Starts `path` with `args` and waits for its ready line.
+void StartTarget(const std::string& path, const std::vector<std::string>& args,
+                 Target* target);
+
+// Sends the go signal and waits for the done line.
+void RunScenarios(Target* target);
+
+// The first byte of the target's malloc.
+void MallocByte(const Target& target, uint8_t* byte);
+
+// Starts allocprof with `args` and waits for "allocprof: tracing PID <pid>"
+// on its stderr. `expect_pid` > 0 must be the traced pid; the pid it names
+// goes to *traced_pid if not null.
+void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
+                  std::unique_ptr<Process>* allocprof,
+                  pid_t* traced_pid = nullptr);
+
+// Runs `argv` (allocprof, or a command that runs it), expects allocprof to
+// fail as its interface says (exit 1, one "allocprof: " line on stderr, never
+// tracing) and returns that line.
+void RunFailing(const std::vector<std::string>& argv, std::string* message);
+
+// allocprof's stdout and stderr, for failure messages.
+std::string Outputs(const Process& allocprof);
+
+bool ExitedWith(const Process& p, int code);
+
+// Base of every e2e test: checks for root, records the allocprof programs
+// already loaded (so that a tracer someone else runs is not blamed on the
+// test), and gives the test a scratch directory.
+class E2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // A path in the scratch directory.
+  std::string ScratchPath(const std::string& name) const;
+
+  // Expects that no allocprof program loaded since SetUp remains, polling
+  // up to kReleaseTimeout.
+  void ExpectNoProgramsLeft();
+
+ private:
+  std::set<BpfProgram> programs_before_;
+  std::string scratch_;
+};
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace allocprof::e2e
+
+#endif  // ALLOCPROF_TESTS_E2E_SESSION_H_

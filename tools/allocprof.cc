@@ -1,0 +1,104 @@
+// allocprof: which call stacks of a live process hold memory that was
+// allocated and not released.
+//
+//   allocprof -p PID [-d SECONDS] [options]
+//   allocprof [options] -- CMD ARGS...
+#include <bpf/libbpf.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "userspace/session/session.h"
+
+ABSL_FLAG(int, p, 0, "PID of the running process to trace");
+ABSL_FLAG(double, d, 0, "stop after this many seconds (default: until Ctrl-C, "
+                        "SIGTERM or the target's exit)");
+ABSL_FLAG(double, interval, 0,
+          "also print a running summary every this many seconds");
+ABSL_FLAG(int, top, 10, "stacks shown in the report");
+ABSL_FLAG(std::string, folded, "",
+          "write folded stacks of outstanding bytes to this file "
+          "(flamegraph.pl, inferno, speedscope)");
+ABSL_FLAG(bool, v, false, "verbose: what is attached where, libbpf's messages");
+ABSL_FLAG(uint32_t, stack_storage, 16384,
+          "distinct stacks the kernel can hold (more: fewer collisions, more "
+          "kernel memory, about 1 KiB each)");
+ABSL_FLAG(uint32_t, ringbuf_mib, 16, "size of the event ring buffer in MiB");
+ABSL_FLAG(bool, floor, false,
+          "benchmark aid: attach the same probes with programs that do "
+          "nothing; measures the bare probe cost");
+
+namespace {
+
+bool g_verbose = false;
+
+int LibbpfPrint(enum libbpf_print_level, const char* format, va_list args) {
+  // Without -v, libbpf's own lines would repeat our one-line error in a
+  // less useful form.
+  if (!g_verbose) return 0;
+  return vfprintf(stderr, format, args);
+}
+
+int UsageError(const std::string& message) {
+  std::cerr << "allocprof: " << message
+            << " (see allocprof --help)\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "shows the call stacks that hold outstanding (not yet freed) memory.\n"
+      "  allocprof -p PID [-d SECONDS] [options]\n"
+      "  allocprof [options] -- CMD ARGS...");
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+
+  allocprof::SessionOptions options;
+  options.pid = absl::GetFlag(FLAGS_p);
+  for (size_t i = 1; i < rest.size(); ++i) options.command.push_back(rest[i]);
+  if (options.pid != 0 && !options.command.empty()) {
+    return UsageError("give either -p PID or -- CMD, not both");
+  }
+  if (options.pid == 0 && options.command.empty()) {
+    return UsageError("nothing to trace: give -p PID or -- CMD ARGS...");
+  }
+  if (options.pid < 0) return UsageError("-p needs a positive PID");
+  double seconds = absl::GetFlag(FLAGS_d);
+  if (seconds < 0) return UsageError("-d needs a positive number of seconds");
+  if (seconds > 0) options.duration = absl::Seconds(seconds);
+  double interval = absl::GetFlag(FLAGS_interval);
+  if (interval < 0) return UsageError("--interval needs a positive number of seconds");
+  options.interval = absl::Seconds(interval);
+  options.top = absl::GetFlag(FLAGS_top);
+  if (options.top < 0) return UsageError("--top needs a number >= 0");
+  options.folded_path = absl::GetFlag(FLAGS_folded);
+  options.verbose = absl::GetFlag(FLAGS_v);
+  options.floor_mode = absl::GetFlag(FLAGS_floor);
+  options.stack_map_entries = absl::GetFlag(FLAGS_stack_storage);
+  options.ring_buffer_mib = absl::GetFlag(FLAGS_ringbuf_mib);
+  if (options.stack_map_entries == 0) return UsageError("--stack_storage must be > 0");
+  // The ring buffer size must be a power of two number of pages.
+  uint32_t mib = options.ring_buffer_mib;
+  if (mib == 0 || mib > 1024 || (mib & (mib - 1)) != 0) {
+    return UsageError("--ringbuf_mib must be a power of two from 1 to 1024");
+  }
+
+  g_verbose = options.verbose;
+  libbpf_set_print(LibbpfPrint);
+
+  absl::Status status = allocprof::RunSession(options, std::cout);
+  if (!status.ok()) {
+    std::cerr << "allocprof: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

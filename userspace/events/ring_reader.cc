@@ -1,0 +1,43 @@
+#include "userspace/events/ring_reader.h"
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace allocprof {
+
+absl::StatusOr<std::unique_ptr<RingReader>> RingReader::Open(int ring_buffer_fd,
+                                                             Handler handler) {
+  std::unique_ptr<RingReader> reader(new RingReader(std::move(handler)));
+  reader->ring_ = ring_buffer__new(ring_buffer_fd, &RingReader::OnRecord,
+                                   reader.get(), nullptr);
+  if (reader->ring_ == nullptr) {
+    return absl::ErrnoToStatus(errno, "cannot open the BPF ring buffer");
+  }
+  return reader;
+}
+
+RingReader::~RingReader() { ring_buffer__free(ring_); }
+
+int RingReader::OnRecord(void* ctx, void* data, size_t size) {
+  auto* self = static_cast<RingReader*>(ctx);
+  if (size < sizeof(ap_event)) {
+    ++self->malformed_;
+    return 0;
+  }
+  ap_event event;
+  std::memcpy(&event, data, sizeof(event));
+  self->handler_(event);
+  return 0;
+}
+
+int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(ring_); }
+
+absl::StatusOr<int> RingReader::Drain() {
+  int n = ring_buffer__consume(ring_);
+  if (n < 0) return absl::ErrnoToStatus(-n, "reading the BPF ring buffer");
+  return n;
+}
+
+}  // namespace allocprof

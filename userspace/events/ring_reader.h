@@ -1,0 +1,44 @@
+// Reads ap_event records from the BPF ring buffer and hands each to a
+// callback, in the order the kernel committed them.
+#ifndef ALLOCPROF_USERSPACE_EVENTS_RING_READER_H_
+#define ALLOCPROF_USERSPACE_EVENTS_RING_READER_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "bpf/events.h"
+
+struct ring_buffer;
+
+namespace allocprof {
+
+class RingReader {
+ public:
+  using Handler = std::function<void(const ap_event&)>;
+
+  static absl::StatusOr<std::unique_ptr<RingReader>> Open(int ring_buffer_fd,
+                                                          Handler handler);
+  ~RingReader();
+
+  // Readable when BPF woke us. BPF only wakes us once a batch is pending, so
+  // the owner of the wait loop must also Drain() on a short timeout.
+  int epoll_fd() const;
+  // Handles every record pending now, without waiting. Returns how many.
+  absl::StatusOr<int> Drain();
+
+  // Records shorter than an ap_event (never expected; counted, not trusted).
+  uint64_t malformed() const { return malformed_; }
+
+ private:
+  explicit RingReader(Handler handler) : handler_(std::move(handler)) {}
+  static int OnRecord(void* ctx, void* data, size_t size);
+
+  Handler handler_;
+  ring_buffer* ring_ = nullptr;
+  uint64_t malformed_ = 0;
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_EVENTS_RING_READER_H_

@@ -1,0 +1,232 @@
+#include "userspace/session/session.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "userspace/aggregate/aggregator.h"
+#include "userspace/attach/bpf_probes.h"
+#include "userspace/attach/host_checks.h"
+#include "userspace/events/event_sink.h"
+#include "userspace/events/ring_reader.h"
+#include "userspace/report/folded_writer.h"
+#include "userspace/report/named_stacks.h"
+#include "userspace/report/text_report.h"
+#include "userspace/session/target.h"
+#include "userspace/stacks/stack_resolver.h"
+#include "userspace/stacks/stack_table.h"
+#include "userspace/symbols/symbolizer.h"
+#include "userspace/symbols/unique_fd.h"
+
+namespace allocprof {
+namespace {
+
+// How long buffered events may wait when BPF does not wake us (it only does
+// for full batches) -- and so how late a running summary may be.
+constexpr absl::Duration kMaxEventDelay = absl::Milliseconds(50);
+
+absl::Status WithContext(const absl::Status& s, absl::string_view context) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(context, ": ", s.message()));
+}
+
+// SIGINT and SIGTERM arrive through a signalfd, so the wait loop sees them
+// like any other input and always gets to print the report.
+absl::StatusOr<UniqueFd> StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
+    return absl::ErrnoToStatus(errno, "sigprocmask");
+  }
+  int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0) return absl::ErrnoToStatus(errno, "signalfd");
+  return UniqueFd(fd);
+}
+
+class Waiter {
+ public:
+  static absl::StatusOr<Waiter> Create(std::initializer_list<int> fds) {
+    UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
+    if (!ep.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
+    for (int fd : fds) {
+      epoll_event ev = {};
+      ev.events = EPOLLIN;
+      ev.data.fd = fd;
+      if (epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+        return absl::ErrnoToStatus(errno, "epoll_ctl");
+      }
+    }
+    return Waiter(std::move(ep));
+  }
+  // Waits up to `timeout`; returns the fds that became readable.
+  std::vector<int> Wait(absl::Duration timeout) {
+    epoll_event events[4];
+    int ms = static_cast<int>(absl::ToInt64Milliseconds(timeout));
+    int n = epoll_wait(ep_.get(), events, 4, ms < 0 ? 0 : ms);
+    std::vector<int> ready;
+    for (int i = 0; i < n; ++i) ready.push_back(events[i].data.fd);
+    return ready;
+  }
+
+ private:
+  explicit Waiter(UniqueFd ep) : ep_(std::move(ep)) {}
+  UniqueFd ep_;
+};
+
+bool Contains(const std::vector<int>& fds, int fd) {
+  for (int f : fds) {
+    if (f == fd) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
+  absl::Status s = CheckPrivileges();
+  if (s.ok()) s = CheckKernelBtf();
+  if (s.ok()) s = EnsureTracefs();
+  if (!s.ok()) return s;
+
+  // Outputs are opened before attaching: a bad path must fail fast, not
+  // after a long session.
+  std::ofstream folded;
+  if (!options.folded_path.empty()) {
+    folded.open(options.folded_path, std::ios::out | std::ios::trunc);
+    if (!folded) {
+      return absl::ErrnoToStatus(
+          errno, absl::StrCat("cannot write ", options.folded_path));
+    }
+  }
+
+  auto stop_fd = StopSignals();
+  if (!stop_fd.ok()) return stop_fd.status();
+
+  auto target = options.command.empty() ? Target::Existing(options.pid)
+                                        : Target::Launch(options.command);
+  if (!target.ok()) return target.status();
+  Target& t = **target;
+
+  ProbeConfig config;
+  config.tgid = t.pid();
+  config.floor_mode = options.floor_mode;
+  config.stack_map_entries = options.stack_map_entries;
+  config.ring_buffer_bytes = options.ring_buffer_mib << 20;
+  auto probes = BpfProbes::Load(config);
+  if (!probes.ok()) return probes.status();
+  s = (*probes)->AttachSyscalls();
+  if (!s.ok()) return s;
+
+  auto libc = t.CLibrary();
+  if (!libc.ok()) return libc.status();
+  auto probed = (*probes)->AttachAllocator(libc->host_path);
+  if (!probed.ok()) return WithContext(probed.status(), t.description());
+  if (options.verbose) {
+    for (const ProbedFunction& p : *probed) {
+      std::cerr << absl::StrFormat("allocprof: uprobe%s %s at %s+0x%x\n",
+                                   p.with_return ? "+uretprobe" : "", p.symbol,
+                                   libc->path, p.offset);
+    }
+    std::cerr << "allocprof: tracepoints syscalls:sys_{enter,exit}_"
+                 "{mmap,munmap,mremap,mprotect,brk} for PID "
+              << t.pid() << "\n";
+  }
+
+  // Symbols are read from the target's files through a handle that outlives
+  // it: a command may exit long before the report is written.
+  auto symbolizer = Symbolizer::ForProcess(t.pid());
+  if (!symbolizer.ok()) return WithContext(symbolizer.status(), t.description());
+
+  Aggregator aggregator;
+  StackTable stack_table;
+  EventSink sink(aggregator, stack_table);
+  auto reader = RingReader::Open((*probes)->ring_buffer_fd(),
+                                 [&sink](const ap_event& e) { sink.Handle(e); });
+  if (!reader.ok()) return reader.status();
+  auto waiter = Waiter::Create({(*reader)->epoll_fd(), stop_fd->get(), t.exit_fd()});
+  if (!waiter.ok()) return waiter.status();
+
+  std::cerr << "allocprof: tracing " << t.description() << ": "
+            << (*probes)->link_count() << " probes on " << libc->path
+            << " and the mmap-family syscalls; Ctrl-C to stop\n";
+  s = t.Release();
+  if (!s.ok()) return s;
+
+  StackResolver resolver((*probes)->stack_map_fd());
+  NamedStacks names(stack_table, resolver, **symbolizer);
+  const absl::Time start = absl::Now();
+  const absl::Time deadline = start + options.duration;
+  absl::Time next_summary = options.interval > absl::ZeroDuration()
+                                ? start + options.interval
+                                : absl::InfiniteFuture();
+  auto snapshot = [&]() {
+    ReportInput in;
+    in.target = t.description();
+    in.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    in.events = sink.handled();
+    in.totals = aggregator.totals();
+    in.stacks = aggregator.ByStack();
+    DropCounters drops = (*probes)->ReadDropCounters();
+    std::copy(drops.begin(), drops.end(), in.health.drops);
+    in.health.malformed_records = (*reader)->malformed();
+    in.top = options.top;
+    return in;
+  };
+
+  std::string why;
+  while (why.empty()) {
+    absl::Time now = absl::Now();
+    absl::Duration timeout =
+        std::min({kMaxEventDelay, deadline - now, next_summary - now});
+    std::vector<int> ready = waiter->Wait(timeout);
+    auto drained = (*reader)->Drain();
+    if (!drained.ok()) return drained.status();
+    // The target mapped new code (dlopen): symbols must learn of it while
+    // the mapping can still be read.
+    if (sink.TakeNewCode()) (*symbolizer)->RefreshModules().IgnoreError();
+
+    if (Contains(ready, stop_fd->get())) {
+      signalfd_siginfo info;
+      why = read(stop_fd->get(), &info, sizeof(info)) == sizeof(info)
+                ? absl::StrCat("stopped by ", strsignal(info.ssi_signo))
+                : "stopped by a signal";
+    } else if (Contains(ready, t.exit_fd())) {
+      why = "the target exited";
+    } else if (absl::Now() >= deadline) {
+      why = "the duration passed";
+    }
+    if (why.empty() && absl::Now() >= next_summary) {
+      ReportInput in = snapshot();
+      WriteIntervalSummary(out, in, names);
+      out.flush();
+      next_summary += options.interval;
+    }
+  }
+  // Everything the target committed before the end is in the buffer now.
+  auto drained = (*reader)->Drain();
+  if (!drained.ok()) return drained.status();
+  std::cerr << "allocprof: " << why << "; writing the report\n";
+
+  ReportInput final_report = snapshot();
+  WriteTextReport(out, final_report, names);
+  out.flush();
+  if (folded.is_open()) {
+    WriteFolded(folded, final_report.stacks, names);
+    folded.close();
+    if (!folded) {
+      return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", options.folded_path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace allocprof

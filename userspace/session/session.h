@@ -1,0 +1,38 @@
+// One profiling run: check the host, attach to the target, read events until
+// the end, print the report.
+#ifndef ALLOCPROF_USERSPACE_SESSION_SESSION_H_
+#define ALLOCPROF_USERSPACE_SESSION_SESSION_H_
+
+#include <sys/types.h>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace allocprof {
+
+struct SessionOptions {
+  pid_t pid = 0;                     // -p: an existing process ...
+  std::vector<std::string> command;  // ... or -- CMD ARGS...
+  absl::Duration duration = absl::InfiniteDuration();
+  absl::Duration interval = absl::ZeroDuration();  // 0: no running summary
+  int top = 10;
+  std::string folded_path;  // empty: no folded output
+  bool verbose = false;
+  bool floor_mode = false;  // benchmark aid: probes with empty programs
+  uint32_t stack_map_entries = 16384;
+  uint32_t ring_buffer_mib = 16;
+};
+
+// Runs until the duration passes, SIGINT/SIGTERM arrives or the target
+// exits, then writes the final report to `out` (and the folded file).
+// Progress and notes go to stderr. An error means nothing was reported and
+// nothing stays attached.
+absl::Status RunSession(const SessionOptions& options, std::ostream& out);
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_SESSION_SESSION_H_

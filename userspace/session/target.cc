@@ -1,0 +1,104 @@
+#include "userspace/session/target.h"
+
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "userspace/attach/c_library.h"
+#include "userspace/attach/elf_functions.h"
+
+namespace allocprof {
+namespace {
+
+absl::StatusOr<UniqueFd> OpenPidfd(pid_t pid) {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) {
+    if (errno == ESRCH) {
+      return absl::NotFoundError(absl::StrCat("no process with PID ", pid));
+    }
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot watch PID ", pid));
+  }
+  return UniqueFd(fd);
+}
+
+}  // namespace
+
+Target::Target(ProcessHandle handle, UniqueFd exit_fd,
+               std::unique_ptr<HeldProcess> held)
+    : handle_(std::move(handle)),
+      exit_fd_(std::move(exit_fd)),
+      held_(std::move(held)) {
+  auto comm = handle_.ReadProcFile("comm");
+  description_ = absl::StrCat(
+      "PID ", handle_.pid(),
+      comm.ok() ? absl::StrCat(" (", absl::StripTrailingAsciiWhitespace(*comm), ")")
+                : "");
+}
+
+Target::~Target() {
+  // Reap a command we started, so it does not linger as a zombie; one that
+  // still runs (allocprof was stopped first) is left running.
+  if (held_) waitpid(handle_.pid(), nullptr, WNOHANG);
+}
+
+absl::StatusOr<std::unique_ptr<Target>> Target::Existing(pid_t pid) {
+  if (pid <= 0) return absl::InvalidArgumentError(absl::StrCat("invalid PID ", pid));
+  if (pid == getpid()) return absl::InvalidArgumentError("cannot trace allocprof itself");
+  auto exit_fd = OpenPidfd(pid);
+  if (!exit_fd.ok()) return exit_fd.status();
+  auto handle = ProcessHandle::Open(pid);
+  if (!handle.ok()) return handle.status();
+  return std::unique_ptr<Target>(
+      new Target(std::move(*handle), std::move(*exit_fd), nullptr));
+}
+
+absl::StatusOr<std::unique_ptr<Target>> Target::Launch(
+    const std::vector<std::string>& argv) {
+  auto held = HeldProcess::Start(argv);
+  if (!held.ok()) return held.status();
+  pid_t pid = (*held)->pid();
+  // A static executable maps no shared C library: nothing to put uprobes on.
+  auto dynamic = HasInterpreter(absl::StrCat("/proc/", pid, "/exe"));
+  if (!dynamic.ok()) return dynamic.status();
+  if (!*dynamic) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        argv[0], " is statically linked: no C library to probe"));
+  }
+  auto exit_fd = OpenPidfd(pid);
+  if (!exit_fd.ok()) return exit_fd.status();
+  auto handle = ProcessHandle::Open(pid);
+  if (!handle.ok()) return handle.status();
+  return std::unique_ptr<Target>(
+      new Target(std::move(*handle), std::move(*exit_fd), std::move(*held)));
+}
+
+std::optional<std::string> Target::MappedCLibrary() const {
+  auto maps = handle_.ReadProcFile("maps");
+  if (!maps.ok()) return std::nullopt;
+  return FindCLibrary(*maps);
+}
+
+absl::StatusOr<Target::Library> Target::CLibrary() {
+  std::optional<std::string> path = MappedCLibrary();
+  if (!path && held_) {
+    absl::Status s = held_->RunUntil([&] { return MappedCLibrary().has_value(); });
+    if (!s.ok()) return s;
+    path = MappedCLibrary();
+  }
+  if (!path) {
+    return absl::NotFoundError(absl::StrCat(
+        "cannot find a C library in ", description_,
+        " (statically linked, or not a glibc/musl program)"));
+  }
+  return Library{*path, handle_.RootPath(*path)};
+}
+
+absl::Status Target::Release() {
+  return held_ ? held_->Release() : absl::OkStatus();
+}
+
+}  // namespace allocprof

@@ -1,0 +1,60 @@
+// The process being traced: one that already runs (-p PID), or a command
+// allocprof starts held (-- CMD ARGS...).
+#ifndef ALLOCPROF_USERSPACE_SESSION_TARGET_H_
+#define ALLOCPROF_USERSPACE_SESSION_TARGET_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "userspace/attach/held_process.h"
+#include "userspace/symbols/process_handle.h"
+#include "userspace/symbols/unique_fd.h"
+
+namespace allocprof {
+
+class Target {
+ public:
+  static absl::StatusOr<std::unique_ptr<Target>> Existing(pid_t pid);
+  // Starts `argv` held before its first instruction; Release() lets it run.
+  static absl::StatusOr<std::unique_ptr<Target>> Launch(
+      const std::vector<std::string>& argv);
+  ~Target();
+
+  pid_t pid() const { return handle_.pid(); }
+  const ProcessHandle& handle() const { return handle_; }
+  // "PID 4242 (redis-server)".
+  const std::string& description() const { return description_; }
+
+  struct Library {
+    std::string path;       // as the target sees it
+    std::string host_path;  // through the target's root: a container's own file
+  };
+  // The C library the target maps. A launched command is first run through
+  // its dynamic loader until the library is mapped.
+  absl::StatusOr<Library> CLibrary();
+
+  // A launched command starts running; no-op for an existing process.
+  absl::Status Release();
+
+  // Readable once the target has exited (a pidfd).
+  int exit_fd() const { return exit_fd_.get(); }
+
+ private:
+  Target(ProcessHandle handle, UniqueFd exit_fd,
+         std::unique_ptr<HeldProcess> held);
+  std::optional<std::string> MappedCLibrary() const;
+
+  ProcessHandle handle_;
+  UniqueFd exit_fd_;
+  std::unique_ptr<HeldProcess> held_;
+  std::string description_;
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_SESSION_TARGET_H_

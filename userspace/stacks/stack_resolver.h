@@ -1,0 +1,37 @@
+// Turns a StackOrigin into the addresses of its frames, leaf first, reading
+// the BPF stack map once per stack id.
+#ifndef ALLOCPROF_USERSPACE_STACKS_STACK_RESOLVER_H_
+#define ALLOCPROF_USERSPACE_STACKS_STACK_RESOLVER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "userspace/stacks/stack_table.h"
+
+namespace allocprof {
+
+struct ResolvedStack {
+  std::vector<uint64_t> frames;  // leaf first, caller fix-up applied
+  // The kernel could not give the stack (-stack_id: EEXIST for a stack map
+  // collision, EFAULT, ENOMEM ...); `frames` then holds the caller at most.
+  int lost_errno = 0;
+};
+
+class StackResolver {
+ public:
+  // `stack_map_fd` is the BPF_MAP_TYPE_STACK_TRACE map; not owned.
+  explicit StackResolver(int stack_map_fd) : stack_map_fd_(stack_map_fd) {}
+
+  ResolvedStack Resolve(const StackOrigin& origin);
+
+ private:
+  const std::vector<uint64_t>& KernelFrames(int32_t stack_id);
+
+  int stack_map_fd_;
+  absl::flat_hash_map<int32_t, std::vector<uint64_t>> kernel_frames_;
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_STACKS_STACK_RESOLVER_H_

@@ -1,0 +1,183 @@
+#include "userspace/symbols/elf_symbols.h"
+
+#include <bcc/bcc_elf.h>
+#include <bcc/bcc_syms.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "userspace/symbols/unique_fd.h"
+
+namespace allocprof {
+namespace {
+
+struct ElfCloser {
+  void operator()(Elf* elf) const { elf_end(elf); }
+};
+using ElfPtr = std::unique_ptr<Elf, ElfCloser>;
+
+absl::Status LibelfError(absl::string_view what, const std::string& path) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot read ", what, " of ", path, ": ", elf_errmsg(-1)));
+}
+
+absl::Status ReadLayout(const std::string& path,
+                        std::vector<ElfSymbols::Segment>* segments,
+                        std::vector<ElfSymbols::Section>* sections) {
+  if (elf_version(EV_CURRENT) == EV_NONE) {
+    return absl::InternalError("libelf is out of date");
+  }
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    int err = errno;
+    std::string message = absl::StrCat("cannot open ", path, ": ",
+                                       std::strerror(err));
+    return err == ENOENT ? absl::NotFoundError(message)
+                         : absl::PermissionDeniedError(message);
+  }
+  ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+  if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not an ELF file"));
+  }
+
+  size_t phnum = 0;
+  if (elf_getphdrnum(elf.get(), &phnum) != 0) {
+    return LibelfError("program headers", path);
+  }
+  for (size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr phdr;
+    if (gelf_getphdr(elf.get(), static_cast<int>(i), &phdr) == nullptr) {
+      return LibelfError("program headers", path);
+    }
+    if (phdr.p_type != PT_LOAD || (phdr.p_flags & PF_X) == 0) continue;
+    segments->push_back(
+        {phdr.p_offset, phdr.p_filesz, phdr.p_vaddr, phdr.p_memsz});
+  }
+
+  // Section headers are optional at run time (sstrip removes them); a file
+  // without them still symbolizes, with segment bounds.
+  for (Elf_Scn* scn = elf_nextscn(elf.get(), nullptr); scn != nullptr;
+       scn = elf_nextscn(elf.get(), scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+    if ((shdr.sh_flags & SHF_ALLOC) == 0 ||
+        (shdr.sh_flags & SHF_EXECINSTR) == 0 || shdr.sh_size == 0) {
+      continue;
+    }
+    sections->push_back({shdr.sh_addr, shdr.sh_size});
+  }
+  return absl::OkStatus();
+}
+
+int CollectSymbol(const char* name, uint64_t vaddr, uint64_t size,
+                  void* payload) {
+  static_cast<std::vector<ElfSymbols::Symbol>*>(payload)->push_back(
+      {vaddr, size, name});
+  return 0;
+}
+
+size_t LeadingUnderscores(const std::string& name) {
+  size_t n = name.find_first_not_of('_');
+  return n == std::string::npos ? name.size() : n;
+}
+
+}  // namespace
+
+bool PreferredAlias(const ElfSymbols::Symbol& a, const ElfSymbols::Symbol& b) {
+  bool a_sized = a.size != 0, b_sized = b.size != 0;
+  if (a_sized != b_sized) return a_sized;
+  size_t a_under = LeadingUnderscores(a.name);
+  size_t b_under = LeadingUnderscores(b.name);
+  if (a_under != b_under) return a_under < b_under;
+  if (a.name.size() != b.name.size()) return a.name.size() < b.name.size();
+  return a.name < b.name;
+}
+
+absl::StatusOr<std::unique_ptr<ElfSymbols>> ElfSymbols::Load(
+    const std::string& path) {
+  std::vector<Segment> segments;
+  std::vector<Section> sections;
+  absl::Status layout = ReadLayout(path, &segments, &sections);
+  if (!layout.ok()) return layout;
+
+  bcc_symbol_option option = {};
+  option.use_debug_file = 1;
+  option.check_debug_file_crc = 1;
+  option.lazy_symbolize = 0;
+  option.use_symbol_type = (1u << STT_FUNC) | (1u << STT_GNU_IFUNC);
+  std::vector<Symbol> symbols;
+  if (bcc_elf_foreach_sym(path.c_str(), CollectSymbol, &option, &symbols) <
+      0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read the symbol table of ", path));
+  }
+  return std::make_unique<ElfSymbols>(std::move(segments),
+                                      std::move(sections), std::move(symbols));
+}
+
+ElfSymbols::ElfSymbols(std::vector<Segment> segments,
+                       std::vector<Section> sections,
+                       std::vector<Symbol> symbols)
+    : segments_(std::move(segments)), sections_(std::move(sections)) {
+  // By address, the preferred alias first, so the first of each run of
+  // equal addresses is the one kept. .dynsym and .symtab (and a debug
+  // file) list most functions more than once.
+  std::sort(symbols.begin(), symbols.end(),
+            [](const Symbol& a, const Symbol& b) {
+              if (a.vaddr != b.vaddr) return a.vaddr < b.vaddr;
+              return PreferredAlias(a, b);
+            });
+  for (Symbol& s : symbols) {
+    if (!symbols_.empty() && symbols_.back().vaddr == s.vaddr) continue;
+    symbols_.push_back(std::move(s));
+  }
+  std::sort(sections_.begin(), sections_.end(),
+            [](const Section& a, const Section& b) { return a.vaddr < b.vaddr; });
+}
+
+std::optional<uint64_t> ElfSymbols::FileOffsetToVaddr(
+    uint64_t file_offset) const {
+  for (const Segment& s : segments_) {
+    if (file_offset >= s.file_offset &&
+        file_offset - s.file_offset < s.file_size) {
+      return file_offset - s.file_offset + s.vaddr;
+    }
+  }
+  return std::nullopt;
+}
+
+uint64_t ElfSymbols::ZeroSizeBound(uint64_t vaddr) const {
+  if (!sections_.empty()) {
+    for (const Section& s : sections_) {
+      if (vaddr >= s.vaddr && vaddr - s.vaddr < s.size) return s.vaddr + s.size;
+    }
+    return 0;
+  }
+  for (const Segment& s : segments_) {
+    if (vaddr >= s.vaddr && vaddr - s.vaddr < s.mem_size) {
+      return s.vaddr + s.mem_size;
+    }
+  }
+  return 0;
+}
+
+const ElfSymbols::Symbol* ElfSymbols::FindFunction(uint64_t vaddr) const {
+  auto it = std::upper_bound(
+      symbols_.begin(), symbols_.end(), vaddr,
+      [](uint64_t a, const Symbol& s) { return a < s.vaddr; });
+  if (it == symbols_.begin()) return nullptr;
+  const Symbol& s = *--it;
+  if (s.size != 0) return vaddr - s.vaddr < s.size ? &s : nullptr;
+  // The next symbol, if any, already starts above vaddr (upper_bound).
+  return vaddr < ZeroSizeBound(s.vaddr) ? &s : nullptr;
+}
+
+}  // namespace allocprof

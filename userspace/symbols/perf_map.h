@@ -1,0 +1,76 @@
+// Names for JIT-compiled code from the /tmp/perf-PID.map file that JITs
+// (V8 --perf-basic-prof, the JVM with perf-map-agent, LuaJIT, .NET ...)
+// write for perf: one "START SIZE NAME" line per function, in hex.
+#ifndef ALLOCPROF_USERSPACE_SYMBOLS_PERF_MAP_H_
+#define ALLOCPROF_USERSPACE_SYMBOLS_PERF_MAP_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace allocprof {
+
+struct PerfMapEntry {
+  uint64_t start = 0;
+  uint64_t size = 0;
+  std::string name;
+};
+
+// The entries of a perf map text, in file order. START and SIZE are hex
+// with or without "0x"; NAME is the rest of the line and may hold blanks.
+// Lines that do not parse are skipped rather than failing the whole file:
+// a JIT appends while we read, so the last line may be half written.
+std::vector<PerfMapEntry> ParsePerfMap(absl::string_view text);
+
+// The entries of one perf map by address. A JIT reuses memory for new code
+// and appends the new name, so where entries overlap the later one wins
+// (the older one keeps whatever part is not overlapped).
+class PerfMapTable {
+ public:
+  void Add(PerfMapEntry entry);
+  // The entry that covers `addr`, or null.
+  const PerfMapEntry* Find(uint64_t addr) const;
+  void Clear();
+
+ private:
+  struct Span {
+    uint64_t end = 0;  // exclusive
+    size_t entry = 0;  // index in entries_
+  };
+  std::vector<PerfMapEntry> entries_;
+  std::map<uint64_t, Span> spans_;  // by start; non-overlapping
+};
+
+// One perf map file, read when first needed and read again when it has
+// changed since (the JIT keeps appending while the target runs).
+class PerfMapFile {
+ public:
+  // `path` must be openable by this process (see ProcessHandle::RootPath).
+  explicit PerfMapFile(std::string path) : path_(std::move(path)) {}
+
+  // The entry covering `addr`, or null (also when there is no such file).
+  const PerfMapEntry* Find(uint64_t addr);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  void ReloadIfChanged();
+
+  std::string path_;
+  PerfMapTable table_;
+  // What the last read saw, to tell a change (and an append) from none.
+  bool seen_ = false;
+  ino_t inode_ = 0;
+  off_t size_ = 0;
+  int64_t mtime_ns_ = 0;
+  off_t consumed_ = 0;  // bytes up to the end of the last complete line
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_SYMBOLS_PERF_MAP_H_

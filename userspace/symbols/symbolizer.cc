@@ -1,0 +1,164 @@
+#include "userspace/symbols/symbolizer.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <iterator>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "userspace/symbols/demangle.h"
+
+namespace allocprof {
+namespace {
+
+// The module of a JIT frame: perf maps do not say which mapping holds it.
+constexpr char kJitModule[] = "[jit]";
+
+// Whether `path` still opens the file that was mapped. A mismatch means the
+// file was replaced after the snapshot (an upgrade renames a new file over
+// it), and its symbols would name the wrong code. Inode numbers only compare
+// within one device, and an overlay file system (containers) reports its own
+// device for stat but the underlying one in /proc/PID/maps, so a differing
+// device proves nothing and is accepted.
+absl::Status CheckSameFile(const std::string& path, const Module& module) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(module.path, " cannot be opened any more"));
+  }
+  bool same_device = major(st.st_dev) == module.dev_major &&
+                     minor(st.st_dev) == module.dev_minor;
+  if (same_device && st.st_ino != module.inode) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        module.path, " was replaced after the target mapped it"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Symbolizer>> Symbolizer::ForProcess(int pid) {
+  absl::StatusOr<ModuleMap> modules = ModuleMap::ForProcess(pid);
+  if (!modules.ok()) return modules.status();
+  // A JIT in a container names its perf map by the PID it sees.
+  absl::StatusOr<int> ns_pid = modules->process().NamespacePid();
+  std::string perf_map = modules->process().RootPath(
+      absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid, ".map"));
+  return std::unique_ptr<Symbolizer>(
+      new Symbolizer(*std::move(modules), std::move(perf_map)));
+}
+
+Frame Symbolizer::Symbolize(uint64_t addr) {
+  auto cached = frames_.find(addr);
+  if (cached != frames_.end()) return cached->second;
+
+  Frame frame;
+  frame.addr = addr;
+  const Module* module = modules_.Find(addr);
+  if (module == nullptr || module->kind == Module::Kind::kAnonymous) {
+    SymbolizeJit(module, &frame);
+    return frame;
+  }
+  if (module->kind == Module::Kind::kFile) {
+    SymbolizeInFile(*module, &frame);
+  } else {
+    // [vdso] and the like: no file to read; the offset in the image is
+    // still useful, and stable for one kernel.
+    frame.module = module->path;
+    frame.offset = addr - module->start;
+  }
+  frames_.emplace(addr, frame);
+  return frame;
+}
+
+void Symbolizer::SymbolizeInFile(const Module& module, Frame* frame) {
+  frame->module = module.path;
+  uint64_t file_offset = frame->addr - module.start + module.file_offset;
+  frame->offset = file_offset;
+  const ElfSymbols* elf = SymbolsFor(module);
+  if (elf == nullptr) return;
+  std::optional<uint64_t> vaddr = elf->FileOffsetToVaddr(file_offset);
+  if (!vaddr.has_value()) return;
+  frame->offset = *vaddr;
+  const ElfSymbols::Symbol* symbol = elf->FindFunction(*vaddr);
+  if (symbol == nullptr) return;
+  frame->function = Demangle(symbol->name);
+  frame->offset = *vaddr - symbol->vaddr;
+}
+
+void Symbolizer::SymbolizeJit(const Module* module, Frame* frame) {
+  if (const PerfMapEntry* entry = perf_map_.Find(frame->addr)) {
+    frame->function = entry->name;
+    frame->module = kJitModule;
+    frame->offset = frame->addr - entry->start;
+    return;
+  }
+  if (module != nullptr && !module->path.empty()) {
+    frame->module = module->path;
+    frame->offset = frame->addr - module->start;
+  }
+}
+
+const ElfSymbols* Symbolizer::SymbolsFor(const Module& module) {
+  std::string key = absl::StrCat(module.dev_major, ":", module.dev_minor, ":",
+                                 module.inode, ":", module.path);
+  auto it = elf_cache_.find(key);
+  if (it != elf_cache_.end()) return it->second.get();
+
+  std::unique_ptr<ElfSymbols>& slot = elf_cache_[key];
+  std::string path = modules_.ElfPath(module);
+  if (path.empty()) {
+    load_errors_.push_back(absl::StrCat(
+        "no symbols for ", module.path,
+        ": it was deleted after the target mapped it (reading the mapped "
+        "copy needs CAP_SYS_ADMIN)"));
+    return nullptr;
+  }
+  if (!module.pinned_file) {
+    absl::Status same = CheckSameFile(path, module);
+    if (!same.ok()) {
+      load_errors_.push_back(
+          absl::StrCat("no symbols for ", module.path, ": ", same.message()));
+      return nullptr;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<ElfSymbols>> loaded = ElfSymbols::Load(path);
+  if (!loaded.ok()) {
+    load_errors_.push_back(absl::StrCat("no symbols for ", module.path, ": ",
+                                        loaded.status().message()));
+    return nullptr;
+  }
+  slot = *std::move(loaded);
+  return slot.get();
+}
+
+absl::Status Symbolizer::RefreshModules() {
+  std::vector<Module> before = modules_.modules();
+  absl::Status status = modules_.Refresh();
+  if (!status.ok()) return status;
+  // A cached frame is stale only where different code now sits at its
+  // address (dlclose then dlopen reusing the range).
+  absl::erase_if(frames_, [&](const auto& cached) {
+    uint64_t addr = cached.first;
+    const Module* now = modules_.Find(addr);
+    auto was = std::upper_bound(
+        before.begin(), before.end(), addr,
+        [](uint64_t a, const Module& m) { return a < m.start; });
+    const Module* old = nullptr;
+    if (was != before.begin() && std::prev(was)->Contains(addr)) {
+      old = &*std::prev(was);
+    }
+    if (now == nullptr || old == nullptr) return now != old;
+    return !now->SameMapping(*old);
+  });
+  return absl::OkStatus();
+}
+
+bool Symbolizer::IsExecutable(uint64_t addr) const {
+  return modules_.Find(addr) != nullptr;
+}
+
+}  // namespace allocprof

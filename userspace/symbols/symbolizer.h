@@ -1,0 +1,73 @@
+// Turns user-space instruction addresses of one traced process into frames:
+// function (demangled), module and offset.
+//
+// Everything needed later is captured while the target is alive: the
+// ModuleMap holds the target's root directory, through which ELF files and
+// the JIT's perf map are read lazily, on first use, so symbolizing works
+// after the target has exited (a profiled command may finish before the
+// final report is printed). Not thread-safe.
+#ifndef ALLOCPROF_USERSPACE_SYMBOLS_SYMBOLIZER_H_
+#define ALLOCPROF_USERSPACE_SYMBOLS_SYMBOLIZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "userspace/symbols/elf_symbols.h"
+#include "userspace/symbols/frame.h"
+#include "userspace/symbols/module_map.h"
+#include "userspace/symbols/perf_map.h"
+
+namespace allocprof {
+
+class Symbolizer {
+ public:
+  // Snapshots the executable mappings of process `pid`. Fails when the
+  // process does not exist (any more) or may not be inspected.
+  static absl::StatusOr<std::unique_ptr<Symbolizer>> ForProcess(int pid);
+
+  // Never fails; unknown parts stay empty (see Frame). Frames of ELF code
+  // are cached by address; frames of JIT code are not, because the JIT
+  // reuses addresses for new code and appends its names as it goes.
+  Frame Symbolize(uint64_t addr);
+
+  // The target mapped new code (dlopen, JIT): re-read its mappings. Code
+  // that was unmapped meanwhile still resolves unless new code took its
+  // place. NotFound once the target has exited; the old snapshot stays.
+  absl::Status RefreshModules();
+
+  // True if addr lies in an executable mapping (used to validate recovered
+  // return addresses).
+  bool IsExecutable(uint64_t addr) const;
+
+  // One line per object file whose symbols could not be read, saying which
+  // and why; its frames show as "module+0xOFFSET". For the report's notes.
+  const std::vector<std::string>& load_errors() const { return load_errors_; }
+
+ private:
+  Symbolizer(ModuleMap modules, std::string perf_map_path)
+      : modules_(std::move(modules)), perf_map_(std::move(perf_map_path)) {}
+
+  void SymbolizeInFile(const Module& module, Frame* frame);
+  // Function names for code with no ELF file (or no mapping at all).
+  void SymbolizeJit(const Module* module, Frame* frame);
+  // The symbols of the file behind `module`, loaded on first use; null
+  // when they cannot be read.
+  const ElfSymbols* SymbolsFor(const Module& module);
+
+  ModuleMap modules_;
+  PerfMapFile perf_map_;
+  // By file identity (device, inode, path): several mappings, and a file
+  // mapped again after dlclose/dlopen, share one table. Null: unreadable.
+  absl::flat_hash_map<std::string, std::unique_ptr<ElfSymbols>> elf_cache_;
+  absl::flat_hash_map<uint64_t, Frame> frames_;
+  std::vector<std::string> load_errors_;
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_SYMBOLS_SYMBOLIZER_H_
