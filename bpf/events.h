@@ -82,6 +82,27 @@ static_assert(sizeof(struct ap_event) == 80, "ap_event layout changed");
 _Static_assert(sizeof(struct ap_event) == 80, "ap_event layout changed");
 #endif
 
+/* Words of the user stack copied at an address-space syscall, from its sp:
+ * the C library's wrapper may keep a frame of its own, so the return address
+ * into its caller lies at a depth only the wrapper's unwind table (CFI)
+ * tells. 16 words cover every glibc wrapper (mremap's 0x58-byte frame is
+ * the deepest). */
+#define AP_SYSCALL_STACK_WORDS 16
+
+/* Record for AP_EV_MMAP, AP_EV_MREMAP, AP_EV_MPROTECT and AP_EV_BRK. */
+struct ap_syscall_event {
+	struct ap_event event; /* event.caller: first word that follows a
+				* call instruction, a fallback when userspace
+				* has no CFI for the wrapper */
+	__u64 stack[AP_SYSCALL_STACK_WORDS]; /* user stack words from sp up */
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct ap_syscall_event) == 208, "layout changed");
+#else
+_Static_assert(sizeof(struct ap_syscall_event) == 208, "layout changed");
+#endif
+
 /* Indexes of the per-CPU drop counters (map "counters"). Every place in BPF
  * that can lose data increments one of these; reports print them all. */
 #define AP_CNT_RINGBUF_FULL 0     /* event dropped: ring buffer full */

@@ -46,6 +46,14 @@ static __always_inline bool is_target(void)
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 
+static __always_inline void init_event(struct ap_event *e, __u32 type)
+{
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->ts_ns = bpf_ktime_get_ns();
+}
+
 /* Reserve a zeroed record, or count the drop. */
 static __always_inline struct ap_event *reserve_event(__u32 type)
 {
@@ -55,10 +63,7 @@ static __always_inline struct ap_event *reserve_event(__u32 type)
 		count(AP_CNT_RINGBUF_FULL);
 		return NULL;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = type;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->ts_ns = bpf_ktime_get_ns();
+	init_event(e, type);
 	return e;
 }
 

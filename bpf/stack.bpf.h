@@ -37,27 +37,28 @@ static __always_inline bool follows_call(__u64 ret)
 	return b[2] == 0xff && b[3] == 0x15;
 }
 
-#define AP_CALLER_SCAN_WORDS 16
-
 /* At a syscall the user registers are those of the C library's wrapper. The
  * frame-pointer walk starts from rbp, which the wrapper leaves alone, so it
  * resumes at the wrapper's caller's caller: the wrapper's own return address
- * is missed. It sits at [sp] in most wrappers (mmap, munmap, brk) but a few
- * (mremap) keep a small frame first, so scan a few words for the first one
- * that follows a call instruction. Rare path: syscalls, not malloc. */
-static __always_inline __u64 syscall_caller(void)
+ * is missed. Copy the top of the user stack; userspace finds the return
+ * address at the depth the wrapper's CFI gives. As a fallback (no CFI),
+ * `caller` gets the first word that follows a call instruction: right for
+ * leaf wrappers (mmap, munmap, brk keep it at [sp]). */
+static __always_inline void copy_syscall_stack(struct ap_syscall_event *e)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	__u64 words[AP_CALLER_SCAN_WORDS];
 
-	if (!regs || bpf_probe_read_user(words, sizeof(words), (void *)regs->sp))
-		return 0;
-	for (int i = 0; i < AP_CALLER_SCAN_WORDS; i++) {
-		if (follows_call(words[i]))
-			return words[i];
+	if (!regs ||
+	    bpf_probe_read_user(e->stack, sizeof(e->stack), (void *)regs->sp))
+		return;
+	for (int i = 0; i < AP_SYSCALL_STACK_WORDS; i++) {
+		if (follows_call(e->stack[i])) {
+			e->event.caller = e->stack[i];
+			e->event.flags |= AP_F_HAS_CALLER;
+			return;
+		}
 	}
-	return 0;
 }
 
 #endif /* ALLOCPROF_BPF_STACK_BPF_H */

@@ -70,20 +70,25 @@ static __always_inline bool in_allocator(void)
 	return regs && enclosing_call(tid, regs->sp) != NULL;
 }
 
-/* Fill the parts every address-space record shares: who made the call. */
-static __always_inline struct ap_event *syscall_event(void *ctx, __u32 type)
+/* Reserve an address-space record and fill what they all share: who made
+ * the call. Submit with submit_event(&r->event). */
+static __always_inline struct ap_syscall_event *syscall_event(void *ctx,
+							      __u32 type)
 {
-	struct ap_event *e = reserve_event(type);
+	struct ap_syscall_event *r =
+		bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 
-	if (!e)
+	if (!r) {
+		count(AP_CNT_RINGBUF_FULL);
 		return NULL;
+	}
+	init_event(&r->event, type);
+	__builtin_memset(r->stack, 0, sizeof(r->stack));
 	if (in_allocator())
-		e->flags |= AP_F_IN_ALLOCATOR;
-	e->stack_id = capture_stack(ctx);
-	e->caller = syscall_caller();
-	if (e->caller)
-		e->flags |= AP_F_HAS_CALLER;
-	return e;
+		r->event.flags |= AP_F_IN_ALLOCATOR;
+	r->event.stack_id = capture_stack(ctx);
+	copy_syscall_stack(r);
+	return r;
 }
 
 SEC("tracepoint/syscalls/sys_enter_mmap")
@@ -103,10 +108,12 @@ int ap_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p))
 		return 0;
 
-	struct ap_event *e = syscall_event(ctx, AP_EV_MMAP);
+	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_MMAP);
 
-	if (!e)
+	if (!r)
 		return 0;
+	struct ap_event *e = &r->event;
+
 	e->addr = ctx->ret;
 	e->size = p.args[1];
 	e->prot = p.args[2];
@@ -161,10 +168,12 @@ int ap_mremap_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p))
 		return 0;
 
-	struct ap_event *e = syscall_event(ctx, AP_EV_MREMAP);
+	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_MREMAP);
 
-	if (!e)
+	if (!r)
 		return 0;
+	struct ap_event *e = &r->event;
+
 	e->addr2 = p.args[0];
 	e->size2 = p.args[1];
 	e->size = p.args[2];
@@ -190,10 +199,12 @@ int ap_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p))
 		return 0;
 
-	struct ap_event *e = syscall_event(ctx, AP_EV_MPROTECT);
+	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_MPROTECT);
 
-	if (!e)
+	if (!r)
 		return 0;
+	struct ap_event *e = &r->event;
+
 	e->addr = p.args[0];
 	e->size = p.args[1];
 	e->prot = p.args[2];
@@ -223,10 +234,12 @@ int ap_brk_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p) || (__u64)ctx->ret == p.args[4])
 		return 0;
 
-	struct ap_event *e = syscall_event(ctx, AP_EV_BRK);
+	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_BRK);
 
-	if (!e)
+	if (!r)
 		return 0;
+	struct ap_event *e = &r->event;
+
 	e->addr2 = p.args[4];
 	e->addr = ctx->ret;
 	submit_event(e);

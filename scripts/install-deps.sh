@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  clang bpftool libbpf-dev libelf-dev zlib1g-dev
+  clang bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
   libbpfcc-dev libabsl-dev
   libgtest-dev libgmock-dev
   libc6-dev util-linux

@@ -388,6 +388,7 @@ absl::StatusOr<LoopRun> RunLoop(std::vector<std::string> argv) {
 
 struct AttachRun {
   double attach_ms = 0;
+  double exit_ms = 0;  // from the target's exit to allocprof's
   double maxrss_mib = 0;
   bool interrupted = false;
 };
@@ -440,6 +441,7 @@ absl::StatusOr<AttachRun> RunAttach(const std::string& allocprof, const std::str
   if (!s.ok()) return Failed(ap, s);
   s = ap.CheckExit();
   if (!s.ok()) return Failed(ap, s);
+  run.exit_ms = (ap.exit_s() - target.exit_s()) * 1e3;
   run.maxrss_mib = ap.usage().ru_maxrss / 1024.0;
   run.interrupted = ap.interrupted();
   return run;
@@ -464,7 +466,7 @@ void PrintRow(const char* label, const char* unit, const std::vector<double>& v,
   char med[64], mn[64];
   snprintf(med, sizeof(med), fmt, Median(v));
   snprintf(mn, sizeof(mn), fmt, Min(v));
-  printf("%-40s %-7s %10s %10s   %s\n", label, unit, med, mn, runs.c_str());
+  printf("%-44s %-7s %10s %10s   %s\n", label, unit, med, mn, runs.c_str());
 }
 
 void PrintRatio(const char* label, const std::vector<double>& num,
@@ -473,7 +475,7 @@ void PrintRatio(const char* label, const std::vector<double>& num,
   for (size_t i = 0; i < num.size(); i++) per_run.push_back(num[i] / den[i]);
   std::string runs;
   for (double x : per_run) absl::StrAppend(&runs, runs.empty() ? "" : " ", absl::StrFormat("%.2f", x));
-  printf("%-40s %-7s %10.2f %10.2f   %s\n", label, "x", Median(num) / Median(den),
+  printf("%-44s %-7s %10.2f %10.2f   %s\n", label, "x", Median(num) / Median(den),
          Min(num) / Min(den), runs.c_str());
 }
 
@@ -586,9 +588,10 @@ int main(int argc, char** argv) {
   std::vector<double> a = Field(modes[0].runs, &LoopRun::ns_per_pair);
   std::vector<double> b = Field(modes[1].runs, &LoopRun::ns_per_pair);
   std::vector<double> c = Field(modes[2].runs, &LoopRun::ns_per_pair);
-  std::vector<double> attach_ms, attach_rss;
+  std::vector<double> attach_ms, exit_ms, attach_rss;
   for (const AttachRun& r : attach) {
     attach_ms.push_back(r.attach_ms);
+    exit_ms.push_back(r.exit_ms);
     attach_rss.push_back(r.maxrss_mib);
   }
 
@@ -596,7 +599,7 @@ int main(int argc, char** argv) {
          o.runs, o.runs == 1 ? "" : "s", o.quick ? " (--quick: a smoke run, not figures)" : "");
   printf("  allocprof  %s\n  loop       %s (timed loop ~%d ms after warm-up)\n\n",
          o.allocprof.c_str(), o.loop.c_str(), o.target_ms);
-  printf("%-40s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
+  printf("%-44s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
   for (const Mode& m : modes) {
     PrintRow(m.name, "ns/pair", Field(m.runs, &LoopRun::ns_per_pair), "%.1f");
   }
@@ -612,6 +615,7 @@ int main(int argc, char** argv) {
   PrintRow("(c) allocprof run, spawn to exit", "s", Field(modes[2].runs, &LoopRun::wall_s),
            "%.2f");
   PrintRow("attach time, allocprof -p", "ms", attach_ms, "%.1f");
+  PrintRow("exit time, -p target's exit to allocprof's", "ms", exit_ms, "%.1f");
   PrintRow("peak RSS of allocprof during (c)", "MiB", Field(modes[2].runs, &LoopRun::maxrss_mib),
            "%.1f");
   PrintRow("peak RSS of allocprof -p, idle target", "MiB", attach_rss, "%.1f");

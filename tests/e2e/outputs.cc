@@ -24,7 +24,10 @@ std::optional<int64_t> Int(const std::ssub_match& m) {
 Folded ParseFolded(const std::string& text) {
   Folded folded;
   static const std::regex kLine(R"(^(\S.*) (-?[0-9]+)$)");
-  for (const std::string& line : CompleteLines(text)) {
+  // The file is complete once allocprof has ended, so a last line without
+  // its '\n' is still a line.
+  std::stringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
     std::smatch m;
     if (!std::regex_match(line, m, kLine)) {
       folded.malformed.push_back(line);
@@ -72,13 +75,15 @@ bool CallsDirectly(const Folded& folded, const std::string& function,
 }
 
 Report ParseReport(const std::string& text) {
-  static const std::regex kOutstanding(
-      R"(^\s*Outstanding:\s+(-?[0-9]+) B in (-?[0-9]+) objects)");
-  static const std::regex kAllocated(
-      R"(^\s*Allocated:\s+(-?[0-9]+) B in (-?[0-9]+) objects; )"
-      R"(freed:\s+(-?[0-9]+) B in (-?[0-9]+) objects)");
-  static const std::regex kBacking(
-      R"(^\s*Allocator backing memory:\s+(-?[0-9]+) B)");
+  // "<bytes> B", then maybe a human form in parentheses: "1232896 B (1.2 MiB)".
+  const std::string bytes = R"((-?[0-9]+) B(?: \([^)]*\))?)";
+  const std::string objects = R"( in (-?[0-9]+) objects?)";
+  static const std::regex kOutstanding(R"(^\s*Outstanding:\s+)" + bytes +
+                                       objects);
+  static const std::regex kAllocated(R"(^\s*Allocated:\s+)" + bytes + objects +
+                                     R"(; freed:\s+)" + bytes + objects);
+  static const std::regex kBacking(R"(^\s*Allocator backing memory:\s+)" +
+                                   bytes);
   static const std::regex kLost(R"(^\s*Lost:\s*(.*)$)");
 
   Report r;

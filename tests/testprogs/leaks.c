@@ -41,15 +41,11 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void *map_anonymous(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		die("mmap");
-	return p;
-}
+/* Each scenario calls mmap itself (no helper): the scenario's function must
+ * be the direct caller of the libc wrapper in its stacks. */
+#define MAP_ANONYMOUS_RW(size)                                    \
+	mmap(NULL, (size), PROT_READ | PROT_WRITE,                \
+	     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
 
 /* Before the go signal: allocations a -p trace never sees. */
 NOINLINE void alloc_presession(void)
@@ -57,7 +53,9 @@ NOINLINE void alloc_presession(void)
 	for (int i = 0; i < PRESESSION_BLOCK_COUNT; i++)
 		if (!(presession_blocks[i] = malloc(PRESESSION_BLOCK_SIZE)))
 			die("malloc");
-	presession_map = map_anonymous(PRESESSION_MAP_SIZE);
+	presession_map = MAP_ANONYMOUS_RW(PRESESSION_MAP_SIZE);
+	if (presession_map == MAP_FAILED)
+		die("mmap");
 }
 
 NOINLINE void leak_malloc(void)
@@ -117,7 +115,9 @@ NOINLINE void churn(void)
 
 NOINLINE void leak_mmap(void)
 {
-	leaked_mmap = map_anonymous(LEAK_MMAP_SIZE);
+	leaked_mmap = MAP_ANONYMOUS_RW(LEAK_MMAP_SIZE);
+	if (leaked_mmap == MAP_FAILED)
+		die("mmap");
 }
 
 NOINLINE void leak_big_malloc(void)
@@ -128,8 +128,10 @@ NOINLINE void leak_big_malloc(void)
 
 NOINLINE void leak_mmap_hole(void)
 {
-	char *p = map_anonymous(LEAK_HOLE_MAP_SIZE);
+	char *p = MAP_ANONYMOUS_RW(LEAK_HOLE_MAP_SIZE);
 
+	if (p == MAP_FAILED)
+		die("mmap");
 	if (munmap(p + LEAK_HOLE_OFFSET, LEAK_HOLE_SIZE) != 0)
 		die("munmap");
 	leaked_hole = p;
@@ -137,8 +139,10 @@ NOINLINE void leak_mmap_hole(void)
 
 NOINLINE void leak_mremap_grow(void)
 {
-	void *p = map_anonymous(LEAK_MREMAP_OLD_SIZE);
+	void *p = MAP_ANONYMOUS_RW(LEAK_MREMAP_OLD_SIZE);
 
+	if (p == MAP_FAILED)
+		die("mmap");
 	leaked_mremap = mremap(p, LEAK_MREMAP_OLD_SIZE, LEAK_MREMAP_NEW_SIZE,
 			       MREMAP_MAYMOVE);
 	if (leaked_mremap == MAP_FAILED)

@@ -1,6 +1,7 @@
 #include "userspace/aggregate/aggregator.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 
 namespace allocprof {
@@ -152,6 +153,7 @@ void Aggregator::ReleaseBytes(const Region& region, uint64_t bytes) {
   // An object stays live while any of its bytes do, wherever munmap,
   // mremap and mprotect scattered them.
   auto it = origin_bytes_.find(region.origin);
+  assert(it != origin_bytes_.end());  // counted pieces always have one
   if (it == origin_bytes_.end()) return;
   it->second -= std::min(it->second, bytes);
   if (it->second == 0) {

@@ -2,7 +2,9 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <cstring>
 
 namespace allocprof {
@@ -26,9 +28,18 @@ int RingReader::OnRecord(void* ctx, void* data, size_t size) {
     ++self->malformed_;
     return 0;
   }
-  ap_event event;
-  std::memcpy(&event, data, sizeof(event));
-  self->handler_(event);
+  // Copied out: ring buffer records are only 8-byte aligned by position.
+  if (size >= sizeof(ap_syscall_event)) {
+    ap_syscall_event record;
+    std::memcpy(&record, data, sizeof(record));
+    uint64_t words[AP_SYSCALL_STACK_WORDS];
+    std::copy(std::begin(record.stack), std::end(record.stack), words);
+    self->handler_(record.event, words);
+  } else {
+    ap_event event;
+    std::memcpy(&event, data, sizeof(event));
+    self->handler_(event, {});
+  }
   return 0;
 }
 

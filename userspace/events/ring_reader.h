@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "bpf/events.h"
 
 struct ring_buffer;
@@ -15,7 +16,10 @@ namespace allocprof {
 
 class RingReader {
  public:
-  using Handler = std::function<void(const ap_event&)>;
+  // `stack_words` is the user stack copied with an address-space syscall
+  // record (ap_syscall_event), empty for the others.
+  using Handler = std::function<void(const ap_event&,
+                                     absl::Span<const uint64_t> stack_words)>;
 
   static absl::StatusOr<std::unique_ptr<RingReader>> Open(int ring_buffer_fd,
                                                           Handler handler);

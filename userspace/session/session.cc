@@ -20,6 +20,7 @@
 #include "userspace/report/named_stacks.h"
 #include "userspace/report/text_report.h"
 #include "userspace/session/target.h"
+#include "userspace/stacks/return_slot.h"
 #include "userspace/stacks/stack_resolver.h"
 #include "userspace/stacks/stack_table.h"
 #include "userspace/symbols/symbolizer.h"
@@ -148,9 +149,14 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
 
   Aggregator aggregator;
   StackTable stack_table;
-  EventSink sink(aggregator, stack_table);
-  auto reader = RingReader::Open((*probes)->ring_buffer_fd(),
-                                 [&sink](const ap_event& e) { sink.Handle(e); });
+  StackResolver resolver((*probes)->stack_map_fd());
+  ReturnSlotFinder return_slots((*symbolizer)->modules());
+  EventSink sink(aggregator, stack_table, &resolver, &return_slots);
+  auto reader = RingReader::Open(
+      (*probes)->ring_buffer_fd(),
+      [&sink](const ap_event& e, absl::Span<const uint64_t> words) {
+        sink.Handle(e, words);
+      });
   if (!reader.ok()) return reader.status();
   auto waiter = Waiter::Create({(*reader)->epoll_fd(), stop_fd->get(), t.exit_fd()});
   if (!waiter.ok()) return waiter.status();
@@ -161,7 +167,6 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   s = t.Release();
   if (!s.ok()) return s;
 
-  StackResolver resolver((*probes)->stack_map_fd());
   NamedStacks names(stack_table, resolver, **symbolizer);
   const absl::Time start = absl::Now();
   const absl::Time deadline = start + options.duration;

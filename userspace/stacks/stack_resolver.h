@@ -25,9 +25,11 @@ class StackResolver {
 
   ResolvedStack Resolve(const StackOrigin& origin);
 
- private:
+  // The stack exactly as the kernel took it (no fix-up), leaf first; empty
+  // if the id is unknown.
   const std::vector<uint64_t>& KernelFrames(int32_t stack_id);
 
+ private:
   int stack_map_fd_;
   absl::flat_hash_map<int32_t, std::vector<uint64_t>> kernel_frames_;
 };

@@ -1,11 +1,14 @@
 #include "userspace/symbols/module_map.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <iterator>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -31,6 +34,21 @@ Module::Kind Classify(const MapsEntry& entry) {
 }
 
 }  // namespace
+
+absl::Status CheckSameFile(const std::string& path, const Module& module) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(module.path, " cannot be opened any more"));
+  }
+  bool same_device = major(st.st_dev) == module.dev_major &&
+                     minor(st.st_dev) == module.dev_minor;
+  if (same_device && st.st_ino != module.inode) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        module.path, " was replaced after the target mapped it"));
+  }
+  return absl::OkStatus();
+}
 
 bool Module::SameMapping(const Module& other) const {
   return start == other.start && end == other.end &&
@@ -98,11 +116,14 @@ std::vector<Module> MergeSnapshots(std::vector<Module> old,
 absl::StatusOr<ModuleMap> ModuleMap::ForProcess(int pid) {
   absl::StatusOr<ProcessHandle> process = ProcessHandle::Open(pid);
   if (!process.ok()) return process.status();
-  ModuleMap map(*std::move(process));
+  // When the namespace cannot be compared, pinning costs an fd per file;
+  // not pinning could cost every name.
+  bool pin_all_files = !process->SharesOurMountNamespace().value_or(false);
+  ModuleMap map(*std::move(process), pin_all_files);
   absl::StatusOr<std::vector<Module>> modules = map.ReadModules();
   if (!modules.ok()) return modules.status();
   map.modules_ = *std::move(modules);
-  map.PinDeletedFiles();
+  map.PinFiles();
   return map;
 }
 
@@ -110,7 +131,7 @@ absl::Status ModuleMap::Refresh() {
   absl::StatusOr<std::vector<Module>> fresh = ReadModules();
   if (!fresh.ok()) return fresh.status();
   modules_ = MergeSnapshots(std::move(modules_), *std::move(fresh));
-  PinDeletedFiles();
+  PinFiles();
   return absl::OkStatus();
 }
 
@@ -134,14 +155,41 @@ absl::StatusOr<std::vector<Module>> ModuleMap::ReadModules() const {
   return ExecutableModules(*maps);
 }
 
-void ModuleMap::PinDeletedFiles() {
+void ModuleMap::PinFiles() {
+  // One fd per file, however many mappings it has.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>,
+                      std::shared_ptr<const UniqueFd>>
+      pins;
+  auto identity = [](const Module& m) {
+    return std::make_pair(uint64_t{makedev(m.dev_major, m.dev_minor)},
+                          m.inode);
+  };
+  for (const Module& m : modules_) {
+    if (m.pinned_file) pins.emplace(identity(m), m.pinned_file);
+  }
   for (Module& m : modules_) {
-    if (m.kind != Module::Kind::kFile || !m.deleted || m.pinned_file) continue;
+    if (m.kind != Module::Kind::kFile || m.pinned_file) continue;
+    if (!m.deleted && !pin_all_files_) continue;
+    auto pinned = pins.find(identity(m));
+    if (pinned != pins.end()) {
+      m.pinned_file = pinned->second;
+      continue;
+    }
+    // map_files leads to exactly the mapped file, deleted or not.
     absl::StatusOr<UniqueFd> fd = process_.OpenProcFile(
         absl::StrFormat("map_files/%x-%x", m.start, m.end), O_RDONLY);
-    // Without the capability the module keeps its path and offsets; only
-    // its function names are lost.
-    if (fd.ok()) m.pinned_file = std::make_shared<UniqueFd>(*std::move(fd));
+    if (!fd.ok() && !m.deleted) {
+      std::string path = process_.RootPath(m.path);
+      if (CheckSameFile(path, m).ok()) {
+        UniqueFd by_path(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (by_path.valid()) fd = std::move(by_path);
+      }
+    }
+    // Unpinned, the module keeps its path and offsets; only its function
+    // names may be lost.
+    if (!fd.ok()) continue;
+    m.pinned_file = std::make_shared<const UniqueFd>(*std::move(fd));
+    pins.emplace(identity(m), m.pinned_file);
   }
 }
 

@@ -36,10 +36,16 @@ struct Module {
   uint64_t inode = 0;
   bool deleted = false;
   Kind kind = Kind::kAnonymous;
-  // For a deleted file only: the mapped file itself, opened through
-  // /proc/PID/map_files while the target was alive (needs CAP_SYS_ADMIN or
-  // CAP_CHECKPOINT_RESTORE), since its path now leads elsewhere or nowhere.
-  // Shared by the copies that successive snapshots make.
+  // The mapped file itself, opened while the target was alive, for files
+  // that its path may not lead to at symbolization time:
+  //  - a deleted file: its path now leads elsewhere or nowhere. Opened
+  //    through /proc/PID/map_files, which needs CAP_SYS_ADMIN (or
+  //    CAP_CHECKPOINT_RESTORE on Linux 5.9+);
+  //  - any file of a target in another mount namespace: the namespace's
+  //    mounts other than its root go away with its last process. Opened
+  //    through map_files, or else its path.
+  // Null otherwise. Shared by all modules of one file, and by the copies
+  // that successive snapshots make.
   std::shared_ptr<const UniqueFd> pinned_file;
 
   bool Contains(uint64_t addr) const { return addr >= start && addr < end; }
@@ -49,6 +55,14 @@ struct Module {
 
 // The Module for an executable maps entry.
 Module ModuleFromMapsEntry(const MapsEntry& entry);
+
+// OK when `path` opens the file `module` maps. FailedPrecondition when it
+// opens another one: replaced after the snapshot (an upgrade renames a new
+// file over the old). Inode numbers only compare within one device, and an
+// overlay file system (containers) reports its own device to stat() but the
+// underlying one in /proc/PID/maps, so a file on another device is taken
+// as the same. NotFound when nothing is there.
+absl::Status CheckSameFile(const std::string& path, const Module& module);
 
 // The executable mappings listed in a /proc/PID/maps text, by address.
 absl::StatusOr<std::vector<Module>> ExecutableModules(
@@ -80,18 +94,22 @@ class ModuleMap {
   const ProcessHandle& process() const { return process_; }
 
   // A path through which this process can open the file behind `module`,
-  // now and after the target has exited. Empty when there is none: not a
-  // file, or a deleted file that could not be pinned (its path would open
-  // a different file or none).
+  // now and after the target has exited: its pinned file, else its path
+  // under the target's root. Empty when there is none: not a file, or a
+  // deleted file that could not be pinned (its path would open a different
+  // file or none).
   std::string ElfPath(const Module& module) const;
 
  private:
-  explicit ModuleMap(ProcessHandle process) : process_(std::move(process)) {}
+  ModuleMap(ProcessHandle process, bool pin_all_files)
+      : process_(std::move(process)), pin_all_files_(pin_all_files) {}
 
   absl::StatusOr<std::vector<Module>> ReadModules() const;
-  void PinDeletedFiles();
+  // Sets pinned_file where Module::pinned_file says, as far as possible.
+  void PinFiles();
 
   ProcessHandle process_;
+  bool pin_all_files_;  // the target has a mount namespace of its own
   std::vector<Module> modules_;
 };
 

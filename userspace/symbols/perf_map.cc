@@ -104,10 +104,18 @@ const PerfMapEntry* PerfMapFile::Find(uint64_t addr) {
   return table_.Find(addr);
 }
 
-void PerfMapFile::ReloadIfChanged() {
+void PerfMapFile::Hold() {
   UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  // No file (yet, or any more): keep what was read before, if anything.
-  if (!fd.valid()) return;
+  if (fd.valid()) held_ = std::move(fd);
+}
+
+void PerfMapFile::ReloadIfChanged() {
+  // The path first, to notice a file written anew; the held file when the
+  // path leads nowhere any more.
+  Hold();
+  // No file (yet): nothing to read.
+  if (!held_.valid()) return;
+  const UniqueFd& fd = held_;
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return;
   int64_t mtime_ns =

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "userspace/symbols/unique_fd.h"
 
 namespace allocprof {
 
@@ -56,12 +57,19 @@ class PerfMapFile {
   // The entry covering `addr`, or null (also when there is no such file).
   const PerfMapEntry* Find(uint64_t addr);
 
+  // Opens the file, if it exists, and keeps it open without reading it, so
+  // that it stays readable if its path stops leading to it: a container's
+  // /tmp mount goes away with the container's last process. Called while
+  // the target is alive; Find() reads the held file when the path fails.
+  void Hold();
+
   const std::string& path() const { return path_; }
 
  private:
   void ReloadIfChanged();
 
   std::string path_;
+  UniqueFd held_;  // the file last opened, if any
   PerfMapTable table_;
   // What the last read saw, to tell a change (and an append) from none.
   bool seen_ = false;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -93,6 +94,19 @@ std::string ProcessHandle::RootPath(absl::string_view path) const {
   // so the rest of the path is looked up in the target's mount namespace.
   return absl::StrCat("/proc/self/fd/", root_dir_.get(),
                       absl::StartsWith(path, "/") ? "" : "/", path);
+}
+
+absl::StatusOr<bool> ProcessHandle::SharesOurMountNamespace() const {
+  // Namespaces are the same when their nsfs inodes are.
+  struct stat theirs, ours;
+  if (::fstatat(proc_dir_.get(), "ns/mnt", &theirs, 0) != 0) {
+    return ErrnoStatus(errno,
+                       absl::StrCat("cannot stat /proc/", pid_, "/ns/mnt"));
+  }
+  if (::stat("/proc/self/ns/mnt", &ours) != 0) {
+    return ErrnoStatus(errno, "cannot stat /proc/self/ns/mnt");
+  }
+  return theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
 }
 
 absl::StatusOr<int> ProcessHandle::NamespacePid() const {

@@ -37,6 +37,12 @@ class ProcessHandle {
   // be opened by this process for as long as the handle lives.
   std::string RootPath(absl::string_view path) const;
 
+  // Whether the target's mount namespace is ours. Files on mounts of a
+  // namespace of its own (a container's volumes, tmpfs) become unreachable
+  // when that namespace dies with its last process; its root file system
+  // stays reachable through the root directory fd.
+  absl::StatusOr<bool> SharesOurMountNamespace() const;
+
   // The target's PID inside its own PID namespace (what it calls getpid()):
   // the number a JIT puts in its /tmp/perf-PID.map. Same as pid() outside
   // containers.

@@ -1,8 +1,5 @@
 #include "userspace/symbols/symbolizer.h"
 
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include <algorithm>
 #include <iterator>
 #include <optional>
@@ -17,27 +14,6 @@ namespace {
 // The module of a JIT frame: perf maps do not say which mapping holds it.
 constexpr char kJitModule[] = "[jit]";
 
-// Whether `path` still opens the file that was mapped. A mismatch means the
-// file was replaced after the snapshot (an upgrade renames a new file over
-// it), and its symbols would name the wrong code. Inode numbers only compare
-// within one device, and an overlay file system (containers) reports its own
-// device for stat but the underlying one in /proc/PID/maps, so a differing
-// device proves nothing and is accepted.
-absl::Status CheckSameFile(const std::string& path, const Module& module) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return absl::NotFoundError(
-        absl::StrCat(module.path, " cannot be opened any more"));
-  }
-  bool same_device = major(st.st_dev) == module.dev_major &&
-                     minor(st.st_dev) == module.dev_minor;
-  if (same_device && st.st_ino != module.inode) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        module.path, " was replaced after the target mapped it"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Symbolizer>> Symbolizer::ForProcess(int pid) {
@@ -47,8 +23,10 @@ absl::StatusOr<std::unique_ptr<Symbolizer>> Symbolizer::ForProcess(int pid) {
   absl::StatusOr<int> ns_pid = modules->process().NamespacePid();
   std::string perf_map = modules->process().RootPath(
       absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid, ".map"));
-  return std::unique_ptr<Symbolizer>(
+  std::unique_ptr<Symbolizer> symbolizer(
       new Symbolizer(*std::move(modules), std::move(perf_map)));
+  symbolizer->perf_map_.Hold();
+  return symbolizer;
 }
 
 Frame Symbolizer::Symbolize(uint64_t addr) {
@@ -139,6 +117,8 @@ absl::Status Symbolizer::RefreshModules() {
   std::vector<Module> before = modules_.modules();
   absl::Status status = modules_.Refresh();
   if (!status.ok()) return status;
+  // New code may be a JIT's, whose perf map may have just appeared.
+  perf_map_.Hold();
   // A cached frame is stale only where different code now sits at its
   // address (dlclose then dlopen reusing the range).
   absl::erase_if(frames_, [&](const auto& cached) {

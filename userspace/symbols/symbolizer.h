@@ -48,6 +48,9 @@ class Symbolizer {
   // and why; its frames show as "module+0xOFFSET". For the report's notes.
   const std::vector<std::string>& load_errors() const { return load_errors_; }
 
+  // The target's executable mappings, for other readers of its objects.
+  const ModuleMap& modules() const { return modules_; }
+
  private:
   Symbolizer(ModuleMap modules, std::string perf_map_path)
       : modules_(std::move(modules)), perf_map_(std::move(perf_map_path)) {}

@@ -1,0 +1,115 @@
+#include "userspace/stacks/return_slot.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace allocprof {
+
+// One ELF object's CFI, open for the finder's life.
+class CfiFile {
+ public:
+  static std::unique_ptr<CfiFile> Open(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    elf_version(EV_CURRENT);
+    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+    if (elf == nullptr) {
+      close(fd);
+      return nullptr;
+    }
+    std::unique_ptr<CfiFile> file(new CfiFile(fd, elf));
+    // .eh_frame: every x86-64 object has it, stripped or not.
+    file->cfi_ = dwarf_getcfi_elf(elf);
+    size_t phnum = 0;
+    elf_getphdrnum(elf, &phnum);
+    for (size_t i = 0; i < phnum; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) file->loads_.push_back(ph);
+    }
+    return file;
+  }
+  ~CfiFile() {
+    if (cfi_) dwarf_cfi_end(cfi_);
+    elf_end(elf_);
+    close(fd_);
+  }
+
+  // The CFA offset from sp at ELF virtual address `vaddr`, if sp-based.
+  std::optional<int64_t> CfaOffset(uint64_t vaddr) const {
+    if (cfi_ == nullptr) return std::nullopt;
+    Dwarf_Frame* frame = nullptr;
+    if (dwarf_cfi_addrframe(cfi_, vaddr, &frame) != 0) return std::nullopt;
+    Dwarf_Op* ops = nullptr;
+    size_t nops = 0;
+    std::optional<int64_t> offset;
+    // A register+offset CFA comes back as one DW_OP_bregx; x86-64 DWARF
+    // register 7 is rsp.
+    if (dwarf_frame_cfa(frame, &ops, &nops) == 0 && nops == 1 &&
+        ops[0].atom == DW_OP_bregx && ops[0].number == 7) {
+      offset = static_cast<int64_t>(ops[0].number2);
+    }
+    free(frame);
+    return offset;
+  }
+
+  // Virtual address of file offset `offset`, through the PT_LOAD that maps it.
+  std::optional<uint64_t> VaddrOfOffset(uint64_t offset) const {
+    for (const GElf_Phdr& ph : loads_) {
+      if (offset >= ph.p_offset && offset < ph.p_offset + ph.p_filesz) {
+        return offset - ph.p_offset + ph.p_vaddr;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  CfiFile(int fd, Elf* elf) : fd_(fd), elf_(elf) {}
+  int fd_;
+  Elf* elf_;
+  Dwarf_CFI* cfi_ = nullptr;
+  std::vector<GElf_Phdr> loads_;
+};
+
+ReturnSlotFinder::ReturnSlotFinder(const ModuleMap& modules) : modules_(modules) {}
+ReturnSlotFinder::~ReturnSlotFinder() = default;
+
+CfiFile* ReturnSlotFinder::FileFor(const Module& module) {
+  std::string path = modules_.ElfPath(module);
+  if (path.empty()) return nullptr;
+  auto [it, inserted] = files_.try_emplace(path);
+  if (inserted) it->second = CfiFile::Open(path);
+  return it->second.get();
+}
+
+std::optional<uint64_t> ReturnSlotFinder::ReturnSlot(uint64_t pc) {
+  auto cached = slots_.find(pc);
+  if (cached != slots_.end()) return cached->second;
+  std::optional<uint64_t> slot;
+  const Module* module = modules_.Find(pc);
+  CfiFile* file = module ? FileFor(*module) : nullptr;
+  if (file) {
+    auto vaddr = file->VaddrOfOffset(pc - module->start + module->file_offset);
+    auto cfa = vaddr ? file->CfaOffset(*vaddr) : std::nullopt;
+    if (cfa && *cfa >= 8) slot = static_cast<uint64_t>(*cfa - 8);
+  }
+  slots_.emplace(pc, slot);
+  return slot;
+}
+
+uint64_t SyscallCaller(ReturnSlotFinder& finder,
+                       const std::vector<uint64_t>& kernel_frames,
+                       absl::Span<const uint64_t> words, uint64_t fallback) {
+  if (kernel_frames.empty() || words.empty()) return fallback;
+  // Frame 0 is the instruction after `syscall`; the one before it lies in
+  // the syscall instruction itself, whose CFI row is the one that counts.
+  std::optional<uint64_t> slot = finder.ReturnSlot(kernel_frames[0] - 1);
+  if (!slot || *slot % 8 != 0 || *slot / 8 >= words.size()) return fallback;
+  return words[*slot / 8];
+}
+
+}  // namespace allocprof
