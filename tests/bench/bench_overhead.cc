@@ -57,8 +57,9 @@ constexpr absl::string_view kTracingLine = "allocprof: tracing";
 // How long allocprof may take, after its target printed its figure, to write
 // its report and exit before it is interrupted.
 constexpr double kReportTimeoutS = 60;
-// The same after `allocprof -p`'s idle target exited.
-constexpr double kAttachedExitTimeoutS = 5;
+// The same after `allocprof -p`'s idle target exited: little to report, but
+// detaching the probes takes seconds (an RCU grace period per probe).
+constexpr double kAttachedExitTimeoutS = 30;
 
 double NowS() {
   timespec ts;
@@ -436,7 +437,6 @@ absl::StatusOr<AttachRun> RunAttach(const std::string& allocprof, const std::str
   absl::Status s = target.Finish(10);
   if (!s.ok()) return Failed(target, s);
   // allocprof ends when its target exits; Finish interrupts it otherwise.
-  // The idle target made no allocations, so there is little to report.
   s = ap.Finish(kAttachedExitTimeoutS);
   if (!s.ok()) return Failed(ap, s);
   s = ap.CheckExit();

@@ -1,0 +1,111 @@
+#include "userspace/events/event_sink.h"
+
+#include <sys/mman.h>
+
+#include <gtest/gtest.h>
+
+namespace allocprof {
+namespace {
+
+ap_event Event(uint32_t type, uint64_t addr, uint64_t size, int32_t stack_id = 1) {
+  ap_event e = {};
+  e.type = type;
+  e.addr = addr;
+  e.size = size;
+  e.stack_id = stack_id;
+  return e;
+}
+
+class EventSinkTest : public ::testing::Test {
+ protected:
+  Aggregator aggregator;
+  StackTable stacks;
+  EventSink sink{aggregator, stacks};
+};
+
+TEST_F(EventSinkTest, AllocAndFree) {
+  sink.Handle(Event(AP_EV_ALLOC, 0x1000, 100));
+  sink.Handle(Event(AP_EV_ALLOC, 0x2000, 50));
+  sink.Handle(Event(AP_EV_FREE, 0x1000, 0));
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 50);
+  EXPECT_EQ(sink.handled(), 3u);
+}
+
+TEST_F(EventSinkTest, ReallocTakesOldFromAddr2AndNewFromAddr) {
+  sink.Handle(Event(AP_EV_ALLOC, 0x1000, 100));
+  ap_event r = Event(AP_EV_REALLOC, 0x3000, 300);
+  r.addr2 = 0x1000;
+  sink.Handle(r);
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 300);
+  EXPECT_EQ(aggregator.totals().freed_bytes, 100u);
+}
+
+TEST_F(EventSinkTest, CallerIsPartOfTheStackIdentity) {
+  ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, /*stack_id=*/5);
+  a.caller = 0x401000;
+  a.flags = AP_F_HAS_CALLER;
+  ap_event b = a;
+  b.addr = 0x2000;
+  b.caller = 0x402000;
+  sink.Handle(a);
+  sink.Handle(b);
+  EXPECT_EQ(stacks.size(), 2u);
+  EXPECT_EQ(aggregator.ByStack().size(), 2u);
+}
+
+TEST_F(EventSinkTest, CallerWithoutFlagIsIgnored) {
+  ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, 5);
+  a.caller = 0xdead;  // not validated by BPF
+  sink.Handle(a);
+  EXPECT_EQ(stacks.origin(0).caller, 0u);
+}
+
+TEST_F(EventSinkTest, MmapFlagsReachTheAggregator) {
+  ap_event m = Event(AP_EV_MMAP, 0x7f0000000000, 1 << 20);
+  m.prot = PROT_READ | PROT_WRITE;
+  m.flags = AP_F_FILE_BACKED;
+  sink.Handle(m);
+  ap_event backing = Event(AP_EV_MMAP, 0x7f1000000000, 1 << 20);
+  backing.prot = PROT_READ | PROT_WRITE;
+  backing.flags = AP_F_IN_ALLOCATOR;
+  sink.Handle(backing);
+  const Usage& o = aggregator.totals().outstanding;
+  EXPECT_EQ(o.bytes[static_cast<int>(MemKind::kFileMmap)], 1 << 20);
+  EXPECT_EQ(o.bytes[static_cast<int>(MemKind::kAnonMmap)], 0);
+  EXPECT_EQ(o.backing_bytes, 1 << 20);
+  EXPECT_FALSE(sink.TakeNewCode());
+}
+
+TEST_F(EventSinkTest, ExecutableFileMappingMeansNewCode) {
+  ap_event m = Event(AP_EV_MMAP, 0x7f0000000000, 4096);
+  m.prot = PROT_READ | PROT_EXEC;
+  m.flags = AP_F_FILE_BACKED;
+  sink.Handle(m);
+  EXPECT_TRUE(sink.TakeNewCode());
+  EXPECT_FALSE(sink.TakeNewCode());
+}
+
+TEST_F(EventSinkTest, MremapOldRangeIsAddr2) {
+  ap_event m = Event(AP_EV_MMAP, 0x10000, 0x1000);
+  m.prot = PROT_READ | PROT_WRITE;
+  sink.Handle(m);
+  ap_event r = Event(AP_EV_MREMAP, 0x20000, 0x2000);
+  r.addr2 = 0x10000;
+  r.size2 = 0x1000;
+  r.map_flags = 1;  // MREMAP_MAYMOVE
+  sink.Handle(r);
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0x2000);
+  sink.Handle(Event(AP_EV_MUNMAP, 0x20000, 0x2000));
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0);
+}
+
+TEST_F(EventSinkTest, BrkOldBreakIsAddr2) {
+  ap_event grow = Event(AP_EV_BRK, 0x5000 + 0x21000, 0);
+  grow.addr2 = 0x5000;
+  sink.Handle(grow);
+  EXPECT_EQ(aggregator.totals().outstanding.bytes[static_cast<int>(MemKind::kBrk)],
+            0x21000);
+}
+
+}  // namespace
+}  // namespace allocprof
