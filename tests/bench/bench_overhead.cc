@@ -548,7 +548,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  // The target count for the loops' own calibration.
+  // Each loop picks its own iteration count to last about this long.
   const std::string target = std::to_string(o.target_ms);
   const std::vector<std::string> loop = {o.loop, "--target-ms", target};
   std::vector<std::string> floor_cmd = {o.allocprof, "--floor", "--"};
@@ -626,9 +626,10 @@ int main(int argc, char** argv) {
       "\nnotes:\n"
       "- ratios: the median column divides medians, the min column divides minima.\n"
       "- glibc's free() starts with `test %%rdi,%%rdi`, which the kernel cannot emulate and\n"
-      "  single-steps (~13 us a hit on this VM); malloc() starts with `push %%r12`, which it\n"
-      "  emulates (~0.7 us). The free probe therefore dominates (b) and (c); moving it to a\n"
-      "  cheaper site is a separate change.\n"
+      "  single-steps (~13 us a hit measured on this VM kind; it varies a lot from run to\n"
+      "  run); malloc() starts with `push %%r12`, which it emulates (~0.7 us). The free\n"
+      "  probe therefore dominates (b) and (c): they say more about that probe site than\n"
+      "  about allocprof. Moving the free probe to a cheaper site is a separate change.\n"
       "- peak RSS is wait4()'s ru_maxrss, which also covers the children allocprof reaped\n"
       "  (the loop); the loop alone peaks at the last row's figure.\n");
   bool interrupted = false;

@@ -43,6 +43,23 @@ TEST_F(ErrorsTest, NoSuchCommand) {
   ExpectNoProgramsLeft();
 }
 
+// Misuse of the command line is told apart from a failure to trace (exit 2,
+// not 1), and still explained in allocprof's own words.
+TEST_F(ErrorsTest, CommandLineMisuse) {
+  const std::vector<std::vector<std::string>> misuses = {
+      {kAllocprof},                        // nothing to trace
+      {kAllocprof, "--bogus", "-p", "1"},  // unknown option
+      {kAllocprof, "-p", "notapid"},       // not a number
+  };
+  for (const std::vector<std::string>& argv : misuses) {
+    SCOPED_TRACE(argv.size() > 1 ? argv[1] + " " + argv.back()
+                                 : "no arguments");
+    std::string message;
+    RunFailing(argv, &message, Failure::kMisuse);
+  }
+  ExpectNoProgramsLeft();
+}
+
 // The output file is opened before anything is attached, so a typo costs
 // nothing and leaves the target untouched.
 TEST_F(ErrorsTest, UnwritableFoldedFile) {

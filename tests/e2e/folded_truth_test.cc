@@ -49,8 +49,9 @@ class FoldedTruthTest : public E2eTest {
           << StacksThrough(folded, e.function);
     }
     for (const char* absent : leaks_absent) {
-      EXPECT_EQ(StacksThrough(folded, absent), "  (none)\n")
-          << absent << " has nothing outstanding and must not appear";
+      EXPECT_EQ(BytesThrough(folded, absent), 0)
+          << absent << " has nothing outstanding and must not appear:\n"
+          << StacksThrough(folded, absent);
     }
 
     const Report report = ParseReport(allocprof.out());
@@ -74,7 +75,7 @@ class FoldedTruthTest : public E2eTest {
               static_cast<int64_t>(LEAK_BIG_MALLOC_SIZE));
     ASSERT_TRUE(report.lost.has_value()) << "no Lost line\n" << context;
     EXPECT_EQ(*report.lost, "none")
-        << "a few thousand events in a second were dropped";
+        << "events were dropped, so every figure is a lower bound";
 
     if (HasFailure()) std::cerr << "for reference:\n" << context;
   }

@@ -113,7 +113,8 @@ void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
   const std::string line = LineStartingWith(ap->err(), kTracingPrefix);
   ASSERT_FALSE(line.empty())
       << (tracing ? "allocprof ended without tracing\n"
-                  : "allocprof did not say it was tracing within 30 s\n")
+                  : "allocprof did not say it was tracing within " +
+                        std::to_string(kAttachTimeout.count()) + " ms\n")
       << Outputs(*ap);
 
   int pid = 0;
@@ -125,7 +126,8 @@ void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
   if (traced_pid) *traced_pid = pid;
 }
 
-void RunFailing(const std::vector<std::string>& argv, std::string* message) {
+void RunFailing(const std::vector<std::string>& argv, std::string* message,
+                Failure how) {
   std::string error;
   std::unique_ptr<Process> ap = Process::Start(argv, &error);
   ASSERT_NE(ap, nullptr) << "cannot start " << argv[0] << ": " << error;
@@ -145,11 +147,13 @@ void RunFailing(const std::vector<std::string>& argv, std::string* message) {
       << Outputs(*ap);
   ASSERT_TRUE(ended) << "allocprof did not end\n" << Outputs(*ap);
 
-  EXPECT_TRUE(ExitedWith(*ap, 1)) << Outputs(*ap);
-  EXPECT_TRUE(std::count(err.begin(), err.end(), '\n') == 1 &&
-              err.back() == '\n')
-      << "stderr is not one line\n"
-      << Outputs(*ap);
+  EXPECT_TRUE(ExitedWith(*ap, how == Failure::kMisuse ? 2 : 1)) << Outputs(*ap);
+  if (how == Failure::kError) {
+    EXPECT_TRUE(std::count(err.begin(), err.end(), '\n') == 1 &&
+                err.back() == '\n')
+        << "stderr is not one line\n"
+        << Outputs(*ap);
+  }
   EXPECT_THAT(err, ::testing::StartsWith("allocprof: ")) << Outputs(*ap);
   *message = err.substr(0, err.find('\n'));
 }

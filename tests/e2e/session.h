@@ -61,10 +61,17 @@ void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
                   std::unique_ptr<Process>* allocprof,
                   pid_t* traced_pid = nullptr);
 
+// How allocprof's interface says it fails.
+enum class Failure {
+  kError,   // exit 1, exactly one "allocprof: " line on stderr
+  kMisuse,  // command-line misuse: exit 2, stderr starts with "allocprof: "
+            // (a usage hint may follow)
+};
+
 // Runs `argv` (allocprof, or a command that runs it), expects allocprof to
-// fail as its interface says (exit 1, one "allocprof: " line on stderr, never
-// tracing) and returns that line.
-void RunFailing(const std::vector<std::string>& argv, std::string* message);
+// fail as `how` says without ever tracing, and returns the first stderr line.
+void RunFailing(const std::vector<std::string>& argv, std::string* message,
+                Failure how = Failure::kError);
 
 // allocprof's stdout and stderr, for failure messages.
 std::string Outputs(const Process& allocprof);

@@ -84,7 +84,8 @@ struct leaks_expectation {
 /* Frame names the folded output may use for the leaf of a malloc-family
  * call. glibc 2.36 makes aligned_alloc an alias of memalign
  * (__libc_memalign, one address), so a tracer cannot tell them apart. */
-#define LEAKS_ALIGNED_ALLOC_LEAVES { "aligned_alloc", "memalign", "__libc_memalign", 0 }
+#define LEAKS_ALIGNED_ALLOC_LEAVES \
+	{ "aligned_alloc", "memalign", "__libc_memalign", 0 }
 
 static const struct leaks_expectation leaks_expected[]
 	__attribute__((unused)) = {

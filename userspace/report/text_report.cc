@@ -88,6 +88,7 @@ void WriteTextReport(std::ostream& out, const ReportInput& in, StackNames& names
   }
   std::string note = in.health.NoteSummary();
   if (!note.empty()) out << "Note: " << note << ".\n";
+  for (const std::string& line : in.symbol_notes) out << "Note: " << line << "\n";
 
   std::vector<std::pair<StackRef, Usage>> holding;
   for (const auto& entry : in.stacks) {

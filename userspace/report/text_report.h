@@ -22,6 +22,9 @@ struct ReportInput {
   Totals totals;
   std::vector<std::pair<StackRef, Usage>> stacks;  // Aggregator::ByStack()
   SessionHealth health;
+  // What could not be named and why (object files whose symbols could not
+  // be read), one line each.
+  std::vector<std::string> symbol_notes;
   int top = 10;
 };
 

@@ -222,6 +222,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   std::cerr << "allocprof: " << why << "; writing the report\n";
 
   ReportInput final_report = snapshot();
+  // Naming the stacks fills the symbolizer's notes, so name them first.
+  for (const auto& entry : final_report.stacks) names.Name(entry.first);
+  final_report.symbol_notes = (*symbolizer)->load_errors();
   WriteTextReport(out, final_report, names);
   out.flush();
   if (folded.is_open()) {

@@ -1,11 +1,13 @@
 // Turns user-space instruction addresses of one traced process into frames:
 // function (demangled), module and offset.
 //
-// Everything needed later is captured while the target is alive: the
-// ModuleMap holds the target's root directory, through which ELF files and
-// the JIT's perf map are read lazily, on first use, so symbolizing works
-// after the target has exited (a profiled command may finish before the
-// final report is printed). Not thread-safe.
+// What is needed later is captured while the target is alive: the
+// ModuleMap holds the target's root directory (and, where a path may stop
+// leading to it, the mapped file itself), through which ELF files and the
+// JIT's perf map are read lazily, on first use. So symbolizing works after
+// the target has exited (a profiled command may finish before the final
+// report is printed), and a target in a container gets its own files.
+// Not thread-safe.
 #ifndef ALLOCPROF_USERSPACE_SYMBOLS_SYMBOLIZER_H_
 #define ALLOCPROF_USERSPACE_SYMBOLS_SYMBOLIZER_H_
 

@@ -105,5 +105,16 @@ TEST_F(SymbolsPerfMapFile, ReadsAgainWhenTheFileChanges) {
   EXPECT_EQ(file.Find(0x4000)->name, "fourth");
 }
 
+TEST_F(SymbolsPerfMapFile, HeldFileOutlivesItsPath) {
+  Write("1000 10 held\n", std::ios::trunc);
+  PerfMapFile file(path_);
+  file.Hold();
+  // As when a container's /tmp mount goes away with the container.
+  ASSERT_EQ(std::remove(path_.c_str()), 0);
+  ASSERT_NE(file.Find(0x1008), nullptr);
+  EXPECT_EQ(file.Find(0x1008)->name, "held");
+  EXPECT_EQ(file.Find(0x1008)->start, 0x1000u);
+}
+
 }  // namespace
 }  // namespace allocprof
