@@ -130,7 +130,13 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   auto libc = t.CLibrary();
   if (!libc.ok()) return libc.status();
   auto probed = (*probes)->AttachAllocator(libc->host_path);
-  if (!probed.ok()) return WithContext(probed.status(), t.description());
+  if (!probed.ok()) {
+    if (t.exited()) {
+      return absl::NotFoundError(absl::StrCat(
+          t.description(), " exited while allocprof was attaching"));
+    }
+    return WithContext(probed.status(), t.description());
+  }
   if (options.verbose) {
     for (const ProbedFunction& p : *probed) {
       std::cerr << absl::StrFormat("allocprof: uprobe%s %s at %s+0x%x\n",

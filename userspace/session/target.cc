@@ -1,5 +1,6 @@
 #include "userspace/session/target.h"
 
+#include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,6 +96,11 @@ absl::StatusOr<Target::Library> Target::CLibrary() {
         " (statically linked, or not a glibc/musl program)"));
   }
   return Library{*path, handle_.RootPath(*path)};
+}
+
+bool Target::exited() const {
+  pollfd p = {exit_fd_.get(), POLLIN, 0};
+  return poll(&p, 1, 0) == 1;
 }
 
 absl::Status Target::Release() {

@@ -43,6 +43,7 @@ class Target {
 
   // Readable once the target has exited (a pidfd).
   int exit_fd() const { return exit_fd_.get(); }
+  bool exited() const;
 
  private:
   Target(ProcessHandle handle, UniqueFd exit_fd,
