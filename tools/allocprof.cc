@@ -16,6 +16,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "tools/command_line.h"
 #include "userspace/session/session.h"
 
 ABSL_FLAG(int, p, 0, "PID of the running process to trace");
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
       "shows the call stacks that hold outstanding (not yet freed) memory.\n"
       "  allocprof -p PID [-d SECONDS] [options]\n"
       "  allocprof [options] -- CMD ARGS...");
+  std::string misuse = allocprof::FindCommandLineError(argc, argv);
+  if (!misuse.empty()) return UsageError(misuse);
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
 
   allocprof::SessionOptions options;
