@@ -47,10 +47,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "userspace/common/unique_fd.h"
 
 extern char** environ;
 
 namespace {
+
+using allocprof::UniqueFd;
 
 // The line allocprof prints on stderr once its probes are attached.
 constexpr absl::string_view kTracingLine = "allocprof: tracing";
@@ -71,33 +74,6 @@ absl::Status ErrnoStatus(int err, absl::string_view what) {
   return absl::ErrnoToStatus(err, what);
 }
 
-// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.Release()) {}
-  Fd& operator=(Fd&& o) noexcept {
-    Reset(o.Release());
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void Reset(int fd = -1) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
 
 enum class Stream { kOut, kErr };
 
@@ -160,7 +136,7 @@ class Child {
       }
       pollfd fds[3];
       int n = 0;
-      for (Fd* fd : {&out_, &err_, &pidfd_}) {
+      for (UniqueFd* fd : {&out_, &err_, &pidfd_}) {
         if (fd->valid() && !(fd == &pidfd_ && exited_)) {
           fds[n++] = {fd->get(), POLLIN, 0};
         }
@@ -221,10 +197,10 @@ class Child {
     // pipes reach EOF when the child and its descendants are done.
     if (pipe2(out, O_CLOEXEC) != 0) return ErrnoStatus(errno, "pipe2");
     out_.Reset(out[0]);
-    Fd out_w(out[1]);
+    UniqueFd out_w(out[1]);
     if (pipe2(err, O_CLOEXEC) != 0) return ErrnoStatus(errno, "pipe2");
     err_.Reset(err[0]);
-    Fd err_w(err[1]);
+    UniqueFd err_w(err[1]);
     // Only our ends are non-blocking: O_NONBLOCK belongs to the open file,
     // and the child's writes must block, not fail, when we read slowly.
     for (int fd : {out_.get(), err_.get()}) {
@@ -255,7 +231,7 @@ class Child {
   }
 
   absl::Status ReadPipe(int i) {
-    Fd& fd = i == 0 ? out_ : err_;
+    UniqueFd& fd = i == 0 ? out_ : err_;
     if (!fd.valid()) return absl::OkStatus();
     char buf[65536];
     for (;;) {
@@ -303,7 +279,7 @@ class Child {
 
   std::vector<std::string> argv_;
   pid_t pid_ = -1;
-  Fd out_, err_, pidfd_;
+  UniqueFd out_, err_, pidfd_;
   std::string text_[2];
   size_t consumed_[2] = {0, 0};
   double read_s_[2] = {0, 0};

@@ -24,7 +24,7 @@
 #include "userspace/stacks/stack_resolver.h"
 #include "userspace/stacks/stack_table.h"
 #include "userspace/symbols/symbolizer.h"
-#include "userspace/symbols/unique_fd.h"
+#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 namespace {

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "userspace/attach/held_process.h"
 #include "userspace/symbols/process_handle.h"
-#include "userspace/symbols/unique_fd.h"
+#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 

@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "userspace/symbols/maps_line.h"
 #include "userspace/symbols/process_handle.h"
-#include "userspace/symbols/unique_fd.h"
+#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 

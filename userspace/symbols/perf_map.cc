@@ -12,7 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "userspace/symbols/unique_fd.h"
+#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 namespace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "userspace/symbols/unique_fd.h"
+#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 

@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "userspace/symbols/unique_fd.h"
+#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 

@@ -1,7 +1,7 @@
 // Sole owner of a file descriptor: closes it when the owner goes away, so an
 // early return on an error path cannot leak it.
-#ifndef ALLOCPROF_USERSPACE_SYMBOLS_UNIQUE_FD_H_
-#define ALLOCPROF_USERSPACE_SYMBOLS_UNIQUE_FD_H_
+#ifndef ALLOCPROF_USERSPACE_COMMON_UNIQUE_FD_H_
+#define ALLOCPROF_USERSPACE_COMMON_UNIQUE_FD_H_
 
 #include <unistd.h>
 
@@ -35,4 +35,4 @@ class UniqueFd {
 
 }  // namespace allocprof
 
-#endif  // ALLOCPROF_USERSPACE_SYMBOLS_UNIQUE_FD_H_
+#endif  // ALLOCPROF_USERSPACE_COMMON_UNIQUE_FD_H_

@@ -1,0 +1,69 @@
+#include "userspace/attach/elf_functions.h"
+
+#include <gtest/gtest.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+extern "C" __attribute__((noinline, used)) int allocprof_elf_probe_target(int x) {
+  return x * 3 + 1;
+}
+
+namespace allocprof {
+namespace {
+
+// The file offset of `addr` in this process's executable, from its mapping:
+// what a uprobe on it must be given.
+uint64_t FileOffsetOfOwnCode(uint64_t addr) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    uint64_t start, end, offset;
+    char perms[5];
+    if (sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64, &start,
+               &end, perms, &offset) == 4 &&
+        addr >= start && addr < end) {
+      return addr - start + offset;
+    }
+  }
+  return 0;
+}
+
+TEST(FindFunctionOffsets, MatchesWhereTheCodeIsMapped) {
+  auto offsets = FindFunctionOffsets("/proc/self/exe",
+                                     {"allocprof_elf_probe_target", "no_such_function"});
+  ASSERT_TRUE(offsets.ok()) << offsets.status();
+  ASSERT_TRUE(offsets->contains("allocprof_elf_probe_target"));
+  EXPECT_FALSE(offsets->contains("no_such_function"));
+  uint64_t addr = reinterpret_cast<uint64_t>(&allocprof_elf_probe_target);
+  EXPECT_EQ(offsets->at("allocprof_elf_probe_target"), FileOffsetOfOwnCode(addr));
+}
+
+TEST(FindFunctionOffsets, VersionedLibcSymbolsMatchTheirPlainNames) {
+  // malloc is exported as malloc@@GLIBC_2.2.5.
+  auto offsets = FindFunctionOffsets("/lib/x86_64-linux-gnu/libc.so.6",
+                                     {"malloc", "free"});
+  ASSERT_TRUE(offsets.ok()) << offsets.status();
+  EXPECT_TRUE(offsets->contains("malloc"));
+  EXPECT_TRUE(offsets->contains("free"));
+  EXPECT_NE(offsets->at("malloc"), offsets->at("free"));
+}
+
+TEST(FindFunctionOffsets, NotAnElfFileIsAnError) {
+  EXPECT_FALSE(FindFunctionOffsets("/proc/self/status", {"malloc"}).ok());
+  EXPECT_FALSE(FindFunctionOffsets("/nonexistent", {"malloc"}).ok());
+}
+
+TEST(HasInterpreter, DynamicExecutableHasOne) {
+  auto dynamic = HasInterpreter("/proc/self/exe");
+  ASSERT_TRUE(dynamic.ok()) << dynamic.status();
+  EXPECT_TRUE(*dynamic);
+  auto library = HasInterpreter("/lib/x86_64-linux-gnu/libm.so.6");
+  ASSERT_TRUE(library.ok());
+  EXPECT_FALSE(*library);
+}
+
+}  // namespace
+}  // namespace allocprof
