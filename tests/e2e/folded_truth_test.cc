@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/outputs.h"
 #include "tests/e2e/session.h"
@@ -14,6 +15,8 @@
 
 namespace allocprof::e2e {
 namespace {
+
+using ::testing::HasSubstr;
 
 class FoldedTruthTest : public E2eTest {
  protected:
@@ -116,6 +119,12 @@ TEST_F(FoldedTruthTest, LaunchedLeaks) {
   EXPECT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
 
   ExpectLeaksTruth(*ap, folded);
+  // A launched command is traced while the dynamic loader maps its shared
+  // objects; that is the loading of code, not memory the program holds.
+  const Folded stacks = ParseFolded(ReadFile(folded));
+  EXPECT_EQ(BytesThrough(stacks, "_dl_map_object"), 0)
+      << StacksThrough(stacks, "_dl_map_object");
+  EXPECT_THAT(ap->out(), HasSubstr("Dynamic loader: "));
 }
 
 // Threads started after attaching allocate through the same probes.

@@ -2,6 +2,8 @@
 
 #include <sys/mman.h>
 
+#include "absl/strings/match.h"
+
 namespace allocprof {
 
 StackRef EventSink::StackOf(const ap_event& e,
@@ -12,6 +14,25 @@ StackRef EventSink::StackOf(const ap_event& e,
                            stack_words, caller);
   }
   return stacks_.Intern({e.stack_id, caller});
+}
+
+namespace {
+
+// glibc's program interpreter. musl's loader is also its C library, whose
+// mmap wrapper the program itself calls, so it is not matched.
+bool IsGlibcLoaderPath(absl::string_view path) {
+  absl::string_view name = path.substr(path.rfind('/') + 1);
+  return absl::StartsWith(name, "ld-linux") || absl::StartsWith(name, "ld.so");
+}
+
+}  // namespace
+
+bool EventSink::MadeByLoader(const ap_event& e) {
+  if (!resolver_ || !modules_ || e.stack_id < 0) return false;
+  const std::vector<uint64_t>& frames = resolver_->KernelFrames(e.stack_id);
+  if (frames.empty()) return false;
+  const Module* module = modules_->Find(frames[0]);
+  return module != nullptr && IsGlibcLoaderPath(module->path);
 }
 
 void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words) {
@@ -28,6 +49,10 @@ void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words
       aggregator_.OnRealloc(StackOf(e, stack_words), e.addr2, e.addr, e.size);
       break;
     case AP_EV_MMAP: {
+      if (MadeByLoader(e)) {
+        ++loader_mappings_;
+        break;
+      }
       MapCall call;
       call.addr = e.addr;
       call.len = e.size;

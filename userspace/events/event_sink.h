@@ -10,20 +10,25 @@
 #include "userspace/stacks/return_slot.h"
 #include "userspace/stacks/stack_resolver.h"
 #include "userspace/stacks/stack_table.h"
+#include "userspace/symbols/module_map.h"
 
 namespace allocprof {
 
 class EventSink {
  public:
-  // `resolver` and `return_slots` locate the caller of a syscall wrapper
-  // (see SyscallCaller); either may be null, and BPF's guess is used.
+  // `resolver` gives the kernel's frames of a syscall record: with
+  // `return_slots` they locate the caller of the C library's wrapper (see
+  // SyscallCaller), with `modules` they tell mappings the dynamic loader
+  // makes. Any may be null: BPF's guess is used, and nothing is set apart.
   EventSink(Aggregator& aggregator, StackTable& stacks,
             StackResolver* resolver = nullptr,
-            ReturnSlotFinder* return_slots = nullptr)
+            ReturnSlotFinder* return_slots = nullptr,
+            const ModuleMap* modules = nullptr)
       : aggregator_(aggregator),
         stacks_(stacks),
         resolver_(resolver),
-        return_slots_(return_slots) {}
+        return_slots_(return_slots),
+        modules_(modules) {}
 
   void Handle(const ap_event& e, absl::Span<const uint64_t> stack_words = {});
 
@@ -35,15 +40,24 @@ class EventSink {
     new_code_ = false;
     return v;
   }
+  // mmap calls the dynamic loader made (shared objects' code and data, its
+  // own early heap): the loading of code, not allocations of the program,
+  // so they are not passed on. Counted in calls: the loader maps a whole
+  // object, then maps its segments over it, so bytes would add up twice.
+  uint64_t loader_mappings() const { return loader_mappings_; }
 
  private:
   StackRef StackOf(const ap_event& e, absl::Span<const uint64_t> stack_words);
+  // The syscall instruction of `e` lies in the dynamic loader.
+  bool MadeByLoader(const ap_event& e);
 
   Aggregator& aggregator_;
   StackTable& stacks_;
   StackResolver* resolver_;
   ReturnSlotFinder* return_slots_;
+  const ModuleMap* modules_;
   uint64_t handled_ = 0;
+  uint64_t loader_mappings_ = 0;
   bool new_code_ = false;
 };
 

@@ -67,14 +67,22 @@ void WriteTextReport(std::ostream& out, const ReportInput& in, StackNames& names
   out << "Allocator backing memory: " << FormatBytes(o.backing_bytes)
       << " (mapped by the allocator to serve the blocks above; not counted "
          "again)\n";
+  if (in.loader_mappings != 0) {
+    out << "Dynamic loader: " << in.loader_mappings
+        << " mappings of shared objects' code and data (not counted)\n";
+  }
   if (o.reserved_bytes != 0) {
     out << "Reserved address space: " << FormatBytes(o.reserved_bytes)
         << " (PROT_NONE; not memory, not counted)\n";
   }
-  if (t.unknown_frees != 0 || t.unknown_unmapped_bytes != 0) {
+  std::vector<std::string> before;
+  if (t.unknown_frees != 0) before.push_back(absl::StrCat(t.unknown_frees, " frees"));
+  if (t.unknown_unmapped_bytes != 0) {
+    before.push_back(absl::StrCat(FormatBytes(t.unknown_unmapped_bytes), " unmapped"));
+  }
+  if (!before.empty()) {
     out << "Released but allocated before the session (not counted): "
-        << t.unknown_frees << " frees, " << FormatBytes(t.unknown_unmapped_bytes)
-        << " unmapped\n";
+        << absl::StrJoin(before, ", ") << "\n";
   }
   if (t.failed_calls != 0) {
     out << "Failed allocation calls: " << t.failed_calls << "\n";

@@ -20,6 +20,7 @@ struct ReportInput {
   double seconds = 0;        // how long the target was traced
   uint64_t events = 0;       // records received
   Totals totals;
+  uint64_t loader_mappings = 0;  // see EventSink::loader_mappings()
   std::vector<std::pair<StackRef, Usage>> stacks;  // Aggregator::ByStack()
   SessionHealth health;
   // What could not be named and why (object files whose symbols could not

@@ -157,7 +157,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   StackTable stack_table;
   StackResolver resolver((*probes)->stack_map_fd());
   ReturnSlotFinder return_slots((*symbolizer)->modules());
-  EventSink sink(aggregator, stack_table, &resolver, &return_slots);
+  EventSink sink(aggregator, stack_table, &resolver, &return_slots,
+                 &(*symbolizer)->modules());
   auto reader = RingReader::Open(
       (*probes)->ring_buffer_fd(),
       [&sink](const ap_event& e, absl::Span<const uint64_t> words) {
@@ -185,6 +186,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     in.seconds = absl::ToDoubleSeconds(absl::Now() - start);
     in.events = sink.handled();
     in.totals = aggregator.totals();
+    in.loader_mappings = sink.loader_mappings();
     in.stacks = aggregator.ByStack();
     DropCounters drops = (*probes)->ReadDropCounters();
     std::copy(drops.begin(), drops.end(), in.health.drops);
