@@ -34,6 +34,9 @@ Aggregator::Aggregator(uint64_t page_size)
 void Aggregator::CountBlock(StackRef stack, uint64_t size) {
   totals_.alloc_bytes += size;
   ++totals_.alloc_objects;
+  Allocated& allocated = allocated_[stack];
+  allocated.bytes += static_cast<int64_t>(size);
+  ++allocated.objects;
   ChangeUsage(stack, [size](Usage& u) {
     u.bytes[Index(MemKind::kHeap)] += static_cast<int64_t>(size);
     ++u.objects[Index(MemKind::kHeap)];
@@ -108,6 +111,7 @@ uint64_t Aggregator::NewOrigin(StackRef owner, MemKind kind) {
   const uint64_t origin = next_origin_++;
   origin_bytes_.emplace(origin, 0);
   ++totals_.alloc_objects;
+  ++allocated_[owner].objects;
   ChangeUsage(owner, [kind](Usage& u) { ++u.objects[Index(kind)]; });
   return origin;
 }
@@ -131,6 +135,7 @@ void Aggregator::AddBytes(const Region& region, uint64_t bytes) {
     ChangeUsage(region.owner, [n](Usage& u) { u.backing_bytes += n; });
   } else {
     totals_.alloc_bytes += bytes;
+    allocated_[region.owner].bytes += n;
     origin_bytes_[region.origin] += bytes;
     const int kind = Index(region.kind);
     ChangeUsage(region.owner, [n, kind](Usage& u) { u.bytes[kind] += n; });

@@ -84,6 +84,10 @@ class Aggregator {
   // Every stack that holds outstanding bytes, reservations or backing
   // memory, largest Usage::outstanding_bytes() first (ties: StackRef order).
   std::vector<std::pair<StackRef, Usage>> ByStack() const;
+  // Every stack that allocated during the session, with what it allocated.
+  const absl::flat_hash_map<StackRef, Allocated>& allocated_by_stack() const {
+    return allocated_;
+  }
 
  private:
   struct Block {
@@ -126,6 +130,7 @@ class Aggregator {
   uint64_t page_size_;
   absl::flat_hash_map<uint64_t, Block> blocks_;
   absl::flat_hash_map<StackRef, Usage> usage_;
+  absl::flat_hash_map<StackRef, Allocated> allocated_;
   // Outstanding bytes left of every live region object, by origin id.
   absl::flat_hash_map<uint64_t, uint64_t> origin_bytes_;
   uint64_t next_origin_ = 1;

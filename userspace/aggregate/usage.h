@@ -40,6 +40,14 @@ struct Usage {
   }
 };
 
+// Everything one stack allocated during the session, freed since or not
+// (pprof's alloc_space and alloc_objects). Program allocations only: not
+// reservations, not allocator backing.
+struct Allocated {
+  int64_t bytes = 0;
+  int64_t objects = 0;
+};
+
 // Whole-session figures.
 struct Totals {
   // Calls that allocated during the session, and what was released again.

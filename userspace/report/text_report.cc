@@ -1,8 +1,8 @@
 #include "userspace/report/text_report.h"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdlib>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -11,33 +11,45 @@
 namespace allocprof {
 namespace {
 
+constexpr const char* kKindNames[kMemKinds] = {"heap", "anon mmap",
+                                               "file mmap", "brk"};
+
 std::string Objects(int64_t n) {
   return absl::StrCat(n, n == 1 ? " object" : " objects");
 }
 
-constexpr const char* kKindNames[kMemKinds] = {"heap", "anon mmap",
-                                               "file mmap", "brk"};
-
-std::string KindBreakdown(const Usage& u, bool skip_zero) {
+std::string KindBreakdown(const int64_t (&bytes)[kMemKinds], bool skip_zero) {
   std::vector<std::string> parts;
   for (int k = 0; k < kMemKinds; ++k) {
-    if (skip_zero && u.bytes[k] == 0) continue;
-    parts.push_back(absl::StrCat(kKindNames[k], " ", u.bytes[k], " B"));
+    if (skip_zero && bytes[k] == 0) continue;
+    parts.push_back(absl::StrCat(kKindNames[k], " ", bytes[k], " B"));
   }
   return absl::StrJoin(parts, ", ");
 }
 
-// The caller chain of a stack in one line, allocator frame left out.
-std::string ShortStack(const NamedStack& stack, int depth) {
+std::string LossSummary(const Profile& profile) {
+  std::vector<std::string> parts;
+  for (const LossCount& loss : profile.losses) {
+    parts.push_back(absl::StrCat(loss.count, " ", loss.what));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+// The caller chain of a stack in one line, the allocator frame left out.
+std::string ShortStack(const ProfileStack& stack, size_t depth) {
   std::vector<std::string> names;
-  size_t first = stack.lost_errno != 0 ? 0 : 1;
-  for (size_t i = first; i < stack.frames.size() && names.size() < size_t(depth); ++i) {
+  if (stack.lost) names.push_back("[stack lost]");
+  size_t first = stack.lost ? 0 : 1;
+  for (size_t i = first; i < stack.frames.size() && names.size() < depth; ++i) {
     names.push_back(stack.frames[i].DisplayName());
   }
-  if (stack.lost_errno != 0) names.insert(names.begin(), "[stack lost]");
-  if (names.empty() && !stack.frames.empty()) names.push_back(stack.frames[0].DisplayName());
+  if (names.empty() && !stack.frames.empty()) {
+    names.push_back(stack.frames[0].DisplayName());
+  }
   return absl::StrJoin(names, " <- ");
 }
+
+double Seconds(const Profile& profile) { return profile.duration_ns / 1e9; }
 
 }  // namespace
 
@@ -53,13 +65,13 @@ std::string FormatBytes(int64_t bytes) {
   return absl::StrFormat("%d B (%.1f %s)", bytes, v, kUnits[unit]);
 }
 
-void WriteTextReport(std::ostream& out, const ReportInput& in, StackNames& names) {
-  const Totals& t = in.totals;
+void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
+  const Totals& t = profile.totals;
   const Usage& o = t.outstanding;
   out << absl::StrFormat("allocprof: %s, traced for %.1f s, %d events\n",
-                         in.target, in.seconds, in.events);
+                         profile.target, Seconds(profile), profile.events);
   out << "Outstanding: " << FormatBytes(o.outstanding_bytes()) << " in "
-      << Objects(o.outstanding_objects()) << ": " << KindBreakdown(o, false)
+      << Objects(o.outstanding_objects()) << ": " << KindBreakdown(o.bytes, false)
       << "\n";
   out << "Allocated: " << FormatBytes(t.alloc_bytes) << " in "
       << Objects(t.alloc_objects) << "; freed: " << FormatBytes(t.freed_bytes)
@@ -67,8 +79,8 @@ void WriteTextReport(std::ostream& out, const ReportInput& in, StackNames& names
   out << "Allocator backing memory: " << FormatBytes(o.backing_bytes)
       << " (mapped by the allocator to serve the blocks above; not counted "
          "again)\n";
-  if (in.loader_mappings != 0) {
-    out << "Dynamic loader: " << in.loader_mappings
+  if (profile.loader_mappings != 0) {
+    out << "Dynamic loader: " << profile.loader_mappings
         << " mappings of shared objects' code and data (not counted)\n";
   }
   if (o.reserved_bytes != 0) {
@@ -87,37 +99,36 @@ void WriteTextReport(std::ostream& out, const ReportInput& in, StackNames& names
   if (t.failed_calls != 0) {
     out << "Failed allocation calls: " << t.failed_calls << "\n";
   }
-  std::string lost = in.health.LossSummary();
-  if (lost.empty()) {
-    out << "Lost: none\n";
-  } else {
-    out << "Lost: " << lost
+  if (profile.lossy()) {
+    out << "Lost: " << LossSummary(profile)
         << ". WARNING: the figures above are lower bounds.\n";
+  } else {
+    out << "Lost: none\n";
   }
-  std::string note = in.health.NoteSummary();
-  if (!note.empty()) out << "Note: " << note << ".\n";
-  for (const std::string& line : in.symbol_notes) out << "Note: " << line << "\n";
+  for (const std::string& note : profile.notes) out << "Note: " << note << "\n";
 
-  std::vector<std::pair<StackRef, Usage>> holding;
-  for (const auto& entry : in.stacks) {
-    if (entry.second.outstanding_bytes() > 0) holding.push_back(entry);
+  std::vector<const ProfileStack*> holding;
+  for (const ProfileStack& stack : profile.stacks) {
+    if (stack.values.inuse_bytes > 0) holding.push_back(&stack);
   }
-  int shown = std::min<int>(in.top, holding.size());
+  std::stable_sort(holding.begin(), holding.end(),
+                   [](const ProfileStack* a, const ProfileStack* b) {
+                     return a->values.inuse_bytes > b->values.inuse_bytes;
+                   });
+  const size_t shown = std::min<size_t>(std::max(top, 0), holding.size());
   out << "\nTop " << shown << " of " << holding.size()
       << " stacks by outstanding bytes:\n";
-  for (int i = 0; i < shown; ++i) {
-    const auto& [ref, usage] = holding[i];
-    const NamedStack& stack = names.Name(ref);
-    out << "\n#" << (i + 1) << "  " << FormatBytes(usage.outstanding_bytes())
-        << " in " << Objects(usage.outstanding_objects()) << " ["
-        << KindBreakdown(usage, true) << "]\n";
-    if (stack.lost_errno != 0) {
-      out << "      [stack lost: " << std::strerror(stack.lost_errno)
-          << "; the caller below is all that is known]\n";
+  for (size_t i = 0; i < shown; ++i) {
+    const ProfileStack& stack = *holding[i];
+    out << "\n#" << (i + 1) << "  " << FormatBytes(stack.values.inuse_bytes)
+        << " in " << Objects(stack.values.inuse_objects) << " ["
+        << KindBreakdown(stack.inuse_bytes_by_kind, true) << "]\n";
+    if (stack.lost) {
+      out << "      [stack lost; the caller below is all that is known]\n";
     }
     for (size_t f = 0; f < stack.frames.size(); ++f) {
-      const Frame& frame = stack.frames[f];
-      out << absl::StrFormat("      #%-3d 0x%016x %s", f, frame.addr,
+      const ProfileFrame& frame = stack.frames[f];
+      out << absl::StrFormat("      #%-3d 0x%016x %s", f, frame.address,
                              frame.DisplayName());
       if (!frame.function.empty() && frame.offset != 0) {
         out << absl::StrFormat("+0x%x", frame.offset);
@@ -130,23 +141,22 @@ void WriteTextReport(std::ostream& out, const ReportInput& in, StackNames& names
   }
 }
 
-void WriteIntervalSummary(std::ostream& out, const ReportInput& in,
-                          StackNames& names) {
-  const Totals& t = in.totals;
-  out << absl::StrFormat("[%.1fs] outstanding %s in %s; allocated %s, "
-                         "freed %s",
-                         in.seconds, FormatBytes(t.outstanding.outstanding_bytes()),
-                         Objects(t.outstanding.outstanding_objects()),
-                         FormatBytes(t.alloc_bytes), FormatBytes(t.freed_bytes));
-  if (in.health.lossy()) out << "; lost " << in.health.LossSummary();
+void WriteIntervalSummary(std::ostream& out, const Profile& profile) {
+  const Totals& t = profile.totals;
+  out << absl::StrFormat(
+      "[%.1fs] outstanding %s in %s; allocated %s, freed %s", Seconds(profile),
+      FormatBytes(t.outstanding.outstanding_bytes()),
+      Objects(t.outstanding.outstanding_objects()), FormatBytes(t.alloc_bytes),
+      FormatBytes(t.freed_bytes));
+  if (profile.lossy()) out << "; lost " << LossSummary(profile);
   out << "\n";
   int shown = 0;
-  for (const auto& [ref, usage] : in.stacks) {
+  for (const ProfileStack& stack : profile.stacks) {
     if (shown == 5) break;
-    if (usage.outstanding_bytes() <= 0) continue;
+    if (stack.values.inuse_bytes <= 0) continue;
     ++shown;
-    out << absl::StrFormat("  %12d B  %s\n", usage.outstanding_bytes(),
-                           ShortStack(names.Name(ref), 4));
+    out << absl::StrFormat("  %12d B  %s\n", stack.values.inuse_bytes,
+                           ShortStack(stack, 4));
   }
 }
 

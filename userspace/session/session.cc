@@ -16,8 +16,10 @@
 #include "userspace/attach/host_checks.h"
 #include "userspace/events/event_sink.h"
 #include "userspace/events/ring_reader.h"
-#include "userspace/report/folded_writer.h"
-#include "userspace/report/named_stacks.h"
+#include "userspace/outputs/folded/folded_writer.h"
+#include "userspace/profile/losses.h"
+#include "userspace/profile/named_stacks.h"
+#include "userspace/profile/profile_builder.h"
 #include "userspace/report/text_report.h"
 #include "userspace/session/target.h"
 #include "userspace/stacks/return_slot.h"
@@ -175,24 +177,30 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   if (!s.ok()) return s;
 
   NamedStacks names(stack_table, resolver, **symbolizer);
+  ProfileBuilder builder(names, **symbolizer, t.program_path());
   const absl::Time start = absl::Now();
   const absl::Time deadline = start + options.duration;
   absl::Time next_summary = options.interval > absl::ZeroDuration()
                                 ? start + options.interval
                                 : absl::InfiniteFuture();
+  std::vector<IntervalSample> intervals;
+  // The session so far as a Profile: named stacks and the session's facts.
   auto snapshot = [&]() {
-    ReportInput in;
-    in.target = t.description();
-    in.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    in.events = sink.handled();
-    in.totals = aggregator.totals();
-    in.loader_mappings = sink.loader_mappings();
-    in.stacks = aggregator.ByStack();
+    Profile profile = builder.Build(aggregator);
+    profile.target = t.description();
+    profile.command_line = t.command_line();
+    profile.start_unix_ns = absl::ToUnixNanos(start);
+    profile.duration_ns = absl::ToInt64Nanoseconds(absl::Now() - start);
+    profile.events = sink.handled();
+    profile.loader_mappings = sink.loader_mappings();
     DropCounters drops = (*probes)->ReadDropCounters();
-    std::copy(drops.begin(), drops.end(), in.health.drops);
-    in.health.malformed_records = (*reader)->malformed();
-    in.top = options.top;
-    return in;
+    profile.losses = NameLosses(drops, (*reader)->malformed());
+    profile.notes = DropNotes(drops);
+    for (const std::string& line : (*symbolizer)->load_errors()) {
+      profile.notes.push_back(line);
+    }
+    profile.intervals = intervals;
+    return profile;
   };
 
   std::string why;
@@ -218,8 +226,13 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       why = "the duration passed";
     }
     if (why.empty() && absl::Now() >= next_summary) {
-      ReportInput in = snapshot();
-      WriteIntervalSummary(out, in, names);
+      Profile so_far = snapshot();
+      const Totals& totals = so_far.totals;
+      intervals.push_back({so_far.duration_ns / 1e9,
+                           totals.outstanding.outstanding_bytes(),
+                           totals.outstanding.outstanding_objects(),
+                           totals.alloc_bytes, totals.freed_bytes});
+      WriteIntervalSummary(out, so_far);
       out.flush();
       next_summary += options.interval;
     }
@@ -229,14 +242,11 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   if (!drained.ok()) return drained.status();
   std::cerr << "allocprof: " << why << "; writing the report\n";
 
-  ReportInput final_report = snapshot();
-  // Naming the stacks fills the symbolizer's notes, so name them first.
-  for (const auto& entry : final_report.stacks) names.Name(entry.first);
-  final_report.symbol_notes = (*symbolizer)->load_errors();
-  WriteTextReport(out, final_report, names);
+  const Profile profile = snapshot();
+  WriteTextReport(out, profile, options.top);
   out.flush();
   if (folded.is_open()) {
-    WriteFolded(folded, final_report.stacks, names);
+    WriteFolded(folded, profile, options.weight);
     folded.close();
     if (!folded) {
       return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", options.folded_path));

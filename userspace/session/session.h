@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "userspace/profile/profile.h"
 
 namespace allocprof {
 
@@ -21,6 +22,7 @@ struct SessionOptions {
   absl::Duration interval = absl::ZeroDuration();  // 0: no running summary
   int top = 10;
   std::string folded_path;  // empty: no folded output
+  Weight weight = Weight::kBytes;  // what folded values and flame widths mean
   bool verbose = false;
   bool floor_mode = false;  // benchmark aid: probes with empty programs
   uint32_t stack_map_entries = 16384;

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "userspace/attach/c_library.h"
 #include "userspace/attach/elf_functions.h"
@@ -38,6 +39,13 @@ Target::Target(ProcessHandle handle, UniqueFd exit_fd,
       "PID ", handle_.pid(),
       comm.ok() ? absl::StrCat(" (", absl::StripTrailingAsciiWhitespace(*comm), ")")
                 : "");
+  char exe[4096];
+  ssize_t n = readlink(absl::StrCat("/proc/", handle_.pid(), "/exe").c_str(),
+                       exe, sizeof(exe) - 1);
+  if (n > 0) program_path_.assign(exe, n);
+  if (auto cmdline = handle_.ReadProcFile("cmdline"); cmdline.ok()) {
+    command_line_ = absl::StrSplit(*cmdline, '\0', absl::SkipEmpty());
+  }
 }
 
 Target::~Target() {

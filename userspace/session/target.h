@@ -29,6 +29,9 @@ class Target {
   const ProcessHandle& handle() const { return handle_; }
   // "PID 4242 (redis-server)".
   const std::string& description() const { return description_; }
+  // The executable and argv, as the target sees them (empty if unknown).
+  const std::string& program_path() const { return program_path_; }
+  const std::vector<std::string>& command_line() const { return command_line_; }
 
   struct Library {
     std::string path;       // as the target sees it
@@ -54,6 +57,8 @@ class Target {
   UniqueFd exit_fd_;
   std::unique_ptr<HeldProcess> held_;
   std::string description_;
+  std::string program_path_;
+  std::vector<std::string> command_line_;
 };
 
 }  // namespace allocprof

@@ -192,3 +192,38 @@ TEST(AggregatorHeapTest, TotalsOutstandingIsTheSumOfByStack) {
 
 }  // namespace
 }  // namespace allocprof
+
+namespace allocprof {
+namespace {
+
+TEST(AggregatorAllocatedTest, StacksKeepWhatTheyAllocatedAfterFreeing) {
+  Aggregator agg;
+  agg.OnAlloc(1, 0x1000, 100);
+  agg.OnAlloc(1, 0x2000, 50);
+  agg.OnFree(0x1000);
+  agg.OnAlloc(2, 0x3000, 10);
+  agg.OnFree(0x3000);
+  MapCall map;
+  map.addr = 0x7f0000000000;
+  map.len = 4096;
+  map.prot = 3;
+  agg.OnMmap(3, map);
+  MapCall backing = map;
+  backing.addr = 0x7f1000000000;
+  backing.in_allocator = true;
+  agg.OnMmap(1, backing);  // backing store: not an allocation of stack 1
+
+  const auto& allocated = agg.allocated_by_stack();
+  ASSERT_EQ(allocated.size(), 3u);
+  EXPECT_EQ(allocated.at(1).bytes, 150);
+  EXPECT_EQ(allocated.at(1).objects, 2);
+  EXPECT_EQ(allocated.at(2).bytes, 10);
+  EXPECT_EQ(allocated.at(2).objects, 1);
+  EXPECT_EQ(allocated.at(3).bytes, 4096);
+  EXPECT_EQ(allocated.at(3).objects, 1);
+  // ByStack lists holders only: stack 2 freed everything.
+  for (const auto& [stack, usage] : agg.ByStack()) EXPECT_NE(stack, 2u);
+}
+
+}  // namespace
+}  // namespace allocprof

@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include "tests/unit/report/fake_stack_names.h"
+#include "tests/unit/profile/profile_test_util.h"
 
 namespace allocprof {
 namespace {
@@ -21,84 +21,81 @@ TEST(FormatBytes, ExactBytesThenARoundedForm) {
   EXPECT_EQ(FormatBytes(3LL << 30), "3221225472 B (3.0 GiB)");
 }
 
-ReportInput TwoStacks(FakeStackNames& names) {
-  names.Add(1, {"malloc", "leak_big", "main"});
-  names.Add(2, {"malloc", "leak_small", "main"});
-  ReportInput in;
-  in.target = "PID 42 (app)";
-  in.seconds = 2.0;
-  in.events = 10;
-  in.stacks = {{1, HeapUsage(5000, 5)}, {2, HeapUsage(100, 1)}};
-  in.totals.outstanding = HeapUsage(5100, 6);
-  in.totals.alloc_bytes = 9100;
-  in.totals.alloc_objects = 10;
-  in.totals.freed_bytes = 4000;
-  in.totals.freed_objects = 4;
-  return in;
+Profile TwoStacks() {
+  Profile p;
+  p.target = "PID 42 (app)";
+  p.duration_ns = 2'000'000'000;
+  p.events = 10;
+  p.stacks = {HeapStack({"malloc", "leak_big", "main"}, 5000, 5),
+              HeapStack({"malloc", "leak_small", "main"}, 100, 1),
+              HeapStack({"malloc", "freed_all", "main"}, 0, 0)};
+  p.totals.outstanding.bytes[0] = 5100;
+  p.totals.outstanding.objects[0] = 6;
+  p.totals.alloc_bytes = 9100;
+  p.totals.alloc_objects = 10;
+  p.totals.freed_bytes = 4000;
+  p.totals.freed_objects = 4;
+  return p;
+}
+
+std::string Report(const Profile& p, int top = 10) {
+  std::ostringstream out;
+  WriteTextReport(out, p, top);
+  return out.str();
 }
 
 TEST(WriteTextReport, TotalsAndStacks) {
-  FakeStackNames names;
-  ReportInput in = TwoStacks(names);
-  std::ostringstream out;
-  WriteTextReport(out, in, names);
-  std::string text = out.str();
+  std::string text = Report(TwoStacks());
+  EXPECT_THAT(text, HasSubstr("allocprof: PID 42 (app), traced for 2.0 s, 10 events"));
   EXPECT_THAT(text, HasSubstr("Outstanding: 5100 B (5.0 KiB) in 6 objects: heap 5100 B"));
   EXPECT_THAT(text, HasSubstr("Allocated: 9100 B (8.9 KiB) in 10 objects; freed: 4000 B (3.9 KiB) in 4 objects"));
   EXPECT_THAT(text, HasSubstr("Lost: none"));
   EXPECT_THAT(text, HasSubstr("Top 2 of 2 stacks"));
   EXPECT_LT(text.find("leak_big"), text.find("leak_small"));
+  EXPECT_THAT(text, Not(HasSubstr("freed_all")));
 }
 
 TEST(WriteTextReport, TopLimitsTheStacksShown) {
-  FakeStackNames names;
-  ReportInput in = TwoStacks(names);
-  in.top = 1;
-  std::ostringstream out;
-  WriteTextReport(out, in, names);
-  EXPECT_THAT(out.str(), HasSubstr("Top 1 of 2 stacks"));
-  EXPECT_THAT(out.str(), Not(HasSubstr("leak_small")));
+  std::string text = Report(TwoStacks(), 1);
+  EXPECT_THAT(text, HasSubstr("Top 1 of 2 stacks"));
+  EXPECT_THAT(text, Not(HasSubstr("leak_small")));
 }
 
 TEST(WriteTextReport, LossesAreNamedWithAWarning) {
-  FakeStackNames names;
-  ReportInput in = TwoStacks(names);
-  in.health.drops[AP_CNT_RINGBUF_FULL] = 12;
-  in.health.drops[AP_CNT_STACK_COLLISION] = 3;
-  std::ostringstream out;
-  WriteTextReport(out, in, names);
-  EXPECT_THAT(out.str(),
+  Profile p = TwoStacks();
+  p.losses = {{"events (ring buffer full)", 12}, {"stacks (stack map collision)", 3}};
+  EXPECT_THAT(Report(p),
               HasSubstr("Lost: 12 events (ring buffer full), 3 stacks (stack map "
                         "collision). WARNING: the figures above are lower bounds."));
 }
 
-TEST(WriteTextReport, CallsUnderWayAtAttachAreANoteNotALoss) {
-  FakeStackNames names;
-  ReportInput in = TwoStacks(names);
-  in.health.drops[AP_CNT_RETURN_UNMATCHED] = 2;
-  std::ostringstream out;
-  WriteTextReport(out, in, names);
-  EXPECT_THAT(out.str(), HasSubstr("Lost: none"));
-  EXPECT_THAT(out.str(), HasSubstr("Note: 2 allocator calls were already under way"));
+TEST(WriteTextReport, NotesArePrinted) {
+  Profile p = TwoStacks();
+  p.notes = {"2 allocator calls were already under way when tracing began and are not counted."};
+  std::string text = Report(p);
+  EXPECT_THAT(text, HasSubstr("Lost: none"));
+  EXPECT_THAT(text, HasSubstr("Note: 2 allocator calls were already under way"));
 }
 
 TEST(WriteTextReport, PreSessionReleasesAreReportedApart) {
-  FakeStackNames names;
-  ReportInput in = TwoStacks(names);
-  in.totals.unknown_frees = 7;
-  in.totals.unknown_unmapped_bytes = 8192;
-  std::ostringstream out;
-  WriteTextReport(out, in, names);
-  EXPECT_THAT(out.str(), HasSubstr("allocated before the session (not counted): 7 frees, 8192 B (8.0 KiB) unmapped"));
+  Profile p = TwoStacks();
+  p.totals.unknown_frees = 7;
+  p.totals.unknown_unmapped_bytes = 8192;
+  EXPECT_THAT(Report(p), HasSubstr("allocated before the session (not counted): 7 frees, 8192 B (8.0 KiB) unmapped"));
+}
+
+TEST(WriteTextReport, LostStackSaysSo) {
+  Profile p = TwoStacks();
+  p.stacks[0].lost = true;
+  EXPECT_THAT(Report(p), HasSubstr("[stack lost; the caller below is all that is known]"));
 }
 
 TEST(WriteIntervalSummary, TotalsAndTheTopStacksWithoutTheAllocatorFrame) {
-  FakeStackNames names;
-  ReportInput in = TwoStacks(names);
   std::ostringstream out;
-  WriteIntervalSummary(out, in, names);
+  WriteIntervalSummary(out, TwoStacks());
   EXPECT_THAT(out.str(), HasSubstr("[2.0s] outstanding 5100 B (5.0 KiB) in 6 objects"));
   EXPECT_THAT(out.str(), HasSubstr("5000 B  leak_big <- main\n"));
+  EXPECT_THAT(out.str(), Not(HasSubstr("freed_all")));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "userspace/report/named_stacks.h"
+#include "userspace/profile/named_stacks.h"
 
 namespace allocprof {
 

@@ -1,7 +1,7 @@
 // Stacks with names: StackRef -> frames (leaf first) with function, module
 // and offset. Each stack is resolved and symbolized once.
-#ifndef ALLOCPROF_USERSPACE_REPORT_NAMED_STACKS_H_
-#define ALLOCPROF_USERSPACE_REPORT_NAMED_STACKS_H_
+#ifndef ALLOCPROF_USERSPACE_PROFILE_NAMED_STACKS_H_
+#define ALLOCPROF_USERSPACE_PROFILE_NAMED_STACKS_H_
 
 #include <vector>
 
@@ -17,21 +17,13 @@ struct NamedStack {
   int lost_errno = 0;         // see ResolvedStack
 };
 
-// Where report writers get their frames from; an interface so that writers
-// can be tested with made-up stacks.
-class StackNames {
- public:
-  virtual ~StackNames() = default;
-  virtual const NamedStack& Name(StackRef ref) = 0;
-};
-
-class NamedStacks : public StackNames {
+class NamedStacks {
  public:
   NamedStacks(const StackTable& table, StackResolver& resolver,
               Symbolizer& symbolizer)
       : table_(table), resolver_(resolver), symbolizer_(symbolizer) {}
 
-  const NamedStack& Name(StackRef ref) override;
+  const NamedStack& Name(StackRef ref);
 
  private:
   const StackTable& table_;
@@ -42,4 +34,4 @@ class NamedStacks : public StackNames {
 
 }  // namespace allocprof
 
-#endif  // ALLOCPROF_USERSPACE_REPORT_NAMED_STACKS_H_
+#endif  // ALLOCPROF_USERSPACE_PROFILE_NAMED_STACKS_H_

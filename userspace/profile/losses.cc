@@ -1,0 +1,48 @@
+#include "userspace/profile/losses.h"
+
+#include "absl/strings/str_cat.h"
+#include "bpf/events.h"
+
+namespace allocprof {
+namespace {
+
+struct Loss {
+  int counter;
+  const char* what;
+};
+
+// Each counter that means lost data, and how reports name it.
+constexpr Loss kLosses[] = {
+    {AP_CNT_RINGBUF_FULL, "events (ring buffer full)"},
+    {AP_CNT_STACK_COLLISION, "stacks (stack map collision)"},
+    {AP_CNT_STACK_FAILED, "stacks (capture failed or stack map full)"},
+    {AP_CNT_CALLS_FULL, "allocations (per-thread call map full)"},
+    {AP_CNT_USER_READ_FAILED, "allocations (posix_memalign result unreadable)"},
+    {AP_CNT_SYSCALLS_FULL, "mmap-family calls (per-thread syscall map full)"},
+};
+
+uint64_t At(absl::Span<const uint64_t> drops, int i) {
+  return i < static_cast<int>(drops.size()) ? drops[i] : 0;
+}
+
+}  // namespace
+
+std::vector<LossCount> NameLosses(absl::Span<const uint64_t> drops,
+                                  uint64_t malformed_records) {
+  std::vector<LossCount> losses;
+  for (const Loss& loss : kLosses) {
+    if (uint64_t n = At(drops, loss.counter); n != 0) losses.push_back({loss.what, n});
+  }
+  if (malformed_records != 0) losses.push_back({"malformed records", malformed_records});
+  return losses;
+}
+
+std::vector<std::string> DropNotes(absl::Span<const uint64_t> drops) {
+  uint64_t unmatched = At(drops, AP_CNT_RETURN_UNMATCHED);
+  if (unmatched == 0) return {};
+  return {absl::StrCat(unmatched,
+                       " allocator calls were already under way when tracing "
+                       "began and are not counted.")};
+}
+
+}  // namespace allocprof

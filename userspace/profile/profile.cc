@@ -1,0 +1,56 @@
+#include "userspace/profile/profile.h"
+
+#include "absl/strings/str_replace.h"
+#include "userspace/symbols/frame.h"
+
+namespace allocprof {
+namespace {
+
+constexpr const char* kKindNames[] = {"program", "library", "allocator", "jit",
+                                      "unknown"};
+
+}  // namespace
+
+const char* FrameKindName(FrameKind kind) {
+  return kKindNames[static_cast<int>(kind)];
+}
+
+bool ParseFrameKind(const std::string& name, FrameKind* kind) {
+  for (int i = 0; i < 5; ++i) {
+    if (name == kKindNames[i]) {
+      *kind = static_cast<FrameKind>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+int64_t InuseValue(const ProfileValues& values, Weight weight) {
+  return weight == Weight::kBytes ? values.inuse_bytes : values.inuse_objects;
+}
+
+std::string FoldedFrameName(const std::string& name) {
+  if (name.empty()) return "[unknown]";
+  return absl::StrReplaceAll(name, {{";", "_"}, {"\n", "_"}, {"\r", "_"}});
+}
+
+std::string StackPath(const ProfileStack& stack) {
+  std::string path = stack.lost ? "[stack lost]" : "";
+  for (auto it = stack.frames.rbegin(); it != stack.frames.rend(); ++it) {
+    if (!path.empty()) path += ';';
+    path += FoldedFrameName(it->DisplayName());
+  }
+  return path.empty() ? "[unknown]" : path;
+}
+
+std::string ProfileFrame::DisplayName() const {
+  // One naming rule for live frames and frames read back from a file.
+  Frame frame;
+  frame.addr = address;
+  frame.function = function;
+  frame.module = module;
+  frame.offset = offset;
+  return frame.DisplayName();
+}
+
+}  // namespace allocprof

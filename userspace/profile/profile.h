@@ -1,0 +1,116 @@
+// A finished profile: named stacks with their values plus what the session
+// knows about itself. Every output is written from a Profile, and every
+// saved profile (JSON, pprof) is read back into one, so a profile taken on
+// a production host renders the same way on a laptop.
+#ifndef ALLOCPROF_USERSPACE_PROFILE_PROFILE_H_
+#define ALLOCPROF_USERSPACE_PROFILE_PROFILE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "userspace/aggregate/usage.h"
+
+namespace allocprof {
+
+// What a frame's code is, for colouring and for telling the reader where to
+// look. Stable numbering: JSON stores the name (see FrameKindName).
+enum class FrameKind : uint8_t {
+  kProgram = 0,    // the target's own executable
+  kLibrary = 1,    // a shared library
+  kAllocator = 2,  // the probed allocator function itself (the leaf)
+  kJit = 3,        // JIT-compiled code (perf map) or anonymous code
+  kUnknown = 4,    // no module or no symbol
+};
+const char* FrameKindName(FrameKind kind);           // "program", "library", ...
+bool ParseFrameKind(const std::string& name, FrameKind* kind);
+
+struct ProfileFrame {
+  std::string function;  // demangled; empty when unknown
+  std::string module;    // path of the object as the target sees it; "" unknown
+  uint64_t address = 0;  // runtime address (return addresses as returned)
+  uint64_t offset = 0;   // from the function start, else within the module
+  FrameKind kind = FrameKind::kUnknown;
+  // "function", else "basename(module)+0x<offset>", else "0x<address>";
+  // never empty.
+  std::string DisplayName() const;
+};
+
+// The four values of a stack, pprof's heap profile convention.
+struct ProfileValues {
+  int64_t inuse_bytes = 0;    // outstanding now
+  int64_t inuse_objects = 0;
+  int64_t alloc_bytes = 0;    // allocated during the session, freed or not
+  int64_t alloc_objects = 0;
+};
+
+struct ProfileStack {
+  std::vector<ProfileFrame> frames;  // leaf (the allocator function) first
+  ProfileValues values;
+  // Outstanding bytes by MemKind (heap, anon mmap, file mmap, brk).
+  int64_t inuse_bytes_by_kind[kMemKinds] = {};
+  // The kernel could not capture the stack; `frames` holds the recovered
+  // caller at most. Writers show a "[stack lost]" root frame.
+  bool lost = false;
+};
+
+// An object mapped into the target, for pprof's mapping table.
+struct ProfileMapping {
+  uint64_t start = 0;
+  uint64_t limit = 0;        // exclusive
+  uint64_t file_offset = 0;
+  std::string path;
+  std::string build_id;      // GNU build ID, lowercase hex; "" if none
+};
+
+// One --interval sample of the session's totals.
+struct IntervalSample {
+  double seconds = 0;        // since tracing began
+  int64_t outstanding_bytes = 0;
+  int64_t outstanding_objects = 0;
+  uint64_t alloc_bytes = 0;
+  uint64_t freed_bytes = 0;
+};
+
+// Something that was lost, by name: "events (ring buffer full)" -> 12.
+struct LossCount {
+  std::string what;
+  uint64_t count = 0;
+};
+
+// Which value a picture is drawn by.
+enum class Weight { kBytes, kObjects };
+// The value of `values` a Weight selects (the in-use one).
+int64_t InuseValue(const ProfileValues& values, Weight weight);
+
+// The stack as text, outermost caller first, names joined by ';' (each made
+// safe with FoldedFrameName), with a "[stack lost]" root for lost stacks:
+// the identity under which stacks of two profiles are compared and folded
+// lines are written.
+std::string StackPath(const ProfileStack& stack);
+
+// A frame name made safe for ';'-joined stack text: ';' and line breaks
+// become '_'; never empty.
+std::string FoldedFrameName(const std::string& name);
+
+struct Profile {
+  std::string target;                     // "PID 4242 (redis-server)"
+  std::vector<std::string> command_line;  // the target's argv, when known
+  int64_t start_unix_ns = 0;              // when tracing began
+  int64_t duration_ns = 0;
+  uint64_t events = 0;
+  Totals totals;
+  uint64_t loader_mappings = 0;           // see EventSink::loader_mappings()
+  std::vector<LossCount> losses;          // empty: nothing lost
+  std::vector<std::string> notes;         // benign facts, one line each
+  std::vector<ProfileMapping> mappings;
+  // Every stack that allocated during the session, largest inuse_bytes first.
+  std::vector<ProfileStack> stacks;
+  std::vector<IntervalSample> intervals;  // empty without --interval
+
+  bool lossy() const { return !losses.empty(); }
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_PROFILE_PROFILE_H_
