@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs what allocprof needs to build and test, from Debian 12 packages.
 # Idempotent: does nothing when everything is already there.
+#   --with-browser   also Chromium, for the flame graph's browser test
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
   clang bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
   libbpfcc-dev libabsl-dev
+  libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   libgtest-dev libgmock-dev
   libc6-dev util-linux
 )
+if [ "${1:-}" = --with-browser ]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: unit tests (no root) and the
-# end-to-end tests that load real BPF programs (root).
+# Builds everything and runs every test: unit tests (no root), the flame
+# graph in headless Chromium, and the end-to-end tests that load real BPF
+# programs (root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --with-browser
 bash scripts/build.sh -DALLOCPROF_E2E=ON
 if [ "$(id -u)" -ne 0 ]; then
   echo "the end-to-end tests need root: run as root (sudo $0)" >&2
   exit 1
 fi
 ctest --test-dir build --output-on-failure -L unit
+ctest --test-dir build --output-on-failure -L browser --timeout 300
 ctest --test-dir build --output-on-failure -L e2e --timeout 300

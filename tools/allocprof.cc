@@ -14,9 +14,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "tools/command_line.h"
+#include "tools/subcommands.h"
 #include "userspace/session/session.h"
 
 ABSL_FLAG(int, p, 0, "PID of the running process to trace");
@@ -28,6 +30,17 @@ ABSL_FLAG(int, top, 10, "stacks shown in the report");
 ABSL_FLAG(std::string, folded, "",
           "write folded stacks of outstanding bytes to this file "
           "(flamegraph.pl, inferno, speedscope)");
+ABSL_FLAG(std::string, flamegraph, "",
+          "write an interactive flame graph of outstanding memory (.html or .svg)");
+ABSL_FLAG(std::string, pprof, "",
+          "write a gzipped pprof heap profile (go tool pprof, Pyroscope, Parca, "
+          "Grafana)");
+ABSL_FLAG(std::string, json, "",
+          "write the profile as JSON for scripts (docs/json-schema.md)");
+ABSL_FLAG(std::string, weight, "bytes",
+          "what folded values and flame graph widths count: bytes or objects");
+ABSL_FLAG(bool, inverted, false,
+          "icicle flame graph: the allocator at the top, its callers below");
 ABSL_FLAG(bool, v, false, "verbose: what is attached where, libbpf's messages");
 ABSL_FLAG(uint32_t, stack_storage, 16384,
           "distinct stacks the kernel can hold (more: fewer collisions, more "
@@ -60,7 +73,16 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "shows the call stacks that hold outstanding (not yet freed) memory.\n"
       "  allocprof -p PID [-d SECONDS] [options]\n"
-      "  allocprof [options] -- CMD ARGS...");
+      "  allocprof [options] -- CMD ARGS...\n"
+      "  allocprof report PROFILE [--flamegraph F] [--folded F] [--top N]\n"
+      "  allocprof diff BASE NEW [--flamegraph F] [--top N]");
+  // Subcommands work on saved profiles, without root or BPF.
+  if (argc > 1 && std::string(argv[1]) == "report") {
+    return allocprof::RunReportCommand({argv + 2, argv + argc});
+  }
+  if (argc > 1 && std::string(argv[1]) == "diff") {
+    return allocprof::RunDiffCommand({argv + 2, argv + argc});
+  }
   std::string misuse = allocprof::FindCommandLineError(argc, argv);
   if (!misuse.empty()) return UsageError(misuse);
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
@@ -83,7 +105,22 @@ int main(int argc, char** argv) {
   options.interval = absl::Seconds(interval);
   options.top = absl::GetFlag(FLAGS_top);
   if (options.top < 0) return UsageError("--top needs a number >= 0");
-  options.folded_path = absl::GetFlag(FLAGS_folded);
+  options.outputs.folded = absl::GetFlag(FLAGS_folded);
+  options.outputs.flamegraph = absl::GetFlag(FLAGS_flamegraph);
+  options.outputs.pprof = absl::GetFlag(FLAGS_pprof);
+  options.outputs.json = absl::GetFlag(FLAGS_json);
+  options.outputs.inverted = absl::GetFlag(FLAGS_inverted);
+  std::string weight = absl::GetFlag(FLAGS_weight);
+  if (weight == "objects") {
+    options.outputs.weight = allocprof::Weight::kObjects;
+  } else if (weight != "bytes") {
+    return UsageError("--weight must be bytes or objects");
+  }
+  const std::string& flame = options.outputs.flamegraph;
+  if (!flame.empty() && !absl::EndsWith(flame, ".html") &&
+      !absl::EndsWith(flame, ".htm") && !absl::EndsWith(flame, ".svg")) {
+    return UsageError("--flamegraph needs a file name ending in .html or .svg");
+  }
   options.verbose = absl::GetFlag(FLAGS_v);
   options.floor_mode = absl::GetFlag(FLAGS_floor);
   options.stack_map_entries = absl::GetFlag(FLAGS_stack_storage);

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -16,7 +15,6 @@
 #include "userspace/attach/host_checks.h"
 #include "userspace/events/event_sink.h"
 #include "userspace/events/ring_reader.h"
-#include "userspace/outputs/folded/folded_writer.h"
 #include "userspace/profile/losses.h"
 #include "userspace/profile/named_stacks.h"
 #include "userspace/profile/profile_builder.h"
@@ -100,16 +98,10 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   if (s.ok()) s = EnsureTracefs();
   if (!s.ok()) return s;
 
-  // Outputs are opened before attaching: a bad path must fail fast, not
+  // Outputs are checked before attaching: a bad path must fail fast, not
   // after a long session.
-  std::ofstream folded;
-  if (!options.folded_path.empty()) {
-    folded.open(options.folded_path, std::ios::out | std::ios::trunc);
-    if (!folded) {
-      return absl::ErrnoToStatus(
-          errno, absl::StrCat("cannot write ", options.folded_path));
-    }
-  }
+  s = PrepareOutputFiles(options.outputs);
+  if (!s.ok()) return s;
 
   auto stop_fd = StopSignals();
   if (!stop_fd.ok()) return stop_fd.status();
@@ -245,14 +237,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   const Profile profile = snapshot();
   WriteTextReport(out, profile, options.top);
   out.flush();
-  if (folded.is_open()) {
-    WriteFolded(folded, profile, options.weight);
-    folded.close();
-    if (!folded) {
-      return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", options.folded_path));
-    }
-  }
-  return absl::OkStatus();
+  return WriteOutputFiles(profile, options.outputs);
 }
 
 }  // namespace allocprof

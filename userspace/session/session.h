@@ -11,7 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "userspace/profile/profile.h"
+#include "userspace/outputs/output_files.h"
 
 namespace allocprof {
 
@@ -21,8 +21,7 @@ struct SessionOptions {
   absl::Duration duration = absl::InfiniteDuration();
   absl::Duration interval = absl::ZeroDuration();  // 0: no running summary
   int top = 10;
-  std::string folded_path;  // empty: no folded output
-  Weight weight = Weight::kBytes;  // what folded values and flame widths mean
+  OutputFiles outputs;  // files to write the final profile to
   bool verbose = false;
   bool floor_mode = false;  // benchmark aid: probes with empty programs
   uint32_t stack_map_entries = 16384;

@@ -1,0 +1,92 @@
+// Field-by-field comparison of two Profiles, so that a reader that drops or
+// garbles one field fails on that field's name.
+#ifndef ALLOCPROF_TESTS_UNIT_OUTPUTS_JSON_PROFILE_EQUAL_H_
+#define ALLOCPROF_TESTS_UNIT_OUTPUTS_JSON_PROFILE_EQUAL_H_
+
+#include <gtest/gtest.h>
+
+#include "userspace/profile/profile.h"
+
+namespace allocprof {
+
+inline void ExpectSameUsage(const Usage& a, const Usage& b) {
+  for (int k = 0; k < kMemKinds; ++k) {
+    EXPECT_EQ(a.bytes[k], b.bytes[k]) << "bytes of kind " << k;
+    EXPECT_EQ(a.objects[k], b.objects[k]) << "objects of kind " << k;
+  }
+  EXPECT_EQ(a.reserved_bytes, b.reserved_bytes);
+  EXPECT_EQ(a.backing_bytes, b.backing_bytes);
+}
+
+inline void ExpectSameStack(const ProfileStack& a, const ProfileStack& b) {
+  ASSERT_EQ(a.frames.size(), b.frames.size());
+  for (size_t f = 0; f < a.frames.size(); ++f) {
+    SCOPED_TRACE(testing::Message() << "frame " << f);
+    EXPECT_EQ(a.frames[f].function, b.frames[f].function);
+    EXPECT_EQ(a.frames[f].module, b.frames[f].module);
+    EXPECT_EQ(a.frames[f].address, b.frames[f].address);
+    EXPECT_EQ(a.frames[f].offset, b.frames[f].offset);
+    EXPECT_EQ(a.frames[f].kind, b.frames[f].kind);
+  }
+  EXPECT_EQ(a.values.inuse_bytes, b.values.inuse_bytes);
+  EXPECT_EQ(a.values.inuse_objects, b.values.inuse_objects);
+  EXPECT_EQ(a.values.alloc_bytes, b.values.alloc_bytes);
+  EXPECT_EQ(a.values.alloc_objects, b.values.alloc_objects);
+  for (int k = 0; k < kMemKinds; ++k) {
+    EXPECT_EQ(a.inuse_bytes_by_kind[k], b.inuse_bytes_by_kind[k]) << "kind " << k;
+  }
+  EXPECT_EQ(a.lost, b.lost);
+}
+
+inline void ExpectSameProfile(const Profile& a, const Profile& b) {
+  EXPECT_EQ(a.target, b.target);
+  EXPECT_EQ(a.command_line, b.command_line);
+  EXPECT_EQ(a.start_unix_ns, b.start_unix_ns);
+  EXPECT_EQ(a.duration_ns, b.duration_ns);
+  EXPECT_EQ(a.events, b.events);
+  EXPECT_EQ(a.totals.alloc_bytes, b.totals.alloc_bytes);
+  EXPECT_EQ(a.totals.alloc_objects, b.totals.alloc_objects);
+  EXPECT_EQ(a.totals.freed_bytes, b.totals.freed_bytes);
+  EXPECT_EQ(a.totals.freed_objects, b.totals.freed_objects);
+  {
+    SCOPED_TRACE("totals.outstanding");
+    ExpectSameUsage(a.totals.outstanding, b.totals.outstanding);
+  }
+  EXPECT_EQ(a.totals.failed_calls, b.totals.failed_calls);
+  EXPECT_EQ(a.totals.unknown_frees, b.totals.unknown_frees);
+  EXPECT_EQ(a.totals.unknown_unmapped_bytes, b.totals.unknown_unmapped_bytes);
+  EXPECT_EQ(a.loader_mappings, b.loader_mappings);
+  ASSERT_EQ(a.losses.size(), b.losses.size());
+  for (size_t i = 0; i < a.losses.size(); ++i) {
+    EXPECT_EQ(a.losses[i].what, b.losses[i].what);
+    EXPECT_EQ(a.losses[i].count, b.losses[i].count);
+  }
+  EXPECT_EQ(a.notes, b.notes);
+  ASSERT_EQ(a.mappings.size(), b.mappings.size());
+  for (size_t i = 0; i < a.mappings.size(); ++i) {
+    SCOPED_TRACE(testing::Message() << "mapping " << i);
+    EXPECT_EQ(a.mappings[i].start, b.mappings[i].start);
+    EXPECT_EQ(a.mappings[i].limit, b.mappings[i].limit);
+    EXPECT_EQ(a.mappings[i].file_offset, b.mappings[i].file_offset);
+    EXPECT_EQ(a.mappings[i].path, b.mappings[i].path);
+    EXPECT_EQ(a.mappings[i].build_id, b.mappings[i].build_id);
+  }
+  ASSERT_EQ(a.stacks.size(), b.stacks.size());
+  for (size_t i = 0; i < a.stacks.size(); ++i) {
+    SCOPED_TRACE(testing::Message() << "stack " << i);
+    ExpectSameStack(a.stacks[i], b.stacks[i]);
+  }
+  ASSERT_EQ(a.intervals.size(), b.intervals.size());
+  for (size_t i = 0; i < a.intervals.size(); ++i) {
+    SCOPED_TRACE(testing::Message() << "interval " << i);
+    EXPECT_EQ(a.intervals[i].seconds, b.intervals[i].seconds);
+    EXPECT_EQ(a.intervals[i].outstanding_bytes, b.intervals[i].outstanding_bytes);
+    EXPECT_EQ(a.intervals[i].outstanding_objects, b.intervals[i].outstanding_objects);
+    EXPECT_EQ(a.intervals[i].alloc_bytes, b.intervals[i].alloc_bytes);
+    EXPECT_EQ(a.intervals[i].freed_bytes, b.intervals[i].freed_bytes);
+  }
+}
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_TESTS_UNIT_OUTPUTS_JSON_PROFILE_EQUAL_H_

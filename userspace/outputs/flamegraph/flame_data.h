@@ -1,0 +1,44 @@
+// The data the page script draws, as one compact JSON object. Sizes matter:
+// 10,000 stacks of 200 frames must stay a file a browser loads in a moment,
+// so names are written once in a string table and the tree is a flat
+// number array.
+//
+//   {"format": "allocprof-flamegraph", "version": 1,
+//    "title": "...", "facts": ["..."], "warnings": ["..."],
+//    "weight": "bytes" | "objects", "inverted": bool, "diff": bool,
+//    "kinds": ["program", "library", "allocator", "jit", "unknown"],
+//    "strings": ["all", "", "main", "/usr/bin/app", ...],
+//    "frames": [name, module, kind, name, module, kind, ...],
+//    "nodes": [...]}
+//
+// "frames" holds FlameTree::frames as triples: string-table indexes of the
+// name and module, and the kind as an index into "kinds". "nodes" holds the
+// tree in preorder (a node, then each child's subtree, widest first), a node
+// being either
+//   F                               a frame index F >= 0: the node has one
+//                                   child and no value of its own, as most
+//                                   nodes of a deep stack have
+//   -1-F, C, B, O [, BB, BO]        frame F with C children and B bytes and
+//                                   O objects of its own (self); in a diff,
+//                                   then the base's own bytes and objects.
+// Totals are not written: the page sums them, as BuildFlameTree does.
+#ifndef ALLOCPROF_USERSPACE_OUTPUTS_FLAMEGRAPH_FLAME_DATA_H_
+#define ALLOCPROF_USERSPACE_OUTPUTS_FLAMEGRAPH_FLAME_DATA_H_
+
+#include <string>
+
+#include "userspace/outputs/flamegraph/flame_heading.h"
+#include "userspace/outputs/flamegraph/flame_tree.h"
+
+namespace allocprof {
+
+inline constexpr char kFlameDataFormat[] = "allocprof-flamegraph";
+inline constexpr int kFlameDataVersion = 1;
+
+// ASCII JSON with '<', '>' and '&' escaped (see AppendJsonString): safe to
+// paste into a <script> element or a CDATA section as it is.
+std::string FlameGraphData(const FlameTree& tree, const FlameHeading& heading);
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_OUTPUTS_FLAMEGRAPH_FLAME_DATA_H_

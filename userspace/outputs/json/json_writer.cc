@@ -1,0 +1,156 @@
+#include "userspace/outputs/json/json_writer.h"
+
+#include <cerrno>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "userspace/outputs/json/json_schema.h"
+
+namespace allocprof {
+namespace {
+
+// ordered_json keeps the order fields are written in, so that a person
+// opening the file sees the schema and the session first, stacks last.
+using Json = nlohmann::ordered_json;
+
+// Addresses are hex strings: a person compares them with /proc/PID/maps,
+// and tools whose numbers are doubles (jq, JavaScript) would round
+// addresses above 2^53.
+std::string Hex(uint64_t value) { return absl::StrCat("0x", absl::Hex(value)); }
+
+template <typename T>
+Json ByKind(const T (&values)[kMemKinds]) {
+  Json out = Json::object();
+  for (int k = 0; k < kMemKinds; ++k) out[kJsonMemKindKeys[k]] = values[k];
+  return out;
+}
+
+Json TotalsJson(const Totals& t) {
+  const Usage& o = t.outstanding;
+  return Json{
+      {"alloc_bytes", t.alloc_bytes},
+      {"alloc_objects", t.alloc_objects},
+      {"freed_bytes", t.freed_bytes},
+      {"freed_objects", t.freed_objects},
+      {"outstanding",
+       Json{{"bytes", ByKind(o.bytes)},
+            {"objects", ByKind(o.objects)},
+            {"reserved_bytes", o.reserved_bytes},
+            {"backing_bytes", o.backing_bytes}}},
+      {"failed_calls", t.failed_calls},
+      {"unknown_frees", t.unknown_frees},
+      {"unknown_unmapped_bytes", t.unknown_unmapped_bytes},
+  };
+}
+
+Json FrameJson(const ProfileFrame& f) {
+  return Json{{"function", f.function},
+              {"module", f.module},
+              {"offset", f.offset},
+              {"address", Hex(f.address)},
+              {"kind", FrameKindName(f.kind)}};
+}
+
+Json StackJson(const ProfileStack& s) {
+  Json frames = Json::array();
+  for (const ProfileFrame& f : s.frames) frames.push_back(FrameJson(f));
+  return Json{{"frames", std::move(frames)},
+              {"values",
+               Json{{"inuse_bytes", s.values.inuse_bytes},
+                    {"inuse_objects", s.values.inuse_objects},
+                    {"alloc_bytes", s.values.alloc_bytes},
+                    {"alloc_objects", s.values.alloc_objects}}},
+              {"inuse_bytes_by_kind", ByKind(s.inuse_bytes_by_kind)},
+              {"lost", s.lost}};
+}
+
+Json MappingJson(const ProfileMapping& m) {
+  return Json{{"start", Hex(m.start)},
+              {"limit", Hex(m.limit)},
+              {"file_offset", m.file_offset},
+              {"path", m.path},
+              {"build_id", m.build_id}};
+}
+
+Json IntervalJson(const IntervalSample& i) {
+  return Json{{"seconds", i.seconds},
+              {"outstanding_bytes", i.outstanding_bytes},
+              {"outstanding_objects", i.outstanding_objects},
+              {"alloc_bytes", i.alloc_bytes},
+              {"freed_bytes", i.freed_bytes}};
+}
+
+// For people only; the reader takes start_unix_ns, which is exact.
+std::string Rfc3339(int64_t unix_ns) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ", absl::FromUnixNanos(unix_ns),
+                          absl::UTCTimeZone());
+}
+
+Json ProfileJson(const Profile& p) {
+  Json losses = Json::array();
+  for (const LossCount& l : p.losses) {
+    losses.push_back(Json{{"what", l.what}, {"count", l.count}});
+  }
+  Json mappings = Json::array();
+  for (const ProfileMapping& m : p.mappings) mappings.push_back(MappingJson(m));
+  Json stacks = Json::array();
+  for (const ProfileStack& s : p.stacks) stacks.push_back(StackJson(s));
+  Json intervals = Json::array();
+  for (const IntervalSample& i : p.intervals) intervals.push_back(IntervalJson(i));
+  return Json{
+      {"schema", kJsonSchemaName},
+      {"version", Json{{"major", kJsonSchemaMajor}, {"minor", kJsonSchemaMinor}}},
+      {"target", p.target},
+      {"command_line", p.command_line},
+      {"start_unix_ns", p.start_unix_ns},
+      {"start_time", Rfc3339(p.start_unix_ns)},
+      {"duration_ns", p.duration_ns},
+      {"events", p.events},
+      {"totals", TotalsJson(p.totals)},
+      {"loader_mappings", p.loader_mappings},
+      {"losses", std::move(losses)},
+      {"notes", p.notes},
+      {"mappings", std::move(mappings)},
+      {"stacks", std::move(stacks)},
+      {"intervals", std::move(intervals)},
+  };
+}
+
+}  // namespace
+
+std::string ProfileToJson(const Profile& profile) {
+  // ensure_ascii=false keeps names readable ("größe", "λ"); replace, not
+  // the default throw, for bytes that are not UTF-8.
+  return ProfileJson(profile).dump(2, ' ', /*ensure_ascii=*/false,
+                                   Json::error_handler_t::replace) +
+         "\n";
+}
+
+absl::Status WriteJson(std::ostream& out, const Profile& profile) {
+  out << ProfileToJson(profile);
+  out.flush();
+  if (!out) return absl::DataLossError("cannot write the JSON profile");
+  return absl::OkStatus();
+}
+
+absl::Status WriteJsonFile(const std::string& path, const Profile& profile) {
+  std::string text = ProfileToJson(profile);
+  errno = 0;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    return absl::ErrnoToStatus(errno ? errno : EIO,
+                               absl::StrCat("cannot create ", path));
+  }
+  out << text;
+  out.close();
+  if (!out) {
+    return absl::ErrnoToStatus(errno ? errno : EIO,
+                               absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace allocprof
