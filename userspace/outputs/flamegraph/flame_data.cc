@@ -49,24 +49,38 @@ void AppendFrames(std::string* out, const FlameTree& tree, StringTable* table) {
   out->push_back(']');
 }
 
+// A number as flame_data.h describes: five bits a character.
+void AppendNumber(std::string* out, uint64_t n) {
+  static constexpr char kDigits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  do {
+    uint64_t bits = n & 31;
+    n >>= 5;
+    out->push_back(kDigits[bits | (n ? 32 : 0)]);
+  } while (n);
+}
+
+void AppendSigned(std::string* out, int64_t n) {
+  AppendNumber(out, (static_cast<uint64_t>(n) << 1) ^ static_cast<uint64_t>(n >> 63));
+}
+
 void AppendNode(std::string* out, const FlameTree& tree, const FlameNode& node) {
   bool link = node.children.size() == 1 && node.self.bytes == 0 &&
               node.self.objects == 0 && node.base_self.bytes == 0 &&
               node.base_self.objects == 0;
-  if (link) {
-    absl::StrAppend(out, node.frame, ",");
-    return;
-  }
-  absl::StrAppend(out, -1 - static_cast<int64_t>(node.frame), ",",
-                  node.children.size(), ",", node.self.bytes, ",",
-                  node.self.objects, ",");
+  AppendNumber(out, 2 * static_cast<uint64_t>(node.frame) + (link ? 0 : 1));
+  if (link) return;
+  AppendNumber(out, node.children.size());
+  AppendSigned(out, node.self.bytes);
+  AppendSigned(out, node.self.objects);
   if (tree.diff) {
-    absl::StrAppend(out, node.base_self.bytes, ",", node.base_self.objects, ",");
+    AppendSigned(out, node.base_self.bytes);
+    AppendSigned(out, node.base_self.objects);
   }
 }
 
 void AppendNodes(std::string* out, const FlameTree& tree) {
-  out->push_back('[');
+  out->push_back('"');
   // Preorder without recursion: paths can be thousands of frames deep.
   std::vector<uint32_t> pending = {0};
   while (!pending.empty()) {
@@ -75,15 +89,14 @@ void AppendNodes(std::string* out, const FlameTree& tree) {
     AppendNode(out, tree, node);
     pending.insert(pending.end(), node.children.rbegin(), node.children.rend());
   }
-  if (out->back() == ',') out->pop_back();
-  out->push_back(']');
+  out->push_back('"');
 }
 
 }  // namespace
 
 std::string FlameGraphData(const FlameTree& tree, const FlameHeading& heading) {
   std::string out;
-  out.reserve(64 + tree.nodes.size() * 6);
+  out.reserve(64 + tree.nodes.size() * 3);
   absl::StrAppend(&out, "{\"format\":\"", kFlameDataFormat,
                   "\",\"version\":", kFlameDataVersion, ",\"title\":");
   AppendJsonString(&out, heading.title);

@@ -56,10 +56,31 @@ class FlameModel {
     this.frameLower = null;  // lower-case names, made by the first search
   }
 
-  // Preorder, so a node's subtree is the index range [i, end[i]) and its
-  // children are found by hopping from subtree to subtree.
+  // "nodes" as flame_data.h describes. Preorder, so a node's subtree is
+  // the index range [i, end[i]) and its children are found by hopping from
+  // subtree to subtree.
   readNodes(code) {
-    const cap = code.length;  // every node takes at least one number
+    const digit = new Int8Array(128).fill(-1);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (let k = 0; k < 64; k++) digit[alphabet.charCodeAt(k)] = k;
+    let pos = 0;
+    const damaged = (why) => new Error("the flame graph data is damaged (" + why + ")");
+    const number = () => {
+      let value = 0, scale = 1, d;
+      do {
+        if (pos >= code.length) throw damaged("cut short");
+        d = digit[code.charCodeAt(pos++)];
+        if (d === undefined || d < 0) throw damaged("character " + (pos - 1));
+        value += (d & 31) * scale;  // not bit shifts: values pass 2^32
+        scale *= 32;
+      } while (d & 32);
+      return value;
+    };
+    const signed = () => {
+      const z = number();
+      return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    };
+    const cap = code.length;  // every node takes at least one character
     const frameCount = this.frameName.length;
     const frame = new Int32Array(cap), parent = new Int32Array(cap);
     const end = new Int32Array(cap), depth = new Int32Array(cap);
@@ -67,35 +88,29 @@ class FlameModel {
     const baseB = new Float64Array(this.diff ? cap : 0);
     const baseO = new Float64Array(this.diff ? cap : 0);
     const open = [], left = [];  // nodes whose children are still coming
-    let pos = 0, n = 0, maxDepth = 0;
+    let n = 0, maxDepth = 0;
     while (pos < code.length) {
       const i = n++;
-      const v = code[pos++];
+      const v = number();
+      frame[i] = Math.floor(v / 2);
       let children = 1;
-      if (v >= 0) {
-        frame[i] = v;
-      } else {
-        frame[i] = -1 - v;
-        children = code[pos];
-        selfB[i] = code[pos + 1];
-        selfO[i] = code[pos + 2];
-        pos += 3;
+      if (v % 2 === 1) {
+        children = number();
+        selfB[i] = signed();
+        selfO[i] = signed();
         if (this.diff) {
-          baseB[i] = code[pos];
-          baseO[i] = code[pos + 1];
-          pos += 2;
+          baseB[i] = signed();
+          baseO[i] = signed();
         }
       }
-      if (!(frame[i] < frameCount) || !(children >= 0)) {
-        throw new Error("the flame graph data is damaged (node " + i + ")");
-      }
+      if (frame[i] >= frameCount) throw damaged("frame of node " + i);
       if (open.length) {
         parent[i] = open[open.length - 1];
         left[left.length - 1]--;
       } else if (i === 0) {
         parent[i] = -1;
       } else {
-        throw new Error("the flame graph data is damaged (second root)");
+        throw damaged("second root");
       }
       depth[i] = open.length;
       if (depth[i] > maxDepth) maxDepth = depth[i];
@@ -110,9 +125,7 @@ class FlameModel {
         left.pop();
       }
     }
-    if (open.length || n === 0) {
-      throw new Error("the flame graph data is damaged (tree cut short)");
-    }
+    if (open.length || n === 0) throw damaged("tree cut short");
     this.n = n;
     this.frame = frame.subarray(0, n);
     this.parent = parent.subarray(0, n);

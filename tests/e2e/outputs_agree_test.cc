@@ -1,0 +1,71 @@
+// One session, every output: the text report, folded stacks, JSON, pprof
+// and the flame graph must tell the same story -- each leaking function of
+// tests/testprogs/leaks holds exactly its ground-truth bytes in each of them.
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/outputs.h"
+#include "tests/e2e/session.h"
+#include "tests/testprogs/leaks_truth.h"
+#include "userspace/outputs/profile_file.h"
+
+namespace allocprof::e2e {
+namespace {
+
+using OutputsAgreeTest = E2eTest;
+
+// In-use bytes of the stacks of `profile` that pass through `function`.
+int64_t ProfileBytesThrough(const Profile& profile, const std::string& function) {
+  int64_t total = 0;
+  for (const ProfileStack& stack : profile.stacks) {
+    for (const ProfileFrame& frame : stack.frames) {
+      if (frame.function == function) {
+        total += stack.values.inuse_bytes;
+        break;
+      }
+    }
+  }
+  return total;
+}
+
+TEST_F(OutputsAgreeTest, EveryFormatHoldsTheSameBytesPerLeakingFunction) {
+  const std::string folded = ScratchPath("leaks.folded");
+  const std::string json = ScratchPath("leaks.json");
+  const std::string pprof = ScratchPath("leaks.pb.gz");
+  const std::string flame = ScratchPath("leaks.html");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTracing({"--folded", folded, "--json", json,
+                                        "--pprof", pprof, "--flamegraph", flame,
+                                        "--", kLeaks, "--now"},
+                                       0, &ap));
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
+  ASSERT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
+
+  const Folded folded_stacks = ParseFolded(ReadFile(folded));
+  auto from_json = ReadProfileFile(json);
+  ASSERT_TRUE(from_json.ok()) << from_json.status();
+  auto from_pprof = ReadProfileFile(pprof);
+  ASSERT_TRUE(from_pprof.ok()) << from_pprof.status();
+  const std::string html = ReadFile(flame);
+
+  for (const leaks_expectation& e : leaks_expected) {
+    SCOPED_TRACE(e.function);
+    const auto bytes = static_cast<int64_t>(e.bytes);
+    EXPECT_EQ(BytesThrough(folded_stacks, e.function), bytes);
+    EXPECT_EQ(ProfileBytesThrough(*from_json, e.function), bytes);
+    EXPECT_EQ(ProfileBytesThrough(*from_pprof, e.function), bytes);
+    EXPECT_THAT(html, ::testing::HasSubstr(e.function))
+        << "the flame graph should name every leaking function";
+  }
+  // The session's totals are the same in the report and both saved forms.
+  const Report report = ParseReport(ap->out());
+  ASSERT_TRUE(report.outstanding_bytes.has_value());
+  EXPECT_EQ(from_json->totals.outstanding.outstanding_bytes(), *report.outstanding_bytes);
+  EXPECT_EQ(from_pprof->totals.outstanding.outstanding_bytes(), *report.outstanding_bytes);
+  ExpectNoProgramsLeft();
+}
+
+}  // namespace
+}  // namespace allocprof::e2e
