@@ -13,7 +13,7 @@ packages=(
   libc6-dev util-linux
 )
 if [ "${1:-}" = --with-browser ]; then
-  packages+=(chromium)
+  packages+=(chromium nodejs)
 fi
 
 missing=()

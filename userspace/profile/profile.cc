@@ -16,7 +16,7 @@ const char* FrameKindName(FrameKind kind) {
 }
 
 bool ParseFrameKind(const std::string& name, FrameKind* kind) {
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kFrameKinds; ++i) {
     if (name == kKindNames[i]) {
       *kind = static_cast<FrameKind>(i);
       return true;

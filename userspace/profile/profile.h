@@ -22,6 +22,7 @@ enum class FrameKind : uint8_t {
   kJit = 3,        // JIT-compiled code (perf map) or anonymous code
   kUnknown = 4,    // no module or no symbol
 };
+inline constexpr int kFrameKinds = 5;
 const char* FrameKindName(FrameKind kind);           // "program", "library", ...
 bool ParseFrameKind(const std::string& name, FrameKind* kind);
 

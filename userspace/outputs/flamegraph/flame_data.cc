@@ -11,7 +11,6 @@
 namespace allocprof {
 namespace {
 
-constexpr int kFrameKinds = 5;
 
 void AppendStrings(std::string* out, const std::vector<std::string>& strings) {
   out->push_back('[');

@@ -48,7 +48,7 @@ absl::Status WritePage(std::ostream& out, FlameGraphFormat format,
                        const FlameTree& tree, const FlameHeading& heading) {
   out << Page(format, heading, FlameGraphData(tree, heading));
   out.flush();
-  if (!out) return absl::DataLossError("cannot write the flame graph");
+  if (!out) return absl::DataLossError("the output stream failed");
   return absl::OkStatus();
 }
 
@@ -58,18 +58,15 @@ absl::Status WriteFile(const std::string& path, Write write) {
   absl::StatusOr<FlameGraphFormat> format = FlameGraphFormatOf(path);
   if (!format.ok()) return format.status();
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot write flame graph to ", path, ": ", std::strerror(errno)));
+  if (out) {
+    absl::Status status = write(out, *format);
+    out.close();
+    if (status.ok() && out) return absl::OkStatus();
   }
-  absl::Status status = write(out, *format);
-  out.close();
-  if (status.ok() && !out) status = absl::DataLossError("cannot close the file");
-  if (!status.ok()) {
-    return absl::Status(status.code(), absl::StrCat("cannot write flame graph to ",
-                                                    path, ": ", status.message()));
-  }
-  return absl::OkStatus();
+  // The stream keeps no error of its own; errno still holds the failed
+  // open(), write() or close()'s.
+  return absl::ErrnoToStatus(
+      errno, absl::StrCat("cannot write flame graph to ", path));
 }
 
 }  // namespace

@@ -66,10 +66,27 @@ TEST(FlameGraphData, ChainsOfSingleChildrenTakeOneNumberANode) {
   p.stacks = {HeapStack(deep, 64, 1)};
   FlameTree tree = BuildFlameTree(p, Weight::kBytes, false);
   nlohmann::json data = DataOf(tree);
-  // Root and 50 callers are links; the leaf carries -1-F, 0 children, 64, 1.
-  EXPECT_EQ(data.at("nodes").size(), 51u + 4u);
+  // Root and 50 callers are links: a frame number each. The leaf carries
+  // frame, 0 children, 64 bytes, 1 object.
+  EXPECT_EQ(DecodeNumbers(data.at("nodes").get<std::string>()).size(), 51u + 4u);
   DecodedNode root = DecodeNodes(data);
   EXPECT_EQ(root.total_bytes, 64);
+}
+
+TEST(FlameGraphData, NumbersTakeFiveBitsACharacter) {
+  Profile p;
+  // Frame 0 is the root; "main" is frame 1, then callees 2..40; values
+  // large enough to need several characters.
+  std::vector<std::string> deep = {"malloc"};
+  for (int i = 0; i < 40; ++i) deep.push_back("f" + std::to_string(i));
+  deep.push_back("main");
+  p.stacks = {HeapStack(deep, int64_t{1} << 40, 3)};
+  std::string nodes = DataOf(BuildFlameTree(p, Weight::kBytes, false)).at("nodes");
+  EXPECT_EQ(nodes.substr(0, 2), "AC") << "links to frames 0 and 1: 0 and 2";
+  // Frames 2..15 take one character (2F < 32), 16..41 two.
+  EXPECT_EQ(nodes.size(), 2 + 14 + 26 * 2 + /*leaf*/ 2 + 1 + 9 + 1);
+  DecodedNode root = DecodeNodes(DataOf(BuildFlameTree(p, Weight::kBytes, false)));
+  EXPECT_EQ(root.total_bytes, int64_t{1} << 40);
 }
 
 TEST(FlameGraphData, InvertedAndObjectWeightAreRecorded) {

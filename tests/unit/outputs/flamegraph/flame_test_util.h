@@ -68,27 +68,52 @@ struct DecodedNode {
   std::vector<DecodedNode> children;
 };
 
+// The numbers of "nodes", as flame_data.h describes them.
+inline std::vector<uint64_t> DecodeNumbers(const std::string& code) {
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::vector<uint64_t> numbers;
+  uint64_t value = 0;
+  int shift = 0;
+  for (char c : code) {
+    size_t digit = alphabet.find(c);
+    EXPECT_NE(digit, std::string::npos) << "not a digit: " << c;
+    value |= static_cast<uint64_t>(digit & 31) << shift;
+    shift += 5;
+    if (!(digit & 32)) {
+      numbers.push_back(value);
+      value = 0;
+      shift = 0;
+    }
+  }
+  EXPECT_EQ(shift, 0) << "the last number is cut short";
+  return numbers;
+}
+
+inline int64_t Unzigzag(uint64_t z) {
+  return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
+}
+
 inline DecodedNode DecodeNodes(const nlohmann::json& data) {
   const auto& strings = data.at("strings");
   const auto& frames = data.at("frames");
   const auto& kinds = data.at("kinds");
-  const auto& code = data.at("nodes");
+  const std::vector<uint64_t> code = DecodeNumbers(data.at("nodes").get<std::string>());
   const bool diff = data.at("diff").get<bool>();
   size_t pos = 0;
   // Recursion is fine here: test trees are shallow.
   std::function<DecodedNode()> read = [&]() {
     DecodedNode node;
-    int64_t v = code.at(pos++).get<int64_t>();
-    int64_t children = 1;
-    int64_t frame = v;
-    if (v < 0) {
-      frame = -1 - v;
-      children = code.at(pos++).get<int64_t>();
-      node.self_bytes = code.at(pos++).get<int64_t>();
-      node.self_objects = code.at(pos++).get<int64_t>();
+    uint64_t v = code.at(pos++);
+    uint64_t frame = v / 2;
+    uint64_t children = 1;
+    if (v % 2 == 1) {
+      children = code.at(pos++);
+      node.self_bytes = Unzigzag(code.at(pos++));
+      node.self_objects = Unzigzag(code.at(pos++));
       if (diff) {
-        node.base_self_bytes = code.at(pos++).get<int64_t>();
-        node.base_self_objects = code.at(pos++).get<int64_t>();
+        node.base_self_bytes = Unzigzag(code.at(pos++));
+        node.base_self_objects = Unzigzag(code.at(pos++));
       }
     }
     node.name = strings.at(frames.at(3 * frame).get<size_t>()).get<std::string>();
@@ -96,7 +121,7 @@ inline DecodedNode DecodeNodes(const nlohmann::json& data) {
     node.kind = kinds.at(frames.at(3 * frame + 2).get<size_t>()).get<std::string>();
     node.total_bytes = node.self_bytes;
     node.total_objects = node.self_objects;
-    for (int64_t c = 0; c < children; ++c) {
+    for (uint64_t c = 0; c < children; ++c) {
       node.children.push_back(read());
       node.total_bytes += node.children.back().total_bytes;
       node.total_objects += node.children.back().total_objects;

@@ -159,12 +159,6 @@ class FlameModel {
   kind(i) { return this.frameKind[this.frame[i]]; }
   matched(i) { return !!this.matchFrame && this.matchFrame[this.frame[i]] === 1; }
 
-  children(i) {
-    const out = [];
-    for (let c = i + 1; c < this.end[i]; c = this.end[c]) out.push(c);
-    return out;
-  }
-
   // The frames to draw with `zoom` spread over `width` pixels: zoom's
   // ancestors and zoom itself full width, then its subtree in proportion.
   // Frames narrower than minWidth are left out with their subtrees, which
