@@ -433,3 +433,47 @@ FlameModel.format = {
     return (100 * x).toFixed(1) + "%";
   },
 };
+
+// What both views do once they can draw: redraw when the window is resized,
+// draw, and publish the page's handle (window.flamegraph) that the browser
+// test and the benchmark drive. `view` supplies the parts that differ.
+FlameModel.publish = function (model, view) {
+  let resizeQueued = false;
+  window.addEventListener("resize", () => {
+    if (resizeQueued) return;
+    resizeQueued = true;
+    requestAnimationFrame(() => {
+      resizeQueued = false;
+      view.render();
+    });
+  });
+
+  view.render();
+  view.showRoot();
+  const timing = {parsed: view.parsedAt, drawn: performance.now(), painted: 0};
+  // The first frame after the drawing is when the graph is on screen.
+  requestAnimationFrame(() => setTimeout(() => { timing.painted = performance.now(); }, 0));
+
+  window.flamegraph = {
+    ready: true,
+    model,
+    timing,  // milliseconds since navigation start
+    zoom: view.zoomTo,
+    reset: () => view.zoomTo(0),
+    search: view.applySearch,
+    zoomed: view.zoomed,
+    // The frames drawn now, in viewport pixels.
+    frames() {
+      const r = view.element.getBoundingClientRect(), layout = view.layout(), out = [];
+      for (let k = 0; k < layout.count; k++) {
+        const i = layout.node[k];
+        out.push({node: i, name: model.name(i), module: model.module(i), kind: model.kind(i),
+                  depth: layout.depth[k], matched: model.matched(i), colour: model.colour(i),
+                  x: r.left + view.left + layout.x[k], y: r.top + view.rowTop(layout.depth[k]),
+                  width: layout.w[k], height: view.rowHeight - 1});
+      }
+      return out;
+    },
+    graphBox: view.graphBox,
+  };
+};

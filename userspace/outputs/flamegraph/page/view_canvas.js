@@ -183,45 +183,14 @@
       }
     }
   });
-  let resizeQueued = false;
-  window.addEventListener("resize", () => {
-    if (resizeQueued) return;
-    resizeQueued = true;
-    requestAnimationFrame(() => {
-      resizeQueued = false;
-      render();
-    });
-  });
-
-  render();
-  showRoot();
-  const timing = {parsed: parsedAt, drawn: performance.now(), painted: 0};
-  // The first frame after the drawing is when the graph is on screen.
-  requestAnimationFrame(() => setTimeout(() => { timing.painted = performance.now(); }, 0));
-
-  window.flamegraph = {
-    ready: true,
-    model,
-    timing,  // milliseconds since navigation start
-    zoom: zoomTo,
-    reset: () => zoomTo(0),
-    search: applySearch,
+  FlameModel.publish(model, {
+    parsedAt, element: canvas, left: 0, rowHeight: ROW, rowTop,
+    render, showRoot, zoomTo, applySearch,
     zoomed: () => zoom,
-    // The frames drawn now, in viewport pixels.
-    frames() {
-      const r = canvas.getBoundingClientRect(), out = [];
-      for (let k = 0; k < layout.count; k++) {
-        const i = layout.node[k];
-        out.push({node: i, name: model.name(i), module: model.module(i), kind: model.kind(i),
-                  depth: layout.depth[k], matched: model.matched(i), colour: model.colour(i),
-                  x: r.left + layout.x[k], y: r.top + rowTop(layout.depth[k]),
-                  width: layout.w[k], height: ROW - 1});
-      }
-      return out;
-    },
+    layout: () => layout,
     graphBox() {
       const r = canvas.getBoundingClientRect();
       return {x: r.left, y: r.top, width: r.width, height: r.height};
     },
-  };
+  });
 })();

@@ -157,46 +157,16 @@
       zoomTo(0);
     }
   });
-  let resizeQueued = false;
-  window.addEventListener("resize", () => {
-    if (resizeQueued) return;
-    resizeQueued = true;
-    requestAnimationFrame(() => {
-      resizeQueued = false;
-      render();
-    });
-  });
-
-  render();
-  showRoot();
-  const timing = {parsed: parsedAt, drawn: performance.now(), painted: 0};
-  requestAnimationFrame(() => setTimeout(() => { timing.painted = performance.now(); }, 0));
-
-  window.flamegraph = {
-    ready: true,
-    model,
-    timing,  // milliseconds since navigation start
-    zoom: zoomTo,
-    reset: () => zoomTo(0),
-    search: applySearch,
+  FlameModel.publish(model, {
+    parsedAt, element: svg, left: PAD, rowHeight: ROW, rowTop,
+    render, showRoot, zoomTo, applySearch,
     zoomed: () => zoom,
-    // The frames drawn now, in viewport pixels.
-    frames() {
-      const r = svg.getBoundingClientRect(), out = [];
-      for (let k = 0; k < layout.count; k++) {
-        const i = layout.node[k];
-        out.push({node: i, name: model.name(i), module: model.module(i), kind: model.kind(i),
-                  depth: layout.depth[k], matched: model.matched(i), colour: model.colour(i),
-                  x: r.left + PAD + layout.x[k], y: r.top + rowTop(layout.depth[k]),
-                  width: layout.w[k], height: ROW - 1});
-      }
-      return out;
-    },
+    layout: () => layout,
     graphBox() {
       const r = svg.getBoundingClientRect();
       const top = rowTop(model.inverted ? 0 : layout.maxDepth);
       return {x: r.left + PAD, y: r.top + top, width: layout.width,
               height: (layout.maxDepth + 1) * ROW};
     },
-  };
+  });
 })();
