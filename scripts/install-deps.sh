@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config
   clang bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
   libbpfcc-dev libabsl-dev
-  libprotobuf-dev protobuf-compiler nlohmann-json3-dev
+  libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcapstone-dev
   libgtest-dev libgmock-dev
   libc6-dev util-linux
 )

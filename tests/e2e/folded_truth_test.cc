@@ -157,3 +157,28 @@ TEST_F(FoldedTruthTest, Threads) {
 
 }  // namespace
 }  // namespace allocprof::e2e
+
+namespace allocprof::e2e {
+namespace {
+
+// glibc's free starts with an instruction the kernel single-steps; its probe
+// moves to the next one, which the kernel emulates. Every free of the churn
+// loop must still be seen: nothing of it is outstanding.
+TEST_F(FoldedTruthTest, FreeProbeOnAnEmulatedSiteSeesEveryFree) {
+  const std::string folded = ScratchPath("sites.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(
+      StartTracing({"-v", "--folded", folded, "--", kLeaks, "--now"}, 0, &ap));
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
+  ASSERT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
+  EXPECT_THAT(ap->err(), ::testing::ContainsRegex("uprobe free at .*\\(free\\+0x[0-9a-f]+: `"))
+      << "free's probe should sit past its single-stepped first instruction";
+  const Folded stacks = ParseFolded(ReadFile(folded));
+  EXPECT_EQ(BytesThrough(stacks, "churn"), 0) << StacksThrough(stacks, "churn");
+  const Report report = ParseReport(ap->out());
+  ASSERT_TRUE(report.freed_objects.has_value());
+  EXPECT_GE(*report.freed_objects, 10000) << "the churn loop frees 10000 blocks";
+}
+
+}  // namespace
+}  // namespace allocprof::e2e

@@ -117,9 +117,9 @@ absl::StatusOr<std::vector<ProbedFunction>> BpfProbes::AttachAllocator(
     const std::string& host_path) {
   absl::flat_hash_set<std::string> names;
   for (const AllocatorFunction& f : CLibraryAllocator()) names.insert(f.symbol);
-  auto offsets = FindFunctionOffsets(host_path, names);
-  if (!offsets.ok()) return offsets.status();
-  if (!offsets->contains("malloc") || !offsets->contains("free")) {
+  auto functions = FindFunctions(host_path, names);
+  if (!functions.ok()) return functions.status();
+  if (!functions->contains("malloc") || !functions->contains("free")) {
     return absl::NotFoundError(
         absl::StrCat(host_path, " does not define malloc and free"));
   }
@@ -127,9 +127,15 @@ absl::StatusOr<std::vector<ProbedFunction>> BpfProbes::AttachAllocator(
   std::vector<ProbedFunction> probed;
   absl::flat_hash_set<uint64_t> seen_offsets;
   for (const AllocatorFunction& f : CLibraryAllocator()) {
-    auto it = offsets->find(f.symbol);
-    if (it == offsets->end() || !seen_offsets.insert(it->second).second) continue;
-    probed.push_back({f.symbol, it->second, f.fn, f.returns});
+    auto it = functions->find(f.symbol);
+    if (it == functions->end() || !seen_offsets.insert(it->second.file_offset).second) {
+      continue;
+    }
+    ProbedFunction p{f.symbol, it->second.file_offset, f.fn, f.returns, {}};
+    // The whole function, so that branches back into its prologue are seen.
+    auto code = ReadFunctionCode(host_path, it->second, 64 * 1024);
+    if (code.ok()) p.site = ChooseProbeSite(*code, it->second.vaddr);
+    probed.push_back(std::move(p));
   }
   // Return probes first: a call that enters between the two attachments then
   // shows up as a return without its entry (counted), never as an entry
@@ -137,12 +143,14 @@ absl::StatusOr<std::vector<ProbedFunction>> BpfProbes::AttachAllocator(
   for (const ProbedFunction& p : probed) {
     if (!p.with_return) continue;
     absl::Status s = AttachUprobe(p.symbol.c_str(), skel_->progs.ap_alloc_ret,
-                                  host_path, p.offset, /*retprobe=*/true);
+                                  host_path, p.offset + p.site.offset,
+                                  /*retprobe=*/true);
     if (!s.ok()) return s;
   }
   for (const ProbedFunction& p : probed) {
     absl::Status s = AttachUprobe(p.symbol.c_str(), EntryProgram(skel_.get(), p.fn),
-                                  host_path, p.offset, /*retprobe=*/false);
+                                  host_path, p.offset + p.site.offset,
+                                  /*retprobe=*/false);
     if (!s.ok()) return s;
   }
   return probed;

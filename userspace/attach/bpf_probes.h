@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "bpf/events.h"
+#include "userspace/attach/probe_site.h"
 
 struct allocprof_bpf;
 struct bpf_link;
@@ -31,9 +32,10 @@ struct ProbeConfig {
 // One probed function.
 struct ProbedFunction {
   std::string symbol;
-  uint64_t offset = 0;  // file offset in the object
+  uint64_t offset = 0;  // file offset of its first instruction
   uint32_t fn = 0;      // AP_FN_*
   bool with_return = false;
+  ProbeSite site;       // where its probes sit, from `offset`
 };
 
 using DropCounters = std::array<uint64_t, AP_CNT_COUNT>;

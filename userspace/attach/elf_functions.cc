@@ -5,6 +5,7 @@
 #include <libelf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <vector>
@@ -73,14 +74,14 @@ absl::StatusOr<bool> HasInterpreter(const std::string& path) {
   return !(*file)->Segments(PT_INTERP).empty();
 }
 
-absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>> FindFunctionOffsets(
+absl::StatusOr<absl::flat_hash_map<std::string, ElfFunction>> FindFunctions(
     const std::string& path, const absl::flat_hash_set<std::string>& names) {
   auto file = ElfFile::Open(path);
   if (!file.ok()) return file.status();
   Elf* elf = (*file)->elf();
   std::vector<GElf_Phdr> loads = (*file)->Segments(PT_LOAD);
 
-  absl::flat_hash_map<std::string, uint64_t> found;
+  absl::flat_hash_map<std::string, ElfFunction> found;
   for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh) ||
@@ -104,10 +105,26 @@ absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>> FindFunctionOffsets(
       auto wanted = names.find(name);
       if (wanted == names.end() || found.contains(*wanted)) continue;
       uint64_t offset;
-      if (VaddrToOffset(loads, sym.st_value, &offset)) found[*wanted] = offset;
+      if (VaddrToOffset(loads, sym.st_value, &offset)) {
+        found[*wanted] = ElfFunction{offset, sym.st_value, sym.st_size};
+      }
     }
   }
   return found;
+}
+
+absl::StatusOr<std::vector<uint8_t>> ReadFunctionCode(const std::string& path,
+                                                      const ElfFunction& function,
+                                                      size_t max_bytes) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  std::vector<uint8_t> code(function.size == 0 ? 64 : std::min<uint64_t>(function.size, max_bytes));
+  ssize_t n = pread(fd, code.data(), code.size(), static_cast<off_t>(function.file_offset));
+  int err = errno;
+  close(fd);
+  if (n < 0) return absl::ErrnoToStatus(err, absl::StrCat("cannot read ", path));
+  code.resize(static_cast<size_t>(n));
+  return code;
 }
 
 }  // namespace allocprof

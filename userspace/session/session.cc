@@ -133,9 +133,18 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   }
   if (options.verbose) {
     for (const ProbedFunction& p : *probed) {
-      std::cerr << absl::StrFormat("allocprof: uprobe%s %s at %s+0x%x\n",
+      std::cerr << absl::StrFormat("allocprof: uprobe%s %s at %s+0x%x",
                                    p.with_return ? "+uretprobe" : "", p.symbol,
-                                   libc->path, p.offset);
+                                   libc->path, p.offset + p.site.offset);
+      if (p.site.offset != 0) {
+        std::cerr << absl::StrFormat(" (%s+0x%x: `%s`, emulated, after `%s`)",
+                                     p.symbol, p.site.offset, p.site.probed,
+                                     p.site.passed);
+      } else {
+        std::cerr << " (`" << p.site.probed << "`"
+                  << (p.site.why.empty() ? "" : "; " + p.site.why) << ")";
+      }
+      std::cerr << "\n";
     }
     std::cerr << "allocprof: tracepoints syscalls:sys_{enter,exit}_"
                  "{mmap,munmap,mremap,mprotect,brk} for PID "

@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -31,29 +32,36 @@ uint64_t FileOffsetOfOwnCode(uint64_t addr) {
   return 0;
 }
 
-TEST(FindFunctionOffsets, MatchesWhereTheCodeIsMapped) {
-  auto offsets = FindFunctionOffsets("/proc/self/exe",
+TEST(FindFunctions, MatchesWhereTheCodeIsMapped) {
+  auto offsets = FindFunctions("/proc/self/exe",
                                      {"allocprof_elf_probe_target", "no_such_function"});
   ASSERT_TRUE(offsets.ok()) << offsets.status();
   ASSERT_TRUE(offsets->contains("allocprof_elf_probe_target"));
   EXPECT_FALSE(offsets->contains("no_such_function"));
   uint64_t addr = reinterpret_cast<uint64_t>(&allocprof_elf_probe_target);
-  EXPECT_EQ(offsets->at("allocprof_elf_probe_target"), FileOffsetOfOwnCode(addr));
+  const ElfFunction& f = offsets->at("allocprof_elf_probe_target");
+  EXPECT_EQ(f.file_offset, FileOffsetOfOwnCode(addr));
+  EXPECT_GT(f.size, 0u);
+  // The code read from the file is the code this process runs.
+  auto code = ReadFunctionCode("/proc/self/exe", f, 4096);
+  ASSERT_TRUE(code.ok()) << code.status();
+  ASSERT_EQ(code->size(), f.size);
+  EXPECT_EQ(0, memcmp(code->data(), reinterpret_cast<const void*>(addr), f.size));
 }
 
-TEST(FindFunctionOffsets, VersionedLibcSymbolsMatchTheirPlainNames) {
+TEST(FindFunctions, VersionedLibcSymbolsMatchTheirPlainNames) {
   // malloc is exported as malloc@@GLIBC_2.2.5.
-  auto offsets = FindFunctionOffsets("/lib/x86_64-linux-gnu/libc.so.6",
+  auto offsets = FindFunctions("/lib/x86_64-linux-gnu/libc.so.6",
                                      {"malloc", "free"});
   ASSERT_TRUE(offsets.ok()) << offsets.status();
   EXPECT_TRUE(offsets->contains("malloc"));
   EXPECT_TRUE(offsets->contains("free"));
-  EXPECT_NE(offsets->at("malloc"), offsets->at("free"));
+  EXPECT_NE(offsets->at("malloc").file_offset, offsets->at("free").file_offset);
 }
 
-TEST(FindFunctionOffsets, NotAnElfFileIsAnError) {
-  EXPECT_FALSE(FindFunctionOffsets("/proc/self/status", {"malloc"}).ok());
-  EXPECT_FALSE(FindFunctionOffsets("/nonexistent", {"malloc"}).ok());
+TEST(FindFunctions, NotAnElfFileIsAnError) {
+  EXPECT_FALSE(FindFunctions("/proc/self/status", {"malloc"}).ok());
+  EXPECT_FALSE(FindFunctions("/nonexistent", {"malloc"}).ok());
 }
 
 TEST(HasInterpreter, DynamicExecutableHasOne) {
