@@ -9,6 +9,17 @@
 
 namespace allocprof {
 
+inline ProfileFrame MakeFrame(std::string function, std::string module,
+                              uint64_t address, uint64_t offset, FrameKind kind) {
+  ProfileFrame frame;
+  frame.function = std::move(function);
+  frame.module = std::move(module);
+  frame.address = address;
+  frame.offset = offset;
+  frame.kind = kind;
+  return frame;
+}
+
 // A stack whose frames are `functions`, leaf first, in /usr/bin/app, with
 // `inuse_bytes` of heap in `inuse_objects` blocks.
 inline ProfileStack HeapStack(std::vector<std::string> functions,

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "tests/unit/profile/profile_test_util.h"
 #include "userspace/profile/profile.h"
 
 namespace allocprof {
@@ -21,18 +22,6 @@ inline std::string LongTemplateName(int depth) {
            "int const, " + type.substr(0, 40) + "> > >";
   }
   return type + "::operator[](int const&)";
-}
-
-inline ProfileFrame SampleFrame(std::string function, std::string module,
-                                uint64_t address, uint64_t offset,
-                                FrameKind kind) {
-  ProfileFrame frame;
-  frame.function = std::move(function);
-  frame.module = std::move(module);
-  frame.address = address;
-  frame.offset = offset;
-  frame.kind = kind;
-  return frame;
 }
 
 inline Profile SampleProfile() {
@@ -71,27 +60,27 @@ inline Profile SampleProfile() {
 
   ProfileStack hostile;
   hostile.frames = {
-      SampleFrame("malloc", libc, 0x7f3a120a50f0, 0x0, FrameKind::kAllocator),
-      SampleFrame(LongTemplateName(20), app, 0x401a2b, 0x3b, FrameKind::kProgram),
-      SampleFrame("operator()(int; char)", app, 0x401c00, 0x10, FrameKind::kProgram),
-      SampleFrame("größe_berechnen λ 😀", app, 0x401d00, 0x4, FrameKind::kProgram),
-      SampleFrame("say \"hi\" \\ back", app, 0x401e00, 0x8, FrameKind::kProgram),
-      SampleFrame("main", app, 0x401f00, 0x2a, FrameKind::kProgram)};
+      MakeFrame("malloc", libc, 0x7f3a120a50f0, 0x0, FrameKind::kAllocator),
+      MakeFrame(LongTemplateName(20), app, 0x401a2b, 0x3b, FrameKind::kProgram),
+      MakeFrame("operator()(int; char)", app, 0x401c00, 0x10, FrameKind::kProgram),
+      MakeFrame("größe_berechnen λ 😀", app, 0x401d00, 0x4, FrameKind::kProgram),
+      MakeFrame("say \"hi\" \\ back", app, 0x401e00, 0x8, FrameKind::kProgram),
+      MakeFrame("main", app, 0x401f00, 0x2a, FrameKind::kProgram)};
   hostile.values = {6000000, 490, 9000000, 1900};
   hostile.inuse_bytes_by_kind[static_cast<int>(MemKind::kHeap)] = 6000000;
 
   ProfileStack mapped;
   mapped.frames = {
-      SampleFrame("mmap", libc, 0x7f3a12101a30, 0x10, FrameKind::kAllocator),
-      SampleFrame("", "[jit]", 0x7f3a0c001234, 0x1234, FrameKind::kJit),
-      SampleFrame("", "/opt/my app/lib/libplugin.so", 0x7f3a11f00400, 0x400,
+      MakeFrame("mmap", libc, 0x7f3a12101a30, 0x10, FrameKind::kAllocator),
+      MakeFrame("", "[jit]", 0x7f3a0c001234, 0x1234, FrameKind::kJit),
+      MakeFrame("", "/opt/my app/lib/libplugin.so", 0x7f3a11f00400, 0x400,
                   FrameKind::kLibrary)};
   mapped.values = {270336, 5, 270336, 5};
   mapped.inuse_bytes_by_kind[static_cast<int>(MemKind::kAnonMmap)] = 262144;
   mapped.inuse_bytes_by_kind[static_cast<int>(MemKind::kFileMmap)] = 8192;
 
   ProfileStack lost;  // only the recovered caller; a vsyscall-page address
-  lost.frames = {SampleFrame("", "", 0xffffffffff600000, 0, FrameKind::kUnknown)};
+  lost.frames = {MakeFrame("", "", 0xffffffffff600000, 0, FrameKind::kUnknown)};
   lost.values = {135168, 1, 135168, 1};
   lost.inuse_bytes_by_kind[static_cast<int>(MemKind::kBrk)] = 135168;
   lost.lost = true;

@@ -1,20 +1,10 @@
 #include "tests/unit/outputs/pprof/sample_profile.h"
 
 #include "absl/strings/str_cat.h"
+#include "tests/unit/profile/profile_test_util.h"
 
 namespace allocprof {
 namespace {
-
-ProfileFrame MakeFrame(std::string function, std::string module, uint64_t address,
-                       uint64_t offset, FrameKind kind) {
-  ProfileFrame frame;
-  frame.function = std::move(function);
-  frame.module = std::move(module);
-  frame.address = address;
-  frame.offset = offset;
-  frame.kind = kind;
-  return frame;
-}
 
 ProfileValues Values(int64_t inuse_bytes, int64_t inuse_objects,
                      int64_t alloc_bytes, int64_t alloc_objects) {
