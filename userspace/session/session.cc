@@ -1,16 +1,13 @@
 #include "userspace/session/session.h"
 
-#include <signal.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "userspace/aggregate/aggregator.h"
+#include "userspace/common/unique_fd.h"
 #include "userspace/attach/bpf_probes.h"
 #include "userspace/attach/host_checks.h"
 #include "userspace/events/event_sink.h"
@@ -20,11 +17,11 @@
 #include "userspace/profile/profile_builder.h"
 #include "userspace/report/text_report.h"
 #include "userspace/session/target.h"
+#include "userspace/session/wakeups.h"
 #include "userspace/stacks/return_slot.h"
 #include "userspace/stacks/stack_resolver.h"
 #include "userspace/stacks/stack_table.h"
 #include "userspace/symbols/symbolizer.h"
-#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 namespace {
@@ -38,56 +35,26 @@ absl::Status WithContext(const absl::Status& s, absl::string_view context) {
   return absl::Status(s.code(), absl::StrCat(context, ": ", s.message()));
 }
 
-// SIGINT and SIGTERM arrive through a signalfd, so the wait loop sees them
-// like any other input and always gets to print the report.
-absl::StatusOr<UniqueFd> StopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
-    return absl::ErrnoToStatus(errno, "sigprocmask");
-  }
-  int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (fd < 0) return absl::ErrnoToStatus(errno, "signalfd");
-  return UniqueFd(fd);
-}
-
-class Waiter {
- public:
-  static absl::StatusOr<Waiter> Create(std::initializer_list<int> fds) {
-    UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
-    if (!ep.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
-    for (int fd : fds) {
-      epoll_event ev = {};
-      ev.events = EPOLLIN;
-      ev.data.fd = fd;
-      if (epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
-        return absl::ErrnoToStatus(errno, "epoll_ctl");
-      }
+// What -v says about each probe: where it sits and why there.
+void PrintProbes(const std::vector<ProbedFunction>& probed,
+                 const std::string& library, pid_t pid) {
+  for (const ProbedFunction& p : probed) {
+    std::cerr << absl::StrFormat("allocprof: uprobe%s %s at %s+0x%x",
+                                 p.with_return ? "+uretprobe" : "", p.symbol,
+                                 library, p.offset + p.site.offset);
+    if (p.site.offset != 0) {
+      std::cerr << absl::StrFormat(" (%s+0x%x: `%s`, emulated, after `%s`)",
+                                   p.symbol, p.site.offset, p.site.probed,
+                                   p.site.passed);
+    } else {
+      std::cerr << " (`" << p.site.probed << "`"
+                << (p.site.why.empty() ? "" : "; " + p.site.why) << ")";
     }
-    return Waiter(std::move(ep));
+    std::cerr << "\n";
   }
-  // Waits up to `timeout`; returns the fds that became readable.
-  std::vector<int> Wait(absl::Duration timeout) {
-    epoll_event events[4];
-    int ms = static_cast<int>(absl::ToInt64Milliseconds(timeout));
-    int n = epoll_wait(ep_.get(), events, 4, ms < 0 ? 0 : ms);
-    std::vector<int> ready;
-    for (int i = 0; i < n; ++i) ready.push_back(events[i].data.fd);
-    return ready;
-  }
-
- private:
-  explicit Waiter(UniqueFd ep) : ep_(std::move(ep)) {}
-  UniqueFd ep_;
-};
-
-bool Contains(const std::vector<int>& fds, int fd) {
-  for (int f : fds) {
-    if (f == fd) return true;
-  }
-  return false;
+  std::cerr << "allocprof: tracepoints syscalls:sys_{enter,exit}_"
+               "{mmap,munmap,mremap,mprotect,brk} for PID "
+            << pid << "\n";
 }
 
 }  // namespace
@@ -131,25 +98,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     }
     return WithContext(probed.status(), t.description());
   }
-  if (options.verbose) {
-    for (const ProbedFunction& p : *probed) {
-      std::cerr << absl::StrFormat("allocprof: uprobe%s %s at %s+0x%x",
-                                   p.with_return ? "+uretprobe" : "", p.symbol,
-                                   libc->path, p.offset + p.site.offset);
-      if (p.site.offset != 0) {
-        std::cerr << absl::StrFormat(" (%s+0x%x: `%s`, emulated, after `%s`)",
-                                     p.symbol, p.site.offset, p.site.probed,
-                                     p.site.passed);
-      } else {
-        std::cerr << " (`" << p.site.probed << "`"
-                  << (p.site.why.empty() ? "" : "; " + p.site.why) << ")";
-      }
-      std::cerr << "\n";
-    }
-    std::cerr << "allocprof: tracepoints syscalls:sys_{enter,exit}_"
-                 "{mmap,munmap,mremap,mprotect,brk} for PID "
-              << t.pid() << "\n";
-  }
+  if (options.verbose) PrintProbes(*probed, libc->path, t.pid());
 
   // Symbols are read from the target's files through a handle that outlives
   // it: a command may exit long before the report is written.
@@ -217,10 +166,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     if (sink.TakeNewCode()) (*symbolizer)->RefreshModules().IgnoreError();
 
     if (Contains(ready, stop_fd->get())) {
-      signalfd_siginfo info;
-      why = read(stop_fd->get(), &info, sizeof(info)) == sizeof(info)
-                ? absl::StrCat("stopped by ", strsignal(info.ssi_signo))
-                : "stopped by a signal";
+      why = ReadStopReason(stop_fd->get());
     } else if (Contains(ready, t.exit_fd())) {
       why = "the target exited";
     } else if (absl::Now() >= deadline) {
