@@ -14,11 +14,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "tools/command_line.h"
 #include "tools/subcommands.h"
+#include "userspace/outputs/flamegraph/flamegraph.h"
 #include "userspace/session/session.h"
 
 ABSL_FLAG(int, p, 0, "PID of the running process to trace");
@@ -116,10 +116,9 @@ int main(int argc, char** argv) {
   } else if (weight != "bytes") {
     return UsageError("--weight must be bytes or objects");
   }
-  const std::string& flame = options.outputs.flamegraph;
-  if (!flame.empty() && !absl::EndsWith(flame, ".html") &&
-      !absl::EndsWith(flame, ".htm") && !absl::EndsWith(flame, ".svg")) {
-    return UsageError("--flamegraph needs a file name ending in .html or .svg");
+  if (!options.outputs.flamegraph.empty()) {
+    auto format = allocprof::FlameGraphFormatOf(options.outputs.flamegraph);
+    if (!format.ok()) return UsageError(std::string(format.status().message()));
   }
   options.verbose = absl::GetFlag(FLAGS_v);
   options.floor_mode = absl::GetFlag(FLAGS_floor);

@@ -1,7 +1,5 @@
 #include "tools/subcommands.h"
 
-#include <cerrno>
-#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -12,7 +10,7 @@
 #include "absl/strings/str_replace.h"
 #include "userspace/outputs/diff/diff_report.h"
 #include "userspace/outputs/flamegraph/flamegraph.h"
-#include "userspace/outputs/folded/folded_writer.h"
+#include "userspace/outputs/output_files.h"
 #include "userspace/outputs/profile_file.h"
 #include "userspace/report/text_report.h"
 
@@ -137,21 +135,6 @@ int Failure(std::ostream& err, const absl::Status& status) {
   return 1;
 }
 
-absl::Status WriteFoldedFile(const std::string& path, const Profile& profile,
-                             Weight weight) {
-  errno = 0;
-  std::ofstream out(path, std::ios::out | std::ios::trunc);
-  if (!out) {
-    return absl::ErrnoToStatus(errno ? errno : EIO, absl::StrCat("cannot write ", path));
-  }
-  WriteFolded(out, profile, weight);
-  out.close();
-  if (!out) {
-    return absl::ErrnoToStatus(errno ? errno : EIO, absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 int RunReportCommand(const std::vector<std::string>& args, std::ostream& out,
@@ -184,11 +167,13 @@ int RunReportCommand(const std::vector<std::string>& args, std::ostream& out,
   if (misuse = CheckFlameGraphPath(parsed); !misuse.empty()) {
     return Misuse(err, misuse, kCommand);
   }
-  FlameGraphOptions flame;
+  OutputFiles files;
+  files.flamegraph = parsed.Get("--flamegraph");
+  files.folded = parsed.Get("--folded");
   if (parsed.Has("--weight")) {
     std::string weight = parsed.Get("--weight");
     if (weight == "objects") {
-      flame.weight = Weight::kObjects;
+      files.weight = Weight::kObjects;
     } else if (weight != "bytes") {
       return Misuse(err,
                     absl::StrCat("--weight is bytes or objects, not \"", weight, "\""),
@@ -198,8 +183,8 @@ int RunReportCommand(const std::vector<std::string>& args, std::ostream& out,
       return Misuse(err, "--weight applies to --flamegraph and --folded", kCommand);
     }
   }
-  flame.inverted = parsed.Has("--inverted");
-  if (flame.inverted && !parsed.Has("--flamegraph")) {
+  files.inverted = parsed.Has("--inverted");
+  if (files.inverted && !parsed.Has("--flamegraph")) {
     return Misuse(err, "--inverted applies to --flamegraph", kCommand);
   }
 
@@ -207,14 +192,7 @@ int RunReportCommand(const std::vector<std::string>& args, std::ostream& out,
   if (!profile.ok()) return Failure(err, profile.status());
   WriteTextReport(out, *profile, top);
   out.flush();
-  if (parsed.Has("--flamegraph")) {
-    absl::Status s = WriteFlameGraphFile(parsed.Get("--flamegraph"), *profile, flame);
-    if (!s.ok()) return Failure(err, s);
-  }
-  if (parsed.Has("--folded")) {
-    absl::Status s = WriteFoldedFile(parsed.Get("--folded"), *profile, flame.weight);
-    if (!s.ok()) return Failure(err, s);
-  }
+  if (absl::Status s = WriteOutputFiles(*profile, files); !s.ok()) return Failure(err, s);
   return 0;
 }
 

@@ -6,7 +6,7 @@ target_link_libraries(allocprof_subcommands
   PRIVATE
     allocprof_diff
     allocprof_flamegraph
-    allocprof_folded
+    allocprof_output_files
     allocprof_profile_file
     allocprof_report
     absl::status

@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <fstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "userspace/outputs/flamegraph/flamegraph.h"
 #include "userspace/outputs/folded/folded_writer.h"
@@ -32,11 +31,9 @@ absl::Status WriteFoldedFile(const std::string& path, const Profile& profile,
 }  // namespace
 
 absl::Status PrepareOutputFiles(const OutputFiles& files) {
-  if (!files.flamegraph.empty() && !absl::EndsWith(files.flamegraph, ".html") &&
-      !absl::EndsWith(files.flamegraph, ".htm") &&
-      !absl::EndsWith(files.flamegraph, ".svg")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--flamegraph ", files.flamegraph, ": the name must end in .html or .svg"));
+  if (!files.flamegraph.empty()) {
+    absl::StatusOr<FlameGraphFormat> format = FlameGraphFormatOf(files.flamegraph);
+    if (!format.ok()) return format.status();
   }
   for (const std::string* path :
        {&files.folded, &files.flamegraph, &files.pprof, &files.json}) {
