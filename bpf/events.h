@@ -17,7 +17,9 @@
 
 /* Record types (ap_event.type). */
 #define AP_EV_ALLOC 1    /* heap block allocated: addr = block, size        */
-#define AP_EV_FREE 2     /* heap block released: addr = block               */
+#define AP_EV_FREE 2     /* heap block released: addr = block, addr2 = the
+                          * releasing function's sp at entry (tells a free
+                          * that another probed release calls into)        */
 #define AP_EV_REALLOC 3  /* addr = new block (0: failed), size = new size,
                           * addr2 = old block (0: realloc(NULL, n))         */
 #define AP_EV_MMAP 4     /* addr, size = length, prot, map_flags            */
@@ -35,21 +37,41 @@
 #define AP_F_FILE_BACKED (1u << 1)
 /* ap_event.caller was recovered (non-zero and checked in BPF). */
 #define AP_F_HAS_CALLER (1u << 2)
+/* Heap record of a sampled allocation (--sample-bytes): it stands for
+ * size / (1 - exp(-size / N)) bytes. */
+#define AP_F_SAMPLED (1u << 3)
 
-/* Allocator entry points (ap_event.fn for heap records); also the index of
- * the uprobe a function is attached with. Keep in sync with the table in
- * userspace/attach/allocator_symbols.cc. */
-#define AP_FN_MALLOC 0
-#define AP_FN_CALLOC 1
-#define AP_FN_REALLOC 2
-#define AP_FN_REALLOCARRAY 3
-#define AP_FN_FREE 4
-#define AP_FN_POSIX_MEMALIGN 5
-#define AP_FN_ALIGNED_ALLOC 6
-#define AP_FN_MEMALIGN 7
-#define AP_FN_VALLOC 8
-#define AP_FN_PVALLOC 9
-#define AP_FN_COUNT 10
+/*
+ * What one allocator probe does, packed by userspace into the probe's BPF
+ * cookie: one entry program serves every allocator function, whatever its
+ * argument layout (malloc(size), calloc(n, size), mi_heap_realloc(heap, p,
+ * size), a custom pool_alloc(pool, size) ...).
+ *
+ *   bits  0-15  probe id: index into userspace's table of probed functions
+ *   bits 16-31  allocator family id (see ap_event.family)
+ *   bits 32-35  argument holding the size (1-6; 0: none)
+ *   bits 36-39  argument holding an element count multiplied into the size
+ *   bits 40-43  argument holding the block released or resized
+ *   bits 44-47  argument holding a pointer the new block is stored through
+ *               (posix_memalign); 0: the block is the return value
+ *   bits 48-51  AP_KIND_*
+ */
+#define AP_COOKIE_PROBE(c) ((__u32)((c) & 0xffff))
+#define AP_COOKIE_FAMILY(c) ((__u32)(((c) >> 16) & 0xffff))
+#define AP_COOKIE_SIZE_ARG(c) ((__u32)(((c) >> 32) & 0xf))
+#define AP_COOKIE_COUNT_ARG(c) ((__u32)(((c) >> 36) & 0xf))
+#define AP_COOKIE_PTR_ARG(c) ((__u32)(((c) >> 40) & 0xf))
+#define AP_COOKIE_OUT_ARG(c) ((__u32)(((c) >> 44) & 0xf))
+#define AP_COOKIE_KIND(c) ((__u32)(((c) >> 48) & 0xf))
+
+#define AP_KIND_ALLOC 0   /* hands out a new block                        */
+#define AP_KIND_REALLOC 1 /* moves or resizes a block; NULL: failed        */
+#define AP_KIND_RESIZE 2  /* resizes in place, returns the new size
+			   * (jemalloc's xallocx)                           */
+#define AP_KIND_FREE 3    /* releases a block                             */
+
+/* Arguments the cookie can name. */
+#define AP_MAX_ARG 6
 
 /* Maximum user stack depth we ask the kernel for (its default
  * kernel.perf_event_max_stack). */
@@ -72,8 +94,8 @@ struct ap_event {
 	__u32 flags;    /* AP_F_* */
 	__u32 prot;     /* PROT_* for mmap and mprotect */
 	__u32 map_flags;/* MAP_* for mmap, MREMAP_* for mremap */
-	__u32 fn;       /* AP_FN_* for heap records */
-	__u32 pad;
+	__u32 probe;    /* heap records: probe id from the cookie */
+	__u32 family;   /* heap records: allocator family from the cookie */
 };
 
 #ifdef __cplusplus
@@ -112,6 +134,11 @@ _Static_assert(sizeof(struct ap_syscall_event) == 208, "layout changed");
 #define AP_CNT_RETURN_UNMATCHED 4 /* return seen without its entry */
 #define AP_CNT_USER_READ_FAILED 5 /* posix_memalign result unreadable */
 #define AP_CNT_SYSCALLS_FULL 6    /* mmap-family call missed: map full */
-#define AP_CNT_COUNT 7
+#define AP_CNT_SAMPLES_FULL 7     /* sampled block's free unseen: map full */
+#define AP_CNT_COUNT 8
+
+/* Exponential gaps between sample points (map "sample_gaps"), drawn by
+ * userspace; BPF picks one at random after each sample. */
+#define AP_SAMPLE_GAPS 1024
 
 #endif /* ALLOCPROF_BPF_EVENTS_H */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Uprobes on the malloc family. An allocation needs its entry (size, stack)
- * and its return (the pointer); the entry's half waits in `calls`, keyed by
- * thread, until the return arrives.
+ * Uprobes on allocator functions: the malloc family wherever it is defined,
+ * jemalloc's, tcmalloc's and mimalloc's own entry points, C++ operator new
+ * and delete, and functions the user declares. An allocation needs its entry
+ * (size, stack) and its return (the pointer); the entry's half waits in
+ * `calls`, keyed by thread, until the return arrives.
  */
 #ifndef ALLOCPROF_BPF_HEAP_PROBES_BPF_H
 #define ALLOCPROF_BPF_HEAP_PROBES_BPF_H
@@ -13,17 +15,26 @@
 /* An allocator call in progress on one thread. */
 struct call_state {
 	__u64 size;
-	__u64 old_ptr; /* realloc, reallocarray */
-	__u64 memptr;  /* posix_memalign's out-pointer */
+	__u64 old_ptr; /* the block a realloc-like call releases or resizes */
+	__u64 memptr;  /* where posix_memalign-like calls store the block */
 	__u64 caller;  /* return address at [sp] at entry */
 	__u64 sp;      /* user sp at entry of the outermost call */
 	__s32 stack_id;
-	__u32 fn;
-	/* Probed calls nested inside this one (glibc's reallocarray calls
-	 * realloc through an alias at the same address): they belong to the
+	__u32 probe;
+	__u32 family;
+	__u32 kind;    /* AP_KIND_* */
+	/* Probed calls nested inside this one (libstdc++'s operator new calls
+	 * malloc; glibc's reallocarray calls realloc): they belong to the
 	 * outermost call and are not counted again. */
 	__u32 depth;
-	__u32 pad;
+	/* Sampling: this call was drawn for a sample; the block it releases
+	 * (realloc) was a sampled one. */
+	__u8 sampled;
+	__u8 old_sampled;
+	/* No return half clears this state (an unsampled call in a uprobe
+	 * session): it holds only while [sp] still has `caller`. */
+	__u8 lazy;
+	__u8 pad;
 };
 
 struct {
@@ -33,163 +44,339 @@ struct {
 	__type(value, struct call_state);
 } calls SEC(".maps");
 
-/* The thread's call in progress, if `sp` is inside it. A state whose sp is
- * below ours is stale (its return never came, e.g. after longjmp). */
+/* Sampling (--sample-bytes): live sampled blocks, so that a free of any
+ * other block costs one lookup and no record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 20);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u8);
+} sampled_live SEC(".maps");
+
+/* Exponentially distributed gaps with mean sample_bytes, from userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AP_SAMPLE_GAPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sample_gaps SEC(".maps");
+
+/* Bytes left until the next sample point, per CPU (a Poisson process is
+ * memoryless, so splitting it by CPU changes nothing). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} sample_budget SEC(".maps");
+
+/* Whether an allocation of `size` bytes is sampled: whether a sample point
+ * of a Poisson process with mean gap sample_bytes falls inside it, which
+ * happens with probability 1 - exp(-size / sample_bytes). */
+static __always_inline bool take_sample(__u64 size)
+{
+	__u32 zero = 0;
+	__s64 *budget = bpf_map_lookup_elem(&sample_budget, &zero);
+
+	if (!budget)
+		return true;
+	*budget -= (__s64)size;
+	if (*budget > 0)
+		return false;
+	/* The next point lies a fresh gap past this block (memorylessness). */
+	__u32 i = bpf_get_prandom_u32() % AP_SAMPLE_GAPS;
+	__u64 *gap = bpf_map_lookup_elem(&sample_gaps, &i);
+
+	*budget = gap ? (__s64)*gap : (__s64)sample_bytes;
+	return true;
+}
+
+/* The thread's call in progress, if `sp` is inside it. Equal sp is inside:
+ * a call that tail-jumps into another probed function (tcmalloc's and
+ * libstdc++'s thin wrappers) reaches it with the same sp. A state whose sp
+ * is below ours is stale (its return never came, e.g. after longjmp).
+ *
+ * A lazy state (no return half will clear it) is in progress while the
+ * return address it was entered with is still in its slot; a fresh call at
+ * the same sp is a new call, not a nested one. */
 static __always_inline struct call_state *enclosing_call(__u32 tid, __u64 sp)
 {
 	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
 
-	return st && sp < st->sp ? st : NULL;
+	if (!st || sp > st->sp)
+		return NULL;
+	if (!st->lazy)
+		return st;
+	__u64 slot = 0;
+
+	if (sp == st->sp ||
+	    bpf_probe_read_user(&slot, sizeof(slot), (void *)st->sp) ||
+	    slot != st->caller)
+		return NULL;
+	return st;
 }
 
-static __always_inline int on_alloc_entry(struct pt_regs *ctx, __u32 fn,
-					  __u64 size, __u64 old_ptr,
-					  __u64 memptr)
+/* The argument registers, indexed as the cookie names them (1-based; 0 and
+ * 7 read as 0). Copied with constant offsets: the verifier rejects a ctx
+ * read at a computed one, which is what a switch on `n` compiles to. */
+struct call_args {
+	__u64 v[8];
+};
+
+static __always_inline void read_args(struct pt_regs *ctx, struct call_args *a)
 {
-	if (floor_mode || !is_target())
+	a->v[0] = 0;
+	a->v[1] = PT_REGS_PARM1(ctx);
+	a->v[2] = PT_REGS_PARM2(ctx);
+	a->v[3] = PT_REGS_PARM3(ctx);
+	a->v[4] = PT_REGS_PARM4(ctx);
+	a->v[5] = PT_REGS_PARM5(ctx);
+	a->v[6] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
+	a->v[7] = 0;
+}
+
+static __always_inline __u64 arg(const struct call_args *a, __u32 n)
+{
+	return a->v[n & 7];
+}
+
+/* Entry half of an allocating call: records its size and stack in `calls`.
+ * Returns 1 when the call needs no return half (in a uprobe session, the
+ * kernel then skips the return probe altogether). */
+static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
+{
+	if (floor_mode)
 		return 0;
+	if (!is_target())
+		return 1;
 
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 sp = PT_REGS_SP(ctx);
 	struct call_state *outer = enclosing_call(tid, sp);
 
 	if (outer) {
-		outer->depth++;
-		return 0;
+		/* A plain return probe fires anyway and must know to pass. */
+		if (!session)
+			outer->depth++;
+		return 1;
 	}
 
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 count_arg = AP_COOKIE_COUNT_ARG(cookie);
+	struct call_args args;
+
+	read_args(ctx, &args);
 	struct call_state st = {
-		.size = size,
-		.old_ptr = old_ptr,
-		.memptr = memptr,
+		.size = arg(&args, AP_COOKIE_SIZE_ARG(cookie)),
+		.old_ptr = arg(&args, AP_COOKIE_PTR_ARG(cookie)),
+		.memptr = arg(&args, AP_COOKIE_OUT_ARG(cookie)),
 		.sp = sp,
-		.fn = fn,
+		.probe = AP_COOKIE_PROBE(cookie),
+		.family = AP_COOKIE_FAMILY(cookie),
+		.kind = AP_COOKIE_KIND(cookie),
 	};
-	/* The probe sits on the function's first instruction, so [sp] is the
-	 * return address into the caller, which the frame-pointer walk from
-	 * the caller's rbp skips (unless the kernel's own fix-up for a
-	 * leading `push %rbp` applies; userspace checks for that). */
+	/* An overflowing product fails in the allocator; the return says so. */
+	if (count_arg)
+		st.size *= arg(&args, count_arg);
+	/* At the function's first instruction (or an emulated one just past
+	 * it, see attach/probe_site.h) [sp] is the return address into the
+	 * caller, which the frame-pointer walk from the caller's rbp skips
+	 * (unless the kernel's own fix-up for a leading `push %rbp` applies;
+	 * userspace checks for that). */
 	bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
-	st.stack_id = capture_stack(ctx);
-	if (bpf_map_update_elem(&calls, &tid, &st, BPF_ANY))
+
+	bool needs_return = true;
+
+	if (sample_bytes) {
+		st.sampled = take_sample(st.kind == AP_KIND_RESIZE ? 0 : st.size);
+		st.old_sampled = st.old_ptr &&
+			bpf_map_lookup_elem(&sampled_live, &st.old_ptr) != NULL;
+		/* Neither sampled nor releasing a sampled block: nothing to
+		 * record. The state stays, so that calls nested inside (and
+		 * the allocator's own mmaps) are not taken for the program's;
+		 * a session skips the return, so the state is lazy. */
+		needs_return = st.sampled || st.old_sampled;
+		st.lazy = session && !needs_return;
+	}
+	st.stack_id = (!sample_bytes || st.sampled) ? capture_stack(ctx) : -1;
+	if (bpf_map_update_elem(&calls, &tid, &st, BPF_ANY)) {
 		count(AP_CNT_CALLS_FULL);
-	return 0;
+		return 1;
+	}
+	return needs_return ? 0 : 1;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(ap_malloc, __u64 size)
-{
-	return on_alloc_entry(ctx, AP_FN_MALLOC, size, 0, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(ap_calloc, __u64 n, __u64 size)
-{
-	/* An overflowing product fails in calloc; the return says so. */
-	return on_alloc_entry(ctx, AP_FN_CALLOC, n * size, 0, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(ap_realloc, __u64 ptr, __u64 size)
-{
-	return on_alloc_entry(ctx, AP_FN_REALLOC, size, ptr, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(ap_reallocarray, __u64 ptr, __u64 n, __u64 size)
-{
-	return on_alloc_entry(ctx, AP_FN_REALLOCARRAY, n * size, ptr, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(ap_posix_memalign, __u64 memptr, __u64 align, __u64 size)
-{
-	return on_alloc_entry(ctx, AP_FN_POSIX_MEMALIGN, size, 0, memptr);
-}
-
-/* memalign(align, size) and aligned_alloc(align, size). */
-SEC("uprobe")
-int BPF_KPROBE(ap_memalign, __u64 align, __u64 size)
-{
-	return on_alloc_entry(ctx, AP_FN_MEMALIGN, size, 0, 0);
-}
-
-/* valloc(size) and pvalloc(size): the requested size is what we report. */
-SEC("uprobe")
-int BPF_KPROBE(ap_valloc, __u64 size)
-{
-	return on_alloc_entry(ctx, AP_FN_VALLOC, size, 0, 0);
-}
-
-/* One return program for every allocating function. */
-SEC("uretprobe")
-int BPF_KRETPROBE(ap_alloc_ret, __u64 ret)
+/* Return half: the block (or the failure) is known; emits the record. */
+static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 {
 	if (floor_mode || !is_target())
-		return 0;
+		return;
 
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
 
 	if (!st) {
 		count(AP_CNT_RETURN_UNMATCHED);
-		return 0;
+		return;
 	}
-	if (st->depth > 0) {
+	if (!session && st->depth > 0) {
 		st->depth--;
-		return 0;
+		return;
 	}
 
+	__u64 ret = PT_REGS_RC(ctx);
 	__u64 ptr = ret;
+	__u64 size = st->size;
+	__u32 type = AP_EV_ALLOC;
 
-	if (st->fn == AP_FN_POSIX_MEMALIGN) {
+	if (st->kind == AP_KIND_RESIZE) {
+		/* The block stays where it is; the result is its new size. */
+		ptr = st->old_ptr;
+		size = ret;
+		type = AP_EV_REALLOC;
+	} else if (st->memptr) {
 		/* Returns 0 and stores the block through memptr. */
 		ptr = 0;
 		if (ret == 0 && bpf_probe_read_user(&ptr, sizeof(ptr),
 						    (void *)st->memptr))
 			count(AP_CNT_USER_READ_FAILED);
 	}
+	if (st->kind == AP_KIND_REALLOC)
+		type = AP_EV_REALLOC;
 
-	bool is_realloc = st->fn == AP_FN_REALLOC ||
-			  st->fn == AP_FN_REALLOCARRAY;
-	struct ap_event *e = reserve_event(is_realloc ? AP_EV_REALLOC
-						      : AP_EV_ALLOC);
+	__u64 old_ptr = st->old_ptr;
+	__u32 flags = AP_F_HAS_CALLER;
+
+	if (sample_bytes) {
+		/* The old block goes where the call succeeded: a new block, or
+		 * realloc(p, 0). A resize in place keeps it. */
+		bool released = old_ptr && st->kind != AP_KIND_RESIZE &&
+				(ptr != 0 || size == 0);
+
+		if (st->old_sampled && released)
+			bpf_map_delete_elem(&sampled_live, &old_ptr);
+		if (!st->old_sampled)
+			old_ptr = 0; /* never recorded: not a free to count */
+		if (!st->sampled && st->kind != AP_KIND_RESIZE) {
+			/* Only the sampled old block's release is news. */
+			if (old_ptr && released) {
+				struct ap_event *f = reserve_event(AP_EV_FREE);
+
+				if (f) {
+					f->addr = old_ptr;
+					f->family = st->family;
+					f->probe = st->probe;
+					submit_event(f);
+				}
+			}
+			bpf_map_delete_elem(&calls, &tid);
+			return;
+		}
+		if (ptr && bpf_map_update_elem(&sampled_live, &ptr, &(__u8){1}, BPF_ANY))
+			count(AP_CNT_SAMPLES_FULL);
+		flags |= AP_F_SAMPLED;
+	}
+
+	struct ap_event *e = reserve_event(type);
+
 	if (e) {
 		e->addr = ptr;
-		e->size = st->size;
-		e->addr2 = st->old_ptr;
+		e->size = size;
+		e->addr2 = old_ptr;
 		e->caller = st->caller;
 		e->stack_id = st->stack_id;
-		e->fn = st->fn;
-		e->flags = AP_F_HAS_CALLER;
+		e->probe = st->probe;
+		e->family = st->family;
+		e->flags = flags;
 		submit_event(e);
 	}
 	bpf_map_delete_elem(&calls, &tid);
-	return 0;
 }
 
-/* free needs no return probe: it only releases, and what an allocator unmaps
- * inside free is recognised by the region it unmaps, not by the thread. */
-SEC("uprobe")
-int BPF_KPROBE(ap_free, __u64 ptr)
+/* Releasing functions need no return half: they only release, and what an
+ * allocator unmaps inside one is recognised by the region it unmaps, not by
+ * the thread. */
+static __always_inline void free_entry(struct pt_regs *ctx)
 {
-	if (floor_mode || ptr == 0 || !is_target())
-		return 0;
+	if (floor_mode || !is_target())
+		return;
 
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	struct call_args args;
 
-	/* A free inside a probed call is the allocator's own business. */
-	if (enclosing_call(tid, PT_REGS_SP(ctx)))
-		return 0;
+	read_args(ctx, &args);
+	__u64 ptr = arg(&args, AP_COOKIE_PTR_ARG(cookie));
+	__u64 sp = PT_REGS_SP(ctx);
+
+	if (ptr == 0)
+		return;
+	/* A release inside a probed allocating call is the allocator's own
+	 * business. */
+	if (enclosing_call((__u32)bpf_get_current_pid_tgid(), sp))
+		return;
+	/* Sampling: only sampled blocks were recorded, so only their release
+	 * is news. */
+	if (sample_bytes && bpf_map_delete_elem(&sampled_live, &ptr) != 0)
+		return;
 
 	struct ap_event *e = reserve_event(AP_EV_FREE);
 
 	if (e) {
 		e->addr = ptr;
-		e->fn = AP_FN_FREE;
+		/* operator delete calls free, sdallocx calls ... : userspace
+		 * keeps the outermost release of a block by this sp. */
+		e->addr2 = sp;
+		e->probe = AP_COOKIE_PROBE(cookie);
+		e->family = AP_COOKIE_FAMILY(cookie);
 		submit_event(e);
 	}
+}
+
+/* Plain uprobes and uretprobes, one link per function: every kernel has
+ * them. */
+SEC("uprobe")
+int BPF_KPROBE(ap_alloc_entry)
+{
+	alloc_entry(ctx, false);
 	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ap_alloc_ret)
+{
+	alloc_return(ctx, false);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ap_free_entry)
+{
+	free_entry(ctx);
+	return 0;
+}
+
+/* Uprobe sessions (BPF_TRACE_UPROBE_SESSION, Linux 6.13): one program runs
+ * at entry and, unless the entry returned 1, at return; one link covers all
+ * functions of an object. A call that needs no return half (nested, not the
+ * target) then costs no return trap at all. Userspace loads these where
+ * the kernel supports them and the plain programs otherwise. */
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+SEC("uprobe")
+int BPF_KPROBE(ap_alloc_session)
+{
+	if (!bpf_session_is_return())
+		return alloc_entry(ctx, true);
+	alloc_return(ctx, true);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ap_free_session)
+{
+	free_entry(ctx);
+	return 1;
 }
 
 #endif /* ALLOCPROF_BPF_HEAP_PROBES_BPF_H */

@@ -10,6 +10,8 @@ const volatile __u32 target_tgid = 0;
 /* Benchmark aid: the same probes, programs that return at once. The verifier
  * prunes everything behind it, so this measures the bare probe cost. */
 const volatile bool floor_mode = false;
+/* --sample-bytes: mean bytes between sampled allocations; 0 traces all. */
+const volatile __u64 sample_bytes = 0;
 /* Wake the reader once this much data is pending (see emit()). */
 const volatile __u64 wakeup_bytes = 256 * 1024;
 

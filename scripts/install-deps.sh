@@ -11,6 +11,10 @@ packages=(
   libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcapstone-dev
   libgtest-dev libgmock-dev
   libc6-dev util-linux
+  # the end-to-end tests run programs on these allocators, and redis-server
+  # (which links jemalloc) as a real service
+  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
+  redis-server redis-tools
 )
 if [ "${1:-}" = --with-browser ]; then
   packages+=(chromium nodejs)
@@ -24,5 +28,23 @@ if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Packages must not start services while installing: the tests start
+  # their own redis-server (no TCP port, a unix socket in a scratch
+  # directory) and need no system instance. policy-rc.d is the Debian way
+  # to say so (invoke-rc.d and deb-systemd-invoke both honour it); one that
+  # is already there is left alone.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The package also enables the service for the next boot; installed here
+  # for the tests only, it would take port 6379 and memory for nothing. A
+  # redis-server that was installed before is none of this script's business.
+  if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null &&
+    [ -d /run/systemd/system ]; then
+    systemctl disable --now --quiet redis-server.service || true
+  fi
 fi

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "tools/command_line.h"
+#include "userspace/attach/custom_functions.h"
 #include "tools/subcommands.h"
 #include "userspace/outputs/flamegraph/flamegraph.h"
 #include "userspace/session/session.h"
@@ -27,6 +28,12 @@ ABSL_FLAG(double, d, 0, "stop after this many seconds (default: until Ctrl-C, "
 ABSL_FLAG(double, interval, 0,
           "also print a running summary every this many seconds");
 ABSL_FLAG(int, top, 10, "stacks shown in the report");
+ABSL_FLAG(std::string, min_age, "",
+          "report only allocations at least this old at the end (30s, 500ms, "
+          "2m): buffers in flight drop out");
+ABSL_FLAG(int, peek, 0,
+          "show the first 64 bytes of up to N surviving allocations of each "
+          "stack in the report (read from the target, never written)");
 ABSL_FLAG(std::string, folded, "",
           "write folded stacks of outstanding bytes to this file "
           "(flamegraph.pl, inferno, speedscope)");
@@ -41,6 +48,22 @@ ABSL_FLAG(std::string, weight, "bytes",
           "what folded values and flame graph widths count: bytes or objects");
 ABSL_FLAG(bool, inverted, false,
           "icicle flame graph: the allocator at the top, its callers below");
+// Taken out of the command line before absl parses it (they repeat); here
+// for --help.
+ABSL_FLAG(std::vector<std::string>, alloc_fn, {},
+          "OBJECT:SYMBOL:size=ARGn[:count=ARGm][:ret|:out=ARGm] declares an "
+          "allocating function of the target's own (a pool); repeatable; "
+          "ARG1 is the first argument, OBJECT a mapped path or file name");
+ABSL_FLAG(std::vector<std::string>, free_fn, {},
+          "OBJECT:SYMBOL:ptr=ARGn declares the releasing function of a "
+          "declared allocator; repeatable");
+ABSL_FLAG(std::string, sample_bytes, "0",
+          "sample allocations: one per this many allocated bytes on average "
+          "(e.g. 512K, 1M; a Poisson process, as tcmalloc and Go do), with "
+          "figures scaled to estimates; 0 traces every allocation");
+ABSL_FLAG(bool, sessions, true,
+          "put allocator probes in uprobe sessions where the kernel has them "
+          "(Linux 6.13+); --nosessions uses plain uprobes and uretprobes");
 ABSL_FLAG(bool, v, false, "verbose: what is attached where, libbpf's messages");
 ABSL_FLAG(uint32_t, stack_storage, 16384,
           "distinct stacks the kernel can hold (more: fewer collisions, more "
@@ -83,11 +106,28 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "diff") {
     return allocprof::RunDiffCommand({argv + 2, argv + argc});
   }
-  std::string misuse = allocprof::FindCommandLineError(argc, argv);
-  if (!misuse.empty()) return UsageError(misuse);
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-
+  // Options that may be given many times are taken out before absl parses
+  // the rest, which would keep only the last one.
+  std::vector<std::string> args(argv, argv + argc);
+  allocprof::NormalizeOptionNames(&args);
   allocprof::SessionOptions options;
+  for (const char* name : {"alloc_fn", "free_fn"}) {
+    bool missing = false;
+    for (const std::string& spec : allocprof::TakeRepeatedOption(&args, name, &missing)) {
+      auto parsed = std::string(name) == "alloc_fn" ? allocprof::ParseAllocFn(spec)
+                                                    : allocprof::ParseFreeFn(spec);
+      if (!parsed.ok()) return UsageError(std::string(parsed.status().message()));
+      options.declared_functions.push_back(*std::move(parsed));
+    }
+    if (missing) return UsageError(absl::StrCat("option --", name, " needs a value"));
+  }
+  std::vector<char*> arg_ptrs;
+  for (std::string& a : args) arg_ptrs.push_back(a.data());
+  const int arg_count = static_cast<int>(arg_ptrs.size());
+  std::string misuse = allocprof::FindCommandLineError(arg_count, arg_ptrs.data());
+  if (!misuse.empty()) return UsageError(misuse);
+  std::vector<char*> rest = absl::ParseCommandLine(arg_count, arg_ptrs.data());
+
   options.pid = absl::GetFlag(FLAGS_p);
   for (size_t i = 1; i < rest.size(); ++i) options.command.push_back(rest[i]);
   if (options.pid != 0 && !options.command.empty()) {
@@ -105,6 +145,17 @@ int main(int argc, char** argv) {
   options.interval = absl::Seconds(interval);
   options.top = absl::GetFlag(FLAGS_top);
   if (options.top < 0) return UsageError("--top needs a number >= 0");
+  if (std::string min_age = absl::GetFlag(FLAGS_min_age); !min_age.empty()) {
+    if (!absl::ParseDuration(min_age, &options.min_age) ||
+        options.min_age < absl::ZeroDuration() ||
+        options.min_age == absl::InfiniteDuration()) {
+      return UsageError("--min-age needs a duration such as 30s, 500ms or 2m");
+    }
+  }
+  options.peek = absl::GetFlag(FLAGS_peek);
+  if (options.peek < 0 || options.peek > 1000) {
+    return UsageError("--peek needs a number from 0 to 1000");
+  }
   options.outputs.folded = absl::GetFlag(FLAGS_folded);
   options.outputs.flamegraph = absl::GetFlag(FLAGS_flamegraph);
   options.outputs.pprof = absl::GetFlag(FLAGS_pprof);
@@ -120,6 +171,12 @@ int main(int argc, char** argv) {
     auto format = allocprof::FlameGraphFormatOf(options.outputs.flamegraph);
     if (!format.ok()) return UsageError(std::string(format.status().message()));
   }
+  auto sample_bytes = allocprof::ParseByteSize(absl::GetFlag(FLAGS_sample_bytes));
+  if (!sample_bytes.ok()) {
+    return UsageError(absl::StrCat("--sample-bytes: ", sample_bytes.status().message()));
+  }
+  options.sample_bytes = *sample_bytes;
+  options.uprobe_sessions = absl::GetFlag(FLAGS_sessions);
   options.verbose = absl::GetFlag(FLAGS_v);
   options.floor_mode = absl::GetFlag(FLAGS_floor);
   options.stack_map_entries = absl::GetFlag(FLAGS_stack_storage);

@@ -1,8 +1,12 @@
 #include "tools/command_line.h"
 
+#include <algorithm>
+
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -56,6 +60,68 @@ std::string FindCommandLineError(int argc, char** argv) {
     }
   }
   return "";
+}
+
+absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
+  absl::string_view digits = text;
+  absl::ConsumeSuffix(&digits, "iB") || absl::ConsumeSuffix(&digits, "B");
+  int shift = 0;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'K': case 'k': shift = 10; break;
+      case 'M': case 'm': shift = 20; break;
+      case 'G': case 'g': shift = 30; break;
+    }
+    if (shift != 0) digits.remove_suffix(1);
+  }
+  uint64_t value = 0;
+  if (digits.empty() || !absl::SimpleAtoi(digits, &value) ||
+      value > (UINT64_MAX >> shift)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not a size (512K, 1M, 4096)"));
+  }
+  return value << shift;
+}
+
+void NormalizeOptionNames(std::vector<std::string>* args) {
+  for (size_t i = 1; i < args->size(); ++i) {
+    std::string& arg = (*args)[i];
+    if (arg == "--") break;
+    if (!absl::StartsWith(arg, "--")) continue;
+    const size_t end = std::min(arg.find('='), arg.size());
+    for (size_t c = 2; c < end; ++c) {
+      if (arg[c] == '-') arg[c] = '_';
+    }
+  }
+}
+
+std::vector<std::string> TakeRepeatedOption(std::vector<std::string>* args,
+                                            absl::string_view name,
+                                            bool* missing) {
+  const std::string flag = absl::StrCat("--", name);
+  const std::string with_value = absl::StrCat(flag, "=");
+  std::vector<std::string> values;
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < args->size(); ++i) {
+    const std::string& arg = (*args)[i];
+    if (arg == "--") {
+      kept.insert(kept.end(), args->begin() + i, args->end());
+      break;
+    }
+    if (arg == flag) {
+      if (i + 1 < args->size()) {
+        values.push_back((*args)[++i]);
+      } else {
+        *missing = true;
+      }
+    } else if (absl::StartsWith(arg, with_value)) {
+      values.push_back(arg.substr(with_value.size()));
+    } else {
+      kept.push_back(arg);
+    }
+  }
+  *args = std::move(kept);
+  return values;
 }
 
 }  // namespace allocprof

@@ -5,6 +5,10 @@
 #define ALLOCPROF_TOOLS_COMMAND_LINE_H_
 
 #include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace allocprof {
 
@@ -12,6 +16,22 @@ namespace allocprof {
 // missing or unparsable value -- as a sentence, or "" when there is none.
 // Arguments after "--" belong to the command and are not looked at.
 std::string FindCommandLineError(int argc, char** argv);
+
+// Long option names may be spelled with '-' or '_' (--min-age, --min_age);
+// absl knows them by '_'. Rewrites the names (not the values) of `args`
+// before "--".
+void NormalizeOptionNames(std::vector<std::string>* args);
+
+// Takes every "--NAME VALUE" and "--NAME=VALUE" before "--" out of `args`
+// and returns the values in order: options that may be given many times,
+// which absl's parser would reduce to the last one. A missing value is
+// returned as *missing = true.
+std::vector<std::string> TakeRepeatedOption(std::vector<std::string>* args,
+                                            absl::string_view name,
+                                            bool* missing);
+
+// "524288", "512K", "512KiB", "1M", "2G" (binary multiples) as bytes.
+absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text);
 
 }  // namespace allocprof
 

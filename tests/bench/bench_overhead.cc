@@ -555,6 +555,12 @@ int main(int argc, char** argv) {
   floor_cmd.insert(floor_cmd.end(), loop.begin(), loop.end());
   std::vector<std::string> full_cmd = {o.allocprof, "--"};
   full_cmd.insert(full_cmd.end(), loop.begin(), loop.end());
+  std::vector<std::string> sampled_cmd = {o.allocprof, "--sample-bytes", "512K", "--"};
+  sampled_cmd.insert(sampled_cmd.end(), loop.begin(), loop.end());
+  std::vector<std::string> plain_floor_cmd = {o.allocprof, "--nosessions", "--floor", "--"};
+  plain_floor_cmd.insert(plain_floor_cmd.end(), loop.begin(), loop.end());
+  std::vector<std::string> plain_cmd = {o.allocprof, "--nosessions", "--"};
+  plain_cmd.insert(plain_cmd.end(), loop.begin(), loop.end());
 
   struct Mode {
     const char* name;
@@ -563,7 +569,10 @@ int main(int argc, char** argv) {
   };
   Mode modes[] = {{"(a) untraced", &loop, {}},
                   {"(b) allocprof --floor", &floor_cmd, {}},
-                  {"(c) allocprof", &full_cmd, {}}};
+                  {"(c) allocprof", &full_cmd, {}},
+                  {"(d) allocprof --sample-bytes 512K", &sampled_cmd, {}},
+                  {"(e) --nosessions --floor", &plain_floor_cmd, {}},
+                  {"(f) --nosessions", &plain_cmd, {}}};
   std::vector<AttachRun> attach;
 
   // Interleaved (a b c, a b c, ...) so that a slow phase of the host shows
@@ -588,6 +597,9 @@ int main(int argc, char** argv) {
   std::vector<double> a = Field(modes[0].runs, &LoopRun::ns_per_pair);
   std::vector<double> b = Field(modes[1].runs, &LoopRun::ns_per_pair);
   std::vector<double> c = Field(modes[2].runs, &LoopRun::ns_per_pair);
+  std::vector<double> d = Field(modes[3].runs, &LoopRun::ns_per_pair);
+  std::vector<double> e = Field(modes[4].runs, &LoopRun::ns_per_pair);
+  std::vector<double> f = Field(modes[5].runs, &LoopRun::ns_per_pair);
   std::vector<double> attach_ms, exit_ms, attach_rss, map_rss;
   for (const AttachRun& r : attach) {
     if (r.bpf_map_rss_mib >= 0) map_rss.push_back(r.bpf_map_rss_mib);
@@ -607,6 +619,9 @@ int main(int argc, char** argv) {
   PrintRatio("c/a full tracing vs untraced", c, a);
   PrintRatio("b/a probe floor vs untraced", b, a);
   PrintRatio("c/b full tracing vs floor", c, b);
+  PrintRatio("d/a sampled vs untraced", d, a);
+  PrintRatio("d/b sampled vs floor", d, b);
+  PrintRatio("f/e plain uprobes: full tracing vs their floor", f, e);
   for (const Mode& m : modes) {
     std::string label = absl::StrCat(m.name, " pairs timed");
     std::vector<double> pairs;
@@ -629,11 +644,8 @@ int main(int argc, char** argv) {
   printf(
       "\nnotes:\n"
       "- ratios: the median column divides medians, the min column divides minima.\n"
-      "- glibc's free() starts with `test %%rdi,%%rdi`, which the kernel cannot emulate and\n"
-      "  single-steps (~13 us a hit measured on this VM kind; it varies a lot from run to\n"
-      "  run); malloc() starts with `push %%r12`, which it emulates (~0.7 us). The free\n"
-      "  probe therefore dominates (b) and (c): they say more about that probe site than\n"
-      "  about allocprof. Moving the free probe to a cheaper site is a separate change.\n"
+      "- (b)-(d) use uprobe sessions where the kernel has them, (e)-(f) plain uprobes and\n"
+      "  uretprobes. Probes sit on emulated instructions (glibc's free at free+3).\n"
       "- peak RSS is wait4()'s ru_maxrss, which also covers the children allocprof reaped\n"
       "  (the loop); the loop alone peaks at the last row's figure.\n"
       "- mapped BPF maps: kernel pages, resident from load on, sampled from\n"

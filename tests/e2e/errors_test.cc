@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/allocator_checks.h"
 #include "tests/e2e/session.h"
 
 namespace allocprof::e2e {
@@ -92,20 +93,31 @@ TEST_F(ErrorsTest, Unprivileged) {
   ExpectNoProgramsLeft();
 }
 
-// A statically linked program has no libc.so to probe; allocprof must refuse
+// A stripped static executable has no allocator symbol in any object it
+// maps (its malloc is in the executable, unnamed): allocprof must refuse
 // instead of tracing nothing.
-TEST_F(ErrorsTest, StaticTarget) {
+TEST_F(ErrorsTest, StrippedStaticTarget) {
   Target target;
-  ASSERT_NO_FATAL_FAILURE(StartTarget(kStaticLeaks, {}, &target));
+  ASSERT_NO_FATAL_FAILURE(StartTarget(kStaticLeaksStripped, {}, &target));
   std::string message;
   ASSERT_NO_FATAL_FAILURE(
       RunFailing({kAllocprof, "-p", std::to_string(target.pid)}, &message));
-  EXPECT_THAT(message, ContainsRegex("[Cc] library|libc"))
-      << "the message should say that no C library was found";
+  EXPECT_THAT(message, ContainsRegex("allocator"))
+      << "the message should say that no allocator was found";
 
   uint8_t byte = 0;
   ASSERT_NO_FATAL_FAILURE(MallocByte(target, &byte));
   EXPECT_NE(byte, kBreakpoint);
+  ExpectNoProgramsLeft();
+}
+
+// The same for a launched command, refused at its entry point.
+TEST_F(ErrorsTest, LaunchedStrippedStaticTarget) {
+  std::string message;
+  ASSERT_NO_FATAL_FAILURE(RunFailing(
+      {kAllocprof, "--", kStaticLeaksStripped, "--now"}, &message));
+  EXPECT_THAT(message, ContainsRegex("allocator"))
+      << "the message should say that no allocator was found";
   ExpectNoProgramsLeft();
 }
 

@@ -85,6 +85,11 @@ Report ParseReport(const std::string& text) {
   static const std::regex kBacking(R"(^\s*Allocator backing memory:\s+)" +
                                    bytes);
   static const std::regex kLost(R"(^\s*Lost:\s*(.*)$)");
+  static const std::regex kMismatched(
+      R"(^\s*Mismatched frees:\s+(-?[0-9]+) blocks?)");
+  // The bytes are the first figure after the blocks: "(1024 B ...".
+  static const std::regex kMismatchedBytes(
+      R"(^\s*Mismatched frees:\s+-?[0-9]+ blocks?[^0-9]*(-?[0-9]+) (?:B|bytes)\b)");
 
   Report r;
   const std::vector<std::string> lines = CompleteLines(text);
@@ -103,6 +108,11 @@ Report ParseReport(const std::string& text) {
       r.backing_bytes = Int(m[1]);
     } else if (std::regex_search(lines[i], m, kLost)) {
       r.lost = m[1].str();
+    } else if (std::regex_search(lines[i], m, kMismatched)) {
+      r.mismatched_blocks = Int(m[1]);
+      if (std::regex_search(lines[i], m, kMismatchedBytes)) {
+        r.mismatched_bytes = Int(m[1]);
+      }
     }
   }
   return r;
@@ -115,6 +125,17 @@ int FirstIntervalSummaryLine(const std::string& text) {
     if (std::regex_search(lines[i], kSummary)) return static_cast<int>(i);
   }
   return -1;
+}
+
+std::vector<int64_t> IntervalOutstandingBytes(const std::string& text) {
+  static const std::regex kSummary(
+      R"(^\[[0-9]+(?:\.[0-9]+)?s\] outstanding (-?[0-9]+) B)");
+  std::vector<int64_t> figures;
+  for (const std::string& line : CompleteLines(text)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kSummary)) figures.push_back(*Int(m[1]));
+  }
+  return figures;
 }
 
 }  // namespace allocprof::e2e

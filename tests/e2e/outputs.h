@@ -46,6 +46,10 @@ struct Report {
   std::optional<int64_t> freed_bytes, freed_objects;
   std::optional<int64_t> backing_bytes;
   std::optional<std::string> lost;  // after "Lost: "
+  // "Mismatched frees: N blocks (B ...": blocks released through another
+  // allocator family than the one that allocated them. The bytes are unset
+  // when the line gives no "<number> B" after the blocks.
+  std::optional<int64_t> mismatched_blocks, mismatched_bytes;
   // Index (in CompleteLines order) of the last "Outstanding:" line, or -1.
   int final_outstanding_line = -1;
 };
@@ -55,6 +59,10 @@ Report ParseReport(const std::string& text);
 // Index of the first line that is a running summary ("[<seconds>s]..."),
 // or -1.
 int FirstIntervalSummaryLine(const std::string& text);
+
+// The outstanding bytes of every running summary in `text`
+// ("[12.0s] outstanding 123456 B ..."), oldest first.
+std::vector<int64_t> IntervalOutstandingBytes(const std::string& text);
 
 }  // namespace allocprof::e2e
 

@@ -35,16 +35,39 @@ void ReadInto(int* fd, std::string* sink) {
   }
 }
 
+// The test's environment with the "NAME=VALUE" entries of `extra` set.
+std::vector<std::string> ChildEnvironment(
+    const std::vector<std::string>& extra) {
+  std::vector<std::string> vars;
+  for (char** e = environ; *e; ++e) {
+    const std::string var = *e;
+    const std::string name = var.substr(0, var.find('='));
+    bool replaced = false;
+    for (const std::string& x : extra) {
+      if (x.compare(0, name.size() + 1, name + "=") == 0) replaced = true;
+    }
+    if (!replaced) vars.push_back(var);
+  }
+  vars.insert(vars.end(), extra.begin(), extra.end());
+  return vars;
+}
+
 }  // namespace
 
 std::unique_ptr<Process> Process::Start(const std::vector<std::string>& argv,
-                                        std::string* error) {
+                                        std::string* error,
+                                        const std::vector<std::string>& env) {
   // Everything the child needs is prepared before fork(): after it, only
   // async-signal-safe calls.
   std::vector<char*> cargv;
   for (const std::string& arg : argv)
     cargv.push_back(const_cast<char*>(arg.c_str()));
   cargv.push_back(nullptr);
+  const std::vector<std::string> envp_strings = ChildEnvironment(env);
+  std::vector<char*> cenvp;
+  for (const std::string& var : envp_strings)
+    cenvp.push_back(const_cast<char*>(var.c_str()));
+  cenvp.push_back(nullptr);
 
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) {
@@ -68,7 +91,7 @@ std::unique_ptr<Process> Process::Start(const std::vector<std::string>& argv,
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    execv(cargv[0], cargv.data());
+    execve(cargv[0], cargv.data(), cenvp.data());
     const char* why = strerror(errno);
     (void)!write(STDERR_FILENO, "exec ", 5);
     (void)!write(STDERR_FILENO, cargv[0], strlen(cargv[0]));

@@ -24,9 +24,12 @@ class Process {
   // Starts argv[0] (a path, not searched in PATH) in a process group of its
   // own, with stdin from /dev/null. If exec fails, the child writes the
   // reason to its stderr and exits 127. Returns null (with *error set) only
-  // if the process could not be created.
+  // if the process could not be created. `env` holds "NAME=VALUE" entries
+  // set in the child's environment on top of the test's own (replacing a
+  // variable of the same name).
   static std::unique_ptr<Process> Start(const std::vector<std::string>& argv,
-                                        std::string* error);
+                                        std::string* error,
+                                        const std::vector<std::string>& env = {});
 
   // Kills the whole process group with SIGKILL and reaps the child, so a
   // failed test leaves nothing running (allocprof's own target included).

@@ -21,6 +21,7 @@ const char* const kLeaks = ALLOCPROF_E2E_LEAKS;
 const char* const kStaticLeaks = ALLOCPROF_E2E_STATIC_LEAKS;
 const char* const kThreads = ALLOCPROF_E2E_THREADS;
 const char* const kBystander = ALLOCPROF_E2E_BYSTANDER;
+const char* const kSampled = ALLOCPROF_E2E_SAMPLED;
 
 namespace {
 
@@ -42,11 +43,11 @@ bool ExitedWith(const Process& p, int code) {
 }
 
 void StartTarget(const std::string& path, const std::vector<std::string>& args,
-                 Target* target) {
+                 Target* target, const std::vector<std::string>& env) {
   std::vector<std::string> argv{path};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string error;
-  target->proc = Process::Start(argv, &error);
+  target->proc = Process::Start(argv, &error, env);
   ASSERT_NE(target->proc, nullptr) << "cannot start " << path << ": " << error;
   Process* p = target->proc.get();
 
@@ -95,11 +96,12 @@ void MallocByte(const Target& target, uint8_t* byte) {
 }
 
 void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
-                  std::unique_ptr<Process>* allocprof, pid_t* traced_pid) {
+                  std::unique_ptr<Process>* allocprof, pid_t* traced_pid,
+                  const std::vector<std::string>& env) {
   std::vector<std::string> argv{kAllocprof};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string error;
-  *allocprof = Process::Start(argv, &error);
+  *allocprof = Process::Start(argv, &error, env);
   ASSERT_NE(*allocprof, nullptr) << "cannot start allocprof: " << error;
   Process* ap = allocprof->get();
 

@@ -27,6 +27,7 @@ extern const char* const kLeaks;
 extern const char* const kStaticLeaks;
 extern const char* const kThreads;
 extern const char* const kBystander;
+extern const char* const kSampled;
 
 // Time limits. Generous: they only matter when something hangs.
 constexpr Millis kStartTimeout{10000};   // a test program's ready line
@@ -44,9 +45,10 @@ struct Target {
   uint64_t free_addr = 0;
 };
 
-// Starts `path` with `args` and waits for its ready line.
+// Starts `path` with `args` and waits for its ready line. `env` holds
+// "NAME=VALUE" entries added to its environment (LD_PRELOAD=...).
 void StartTarget(const std::string& path, const std::vector<std::string>& args,
-                 Target* target);
+                 Target* target, const std::vector<std::string>& env = {});
 
 // Sends the go signal and waits for the done line.
 void RunScenarios(Target* target);
@@ -56,10 +58,12 @@ void MallocByte(const Target& target, uint8_t* byte);
 
 // Starts allocprof with `args` and waits for "allocprof: tracing PID <pid>"
 // on its stderr. `expect_pid` > 0 must be the traced pid; the pid it names
-// goes to *traced_pid if not null.
+// goes to *traced_pid if not null. `env` is added to allocprof's environment
+// (and so to that of a command it launches), as for StartTarget.
 void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
                   std::unique_ptr<Process>* allocprof,
-                  pid_t* traced_pid = nullptr);
+                  pid_t* traced_pid = nullptr,
+                  const std::vector<std::string>& env = {});
 
 // How allocprof's interface says it fails.
 enum class Failure {

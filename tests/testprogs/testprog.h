@@ -27,7 +27,12 @@
 #define TESTPROG_NOW_ARG "--now"
 #define TESTPROG_STAY_ARG "--stay"
 
-#ifndef __cplusplus
+/* The functions below are for the test programs (testprog.c), C and C++
+ * alike; tests/e2e uses only the macros above. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Options shared by the programs that take them. */
 struct testprog_options {
 	int now;  /* TESTPROG_NOW_ARG given */
@@ -51,6 +56,9 @@ void testprog_done(const struct testprog_options *opts);
 
 /* Waits for SIGTERM or SIGUSR2 (blocked by testprog_ready). */
 void testprog_wait_for_term(void);
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif /* ALLOCPROF_TESTS_TESTPROGS_TESTPROG_H */

@@ -53,44 +53,54 @@ void Aggregator::ReleaseBlock(const Block& block) {
   });
 }
 
-void Aggregator::FreeBlock(uint64_t ptr) {
+void Aggregator::FreeBlock(uint64_t ptr, uint16_t family) {
   auto it = blocks_.find(ptr);
   if (it == blocks_.end()) {
     ++totals_.unknown_frees;
     return;
   }
+  const uint16_t allocated_by = it->second.family;
+  if (allocated_by != 0 && family != 0 && allocated_by != family) {
+    if (totals_.mismatched_frees == 0) {
+      totals_.first_mismatch = {allocated_by, family};
+    }
+    ++totals_.mismatched_frees;
+    totals_.mismatched_free_bytes += it->second.size;
+  }
   ReleaseBlock(it->second);
   blocks_.erase(it);
 }
 
-void Aggregator::OnAlloc(StackRef stack, uint64_t ptr, uint64_t size) {
+void Aggregator::OnAlloc(StackRef stack, uint64_t ptr, uint64_t size,
+                         uint16_t family) {
   if (ptr == 0) {
     ++totals_.failed_calls;
     return;
   }
-  auto [it, inserted] = blocks_.try_emplace(ptr, Block{stack, size});
+  auto [it, inserted] = blocks_.try_emplace(ptr, Block{stack, size, family});
   if (!inserted) {
     // The allocator handed out a live address again, so we lost the free of
     // the old block: it is gone, and counting both would inflate the stack.
     ReleaseBlock(it->second);
-    it->second = Block{stack, size};
+    it->second = Block{stack, size, family};
   }
+  it->second.time_ns = now_ns_;
   CountBlock(stack, size);
 }
 
-void Aggregator::OnFree(uint64_t ptr) {
-  if (ptr != 0) FreeBlock(ptr);
+void Aggregator::OnFree(uint64_t ptr, uint16_t family) {
+  if (ptr != 0) FreeBlock(ptr, family);
 }
 
 void Aggregator::OnRealloc(StackRef stack, uint64_t old_ptr, uint64_t new_ptr,
-                           uint64_t size) {
+                           uint64_t size, uint16_t family) {
   if (old_ptr == 0) {
-    OnAlloc(stack, new_ptr, size);
+    OnAlloc(stack, new_ptr, size, family);
   } else if (new_ptr != 0) {
-    FreeBlock(old_ptr);
-    OnAlloc(stack, new_ptr, size);
+    FreeBlock(old_ptr, family);
+    OnAlloc(stack, new_ptr, size, family);
   } else if (size == 0) {
-    FreeBlock(old_ptr);
+    FreeBlock(old_ptr, family);
   } else {
     ++totals_.failed_calls;
   }
@@ -110,6 +120,7 @@ uint64_t Aggregator::PageRangeEnd(uint64_t addr, uint64_t len) const {
 uint64_t Aggregator::NewOrigin(StackRef owner, MemKind kind) {
   const uint64_t origin = next_origin_++;
   origin_bytes_.emplace(origin, 0);
+  origin_time_ns_.emplace(origin, now_ns_);
   ++totals_.alloc_objects;
   ++allocated_[owner].objects;
   ChangeUsage(owner, [kind](Usage& u) { ++u.objects[Index(kind)]; });
@@ -162,6 +173,7 @@ void Aggregator::ReleaseBytes(const Region& region, uint64_t bytes) {
   if (it == origin_bytes_.end()) return;
   it->second -= std::min(it->second, bytes);
   if (it->second == 0) {
+    origin_time_ns_.erase(region.origin);
     origin_bytes_.erase(it);
     ++totals_.freed_objects;
     ChangeUsage(region.owner, [kind](Usage& u) { --u.objects[kind]; });
@@ -305,6 +317,35 @@ void Aggregator::OnBrk(StackRef stack, uint64_t old_brk, uint64_t new_brk,
 }
 
 // --- Results -----------------------------------------------------------------
+
+std::vector<LiveObject> Aggregator::LiveObjects() const {
+  std::vector<LiveObject> out;
+  out.reserve(blocks_.size() + origin_bytes_.size());
+  for (const auto& [ptr, block] : blocks_) {
+    out.push_back({block.stack, MemKind::kHeap, ptr, block.size, block.time_ns});
+  }
+  // A mapping split by munmap is still one object: the first piece met in
+  // address order gives its address, origin_bytes_ what is left of it.
+  absl::flat_hash_map<uint64_t, size_t> seen;
+  ForEachOutstandingPiece([&](const RegionPiece& p) {
+    auto [it, inserted] = seen.try_emplace(p.region.origin, out.size());
+    if (!inserted) return;
+    auto bytes = origin_bytes_.find(p.region.origin);
+    auto time = origin_time_ns_.find(p.region.origin);
+    out.push_back({p.region.owner, p.region.kind, p.start,
+                   bytes == origin_bytes_.end() ? p.end - p.start : bytes->second,
+                   time == origin_time_ns_.end() ? 0 : time->second});
+  });
+  return out;
+}
+
+void Aggregator::ForEachOutstandingPiece(RegionMap::Visitor visit) const {
+  regions_.ForEach(0, kMaxAddr, [&](const RegionPiece& p) {
+    if (!p.region.reserved && !p.region.in_allocator && p.region.origin != 0) {
+      visit(p);
+    }
+  });
+}
 
 std::vector<std::pair<StackRef, Usage>> Aggregator::ByStack() const {
   std::vector<std::pair<StackRef, Usage>> out;

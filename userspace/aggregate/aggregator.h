@@ -30,24 +30,47 @@ struct MapCall {
   bool in_allocator = false;
 };
 
+// One outstanding allocation, for evidence about it (age, size, contents).
+struct LiveObject {
+  StackRef stack = 0;
+  MemKind kind = MemKind::kHeap;
+  uint64_t addr = 0;     // the block, or the lowest byte still mapped
+  uint64_t bytes = 0;    // outstanding bytes (a mapping: what is left of it)
+  uint64_t time_ns = 0;  // SetTime() when it was allocated
+};
+
 class Aggregator {
  public:
   explicit Aggregator(uint64_t page_size = 4096);
 
+  // The time of the events that follow (CLOCK_MONOTONIC ns, as BPF stamps
+  // them): allocations remember it, so that their age can be told later.
+  void SetTime(uint64_t now_ns) { now_ns_ = now_ns; }
+
   // --- Heap blocks (malloc family) ---------------------------------------
+  // `family` names the allocator API that served a call (an id the caller
+  // assigns; 0: unknown). A block released through another family than the
+  // one that allocated it is a bug in the target (malloc'd memory freed with
+  // delete, or a block of one allocator handed to another one's free); it is
+  // released all the same and counted in Totals::mismatched_frees.
+  //
   // A successful allocation of `size` bytes at `ptr`. ptr == 0 is a failed
   // call: counted in Totals::failed_calls, allocates nothing.
-  void OnAlloc(StackRef stack, uint64_t ptr, uint64_t size);
+  void OnAlloc(StackRef stack, uint64_t ptr, uint64_t size,
+               uint16_t family = 0);
   // free(ptr). ptr == 0 is a no-op. A block not allocated during the session
   // counts in Totals::unknown_frees and changes no outstanding figure.
-  void OnFree(uint64_t ptr);
+  void OnFree(uint64_t ptr, uint16_t family = 0);
   // realloc(old_ptr, size) returned new_ptr:
   //  - old_ptr == 0: same as OnAlloc(stack, new_ptr, size);
   //  - new_ptr != 0: old block freed (if known), new block allocated to stack;
   //  - new_ptr == 0 && size == 0 && old_ptr != 0: realloc(p, 0) freed p;
   //  - new_ptr == 0 otherwise: the call failed, old block still live.
   void OnRealloc(StackRef stack, uint64_t old_ptr, uint64_t new_ptr,
-                 uint64_t size);
+                 uint64_t size, uint16_t family = 0);
+
+  // A heap block allocated during the session and not released yet.
+  bool IsLiveBlock(uint64_t ptr) const { return blocks_.contains(ptr); }
 
   // --- Address-space regions (mmap family and brk) ------------------------
   // Lengths are rounded up to whole pages, as the kernel does.
@@ -88,11 +111,20 @@ class Aggregator {
   const absl::flat_hash_map<StackRef, Allocated>& allocated_by_stack() const {
     return allocated_;
   }
+  // Every outstanding allocation: each heap block, and each mapping or brk
+  // growth the program made (one object however munmap split it; reserved
+  // and allocator backing pieces are not allocations). Unordered.
+  std::vector<LiveObject> LiveObjects() const;
+  // Every outstanding piece of address space the program mapped itself
+  // (not reserved, not allocator backing), in address order.
+  void ForEachOutstandingPiece(RegionMap::Visitor visit) const;
 
  private:
   struct Block {
     StackRef stack;
     uint64_t size;
+    uint16_t family;
+    uint64_t time_ns = 0;  // when it was allocated (SetTime)
   };
 
   // Heap blocks.
@@ -100,7 +132,7 @@ class Aggregator {
   void ReleaseBlock(const Block& block);
   // free(ptr) as part of free or realloc: releases a known block, counts an
   // unknown one.
-  void FreeBlock(uint64_t ptr);
+  void FreeBlock(uint64_t ptr, uint16_t family);
 
   // End of [addr, addr+len) with len rounded up to whole pages, clamped to
   // the top of the address space.
@@ -133,6 +165,9 @@ class Aggregator {
   absl::flat_hash_map<StackRef, Allocated> allocated_;
   // Outstanding bytes left of every live region object, by origin id.
   absl::flat_hash_map<uint64_t, uint64_t> origin_bytes_;
+  // When each live region object was made (SetTime), by origin id.
+  absl::flat_hash_map<uint64_t, uint64_t> origin_time_ns_;
+  uint64_t now_ns_ = 0;
   uint64_t next_origin_ = 1;
   RegionMap regions_;
   // Pieces an mremap is moving; kept to reuse its capacity across calls.

@@ -3,6 +3,7 @@
 #define ALLOCPROF_USERSPACE_AGGREGATE_USAGE_H_
 
 #include <cstdint>
+#include <utility>
 
 namespace allocprof {
 
@@ -64,6 +65,12 @@ struct Totals {
   uint64_t unknown_frees = 0;
   // munmap/brk-shrink bytes of regions that predate the session.
   uint64_t unknown_unmapped_bytes = 0;
+  // Blocks released through another allocator family than the one that
+  // allocated them (see Aggregator::OnAlloc), and the first such pair
+  // (allocating family, releasing family) as an example for the report.
+  uint64_t mismatched_frees = 0;
+  uint64_t mismatched_free_bytes = 0;
+  std::pair<uint16_t, uint16_t> first_mismatch = {0, 0};
 };
 
 }  // namespace allocprof

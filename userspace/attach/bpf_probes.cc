@@ -5,13 +5,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 #include <thread>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "allocprof.skel.h"
-#include "userspace/attach/allocator_functions.h"
-#include "userspace/attach/elf_functions.h"
+#include "userspace/attach/uprobe_multi.h"
 
 namespace allocprof {
 namespace {
@@ -22,20 +21,13 @@ absl::Status LibbpfError(int err, absl::string_view what) {
   return absl::ErrnoToStatus(err, what);
 }
 
-bpf_program* EntryProgram(allocprof_bpf* skel, uint32_t fn) {
-  switch (fn) {
-    case AP_FN_MALLOC: return skel->progs.ap_malloc;
-    case AP_FN_CALLOC: return skel->progs.ap_calloc;
-    case AP_FN_REALLOC: return skel->progs.ap_realloc;
-    case AP_FN_REALLOCARRAY: return skel->progs.ap_reallocarray;
-    case AP_FN_FREE: return skel->progs.ap_free;
-    case AP_FN_POSIX_MEMALIGN: return skel->progs.ap_posix_memalign;
-    case AP_FN_ALIGNED_ALLOC:
-    case AP_FN_MEMALIGN: return skel->progs.ap_memalign;
-    case AP_FN_VALLOC:
-    case AP_FN_PVALLOC: return skel->progs.ap_valloc;
-  }
-  return nullptr;
+// What the BPF programs need to know of `f` (see bpf/events.h).
+uint64_t Cookie(const ProbedFunction& f) {
+  const CallShape& shape = f.shape;
+  return uint64_t{f.id & 0xffff} | uint64_t{f.family} << 16 |
+         uint64_t{shape.size_arg} << 32 | uint64_t{shape.count_arg} << 36 |
+         uint64_t{shape.ptr_arg} << 40 | uint64_t{shape.out_arg} << 44 |
+         uint64_t{shape.kind} << 48;
 }
 
 }  // namespace
@@ -53,30 +45,89 @@ void BpfProbes::LinkDeleter::operator()(bpf_link* link) const {
 // from threads of their own the waits overlap.
 BpfProbes::~BpfProbes() {
   std::vector<std::thread> detachers;
-  detachers.reserve(links_.size());
+  detachers.reserve(links_.size() + multi_links_.size());
   for (auto& link : links_) {
     detachers.emplace_back([l = std::move(link)]() mutable { l.reset(); });
+  }
+  for (UniqueFd& link : multi_links_) {
+    detachers.emplace_back([l = std::move(link)]() mutable { l = UniqueFd(); });
   }
   for (std::thread& t : detachers) t.join();
 }
 
 absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::Load(
     const ProbeConfig& config) {
+  if (config.sessions) {
+    auto with_sessions = LoadWith(config, true);
+    if (with_sessions.ok()) return with_sessions;
+  }
+  return LoadWith(config, false);
+}
+
+absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::LoadWith(
+    const ProbeConfig& config, bool sessions) {
   std::unique_ptr<BpfProbes> probes(new BpfProbes(config));
+  probes->sessions_ = sessions;
   allocprof_bpf* skel = allocprof_bpf::open();
   if (skel == nullptr) return LibbpfError(errno, "cannot open the BPF object");
   probes->skel_.reset(skel);
 
+  // One set of heap programs: uprobe sessions where the kernel has them
+  // (the load fails without: their kfunc and attach type are unknown), or
+  // plain uprobes and uretprobes.
+  for (bpf_program* prog : {skel->progs.ap_alloc_session, skel->progs.ap_free_session}) {
+    bpf_program__set_autoload(prog, sessions);
+    if (sessions) {
+      bpf_program__set_expected_attach_type(
+          prog, static_cast<bpf_attach_type>(kAttachUprobeSession));
+    }
+  }
+  for (bpf_program* prog : {skel->progs.ap_alloc_entry, skel->progs.ap_alloc_ret,
+                            skel->progs.ap_free_entry}) {
+    bpf_program__set_autoload(prog, !sessions);
+  }
+
   skel->rodata->target_tgid = static_cast<uint32_t>(config.tgid);
   skel->rodata->floor_mode = config.floor_mode;
   skel->rodata->wakeup_bytes = config.ring_buffer_bytes / 8;
+  skel->rodata->sample_bytes = config.sample_bytes;
   int err = bpf_map__set_max_entries(skel->maps.events, config.ring_buffer_bytes);
   if (!err) err = bpf_map__set_max_entries(skel->maps.stacks, config.stack_map_entries);
   if (err) return LibbpfError(err, "cannot size the BPF maps");
 
   err = allocprof_bpf::load(skel);
   if (err) return LibbpfError(err, "cannot load the BPF programs (run with -v for the verifier log)");
+  if (config.sample_bytes != 0) {
+    absl::Status s = probes->SeedSampling();
+    if (!s.ok()) return s;
+  }
   return probes;
+}
+
+// The gaps between sample points: exponential with mean sample_bytes, so
+// that sample points form a Poisson process over allocated bytes. Each CPU
+// starts a gap away from its first point, as the process would.
+absl::Status BpfProbes::SeedSampling() {
+  std::mt19937_64 rng{std::random_device{}()};
+  std::exponential_distribution<double> gap(1.0 / static_cast<double>(config_.sample_bytes));
+  auto draw = [&] { return static_cast<uint64_t>(gap(rng)) + 1; };
+  const int gaps_fd = bpf_map__fd(skel_->maps.sample_gaps);
+  for (uint32_t i = 0; i < AP_SAMPLE_GAPS; ++i) {
+    uint64_t value = draw();
+    if (bpf_map_update_elem(gaps_fd, &i, &value, BPF_ANY) != 0) {
+      return LibbpfError(errno, "cannot seed the sampling gaps");
+    }
+  }
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return LibbpfError(cpus, "cannot count CPUs");
+  std::vector<int64_t> budgets(cpus);
+  for (int64_t& b : budgets) b = static_cast<int64_t>(draw());
+  const uint32_t zero = 0;
+  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.sample_budget), &zero,
+                          budgets.data(), BPF_ANY) != 0) {
+    return LibbpfError(errno, "cannot seed the sampling budget");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status BpfProbes::AttachSyscalls() {
@@ -98,62 +149,65 @@ absl::Status BpfProbes::AttachSyscalls() {
   return absl::OkStatus();
 }
 
-absl::Status BpfProbes::AttachUprobe(const char* symbol, bpf_program* prog,
-                                     const std::string& host_path,
-                                     uint64_t offset, bool retprobe) {
-  LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+absl::Status BpfProbes::AttachUprobe(const ProbedFunction& f, bpf_program* prog,
+                                     bool retprobe) {
+  LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = Cookie(f),
+              .retprobe = retprobe);
   bpf_link* link = bpf_program__attach_uprobe_opts(
-      prog, config_.tgid, host_path.c_str(), offset, &opts);
+      prog, config_.tgid, f.host_path.c_str(), f.offset + f.site.offset, &opts);
   if (link == nullptr) {
     return LibbpfError(errno, absl::StrCat("cannot attach ",
                                            retprobe ? "uretprobe" : "uprobe",
-                                           " to ", symbol, " in ", host_path));
+                                           " to ", f.symbol, " in ", f.object));
   }
   links_.emplace_back(link);
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<ProbedFunction>> BpfProbes::AttachAllocator(
-    const std::string& host_path) {
-  absl::flat_hash_set<std::string> names;
-  for (const AllocatorFunction& f : CLibraryAllocator()) names.insert(f.symbol);
-  auto functions = FindFunctions(host_path, names);
-  if (!functions.ok()) return functions.status();
-  if (!functions->contains("malloc") || !functions->contains("free")) {
-    return absl::NotFoundError(
-        absl::StrCat(host_path, " does not define malloc and free"));
-  }
-
-  std::vector<ProbedFunction> probed;
-  absl::flat_hash_set<uint64_t> seen_offsets;
-  for (const AllocatorFunction& f : CLibraryAllocator()) {
-    auto it = functions->find(f.symbol);
-    if (it == functions->end() || !seen_offsets.insert(it->second.file_offset).second) {
-      continue;
+absl::Status BpfProbes::AttachFunctions(const std::vector<ProbedFunction>& functions) {
+  if (!sessions_) {
+    for (const ProbedFunction& f : functions) {
+      absl::Status s = AttachFunction(f);
+      if (!s.ok()) return s;
     }
-    ProbedFunction p{f.symbol, it->second.file_offset, f.fn, f.returns, {}};
-    // The whole function, so that branches back into its prologue are seen.
-    auto code = ReadFunctionCode(host_path, it->second, 64 * 1024);
-    if (code.ok()) p.site = ChooseProbeSite(*code, it->second.vaddr);
-    probed.push_back(std::move(p));
+    return absl::OkStatus();
   }
-  // Return probes first: a call that enters between the two attachments then
-  // shows up as a return without its entry (counted), never as an entry
+  // One link per program and object.
+  for (bool returns : {true, false}) {
+    std::vector<uint64_t> offsets;
+    std::vector<uint64_t> cookies;
+    const ProbedFunction* first = nullptr;
+    for (const ProbedFunction& f : functions) {
+      if (f.returns() != returns) continue;
+      if (first == nullptr) first = &f;
+      offsets.push_back(f.offset + f.site.offset);
+      cookies.push_back(Cookie(f));
+    }
+    if (first == nullptr) continue;
+    bpf_program* prog = returns ? skel_->progs.ap_alloc_session
+                                : skel_->progs.ap_free_session;
+    auto link = CreateUprobeMultiLink(bpf_program__fd(prog), kAttachUprobeSession,
+                                      first->host_path, offsets, cookies,
+                                      config_.tgid);
+    if (!link.ok()) {
+      return absl::Status(link.status().code(),
+                          absl::StrCat("cannot attach uprobe session to ",
+                                       offsets.size(), " functions in ",
+                                       first->object, ": ", link.status().message()));
+    }
+    multi_links_.push_back(*std::move(link));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BpfProbes::AttachFunction(const ProbedFunction& f) {
+  if (!f.returns()) return AttachUprobe(f, skel_->progs.ap_free_entry, false);
+  // The return probe first: a call that enters between the two attachments
+  // then shows up as a return without its entry (counted), never as an entry
   // whose return never comes (which would hold the thread's call state).
-  for (const ProbedFunction& p : probed) {
-    if (!p.with_return) continue;
-    absl::Status s = AttachUprobe(p.symbol.c_str(), skel_->progs.ap_alloc_ret,
-                                  host_path, p.offset + p.site.offset,
-                                  /*retprobe=*/true);
-    if (!s.ok()) return s;
-  }
-  for (const ProbedFunction& p : probed) {
-    absl::Status s = AttachUprobe(p.symbol.c_str(), EntryProgram(skel_.get(), p.fn),
-                                  host_path, p.offset + p.site.offset,
-                                  /*retprobe=*/false);
-    if (!s.ok()) return s;
-  }
-  return probed;
+  absl::Status s = AttachUprobe(f, skel_->progs.ap_alloc_ret, true);
+  if (s.ok()) s = AttachUprobe(f, skel_->progs.ap_alloc_entry, false);
+  return s;
 }
 
 int BpfProbes::ring_buffer_fd() const { return bpf_map__fd(skel_->maps.events); }

@@ -14,7 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "bpf/events.h"
-#include "userspace/attach/probe_site.h"
+#include "userspace/attach/allocator_discovery.h"
+#include "userspace/common/unique_fd.h"
 
 struct allocprof_bpf;
 struct bpf_link;
@@ -27,15 +28,11 @@ struct ProbeConfig {
   bool floor_mode = false;        // same probes, programs that do nothing
   uint32_t ring_buffer_bytes = 16u << 20;
   uint32_t stack_map_entries = 16384;
-};
-
-// One probed function.
-struct ProbedFunction {
-  std::string symbol;
-  uint64_t offset = 0;  // file offset of its first instruction
-  uint32_t fn = 0;      // AP_FN_*
-  bool with_return = false;
-  ProbeSite site;       // where its probes sit, from `offset`
+  // Use uprobe sessions (one link per object, no return trap for calls
+  // that need none) where the kernel has them.
+  bool sessions = true;
+  // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
+  uint64_t sample_bytes = 0;
 };
 
 using DropCounters = std::array<uint64_t, AP_CNT_COUNT>;
@@ -50,17 +47,21 @@ class BpfProbes {
   // the target).
   absl::Status AttachSyscalls();
 
-  // Uprobes (and return probes) on the malloc family in the ELF object at
-  // `host_path`, for the target process only: no other process that maps
-  // the same file ever hits them. Fails if malloc or free is missing.
-  absl::StatusOr<std::vector<ProbedFunction>> AttachAllocator(
-      const std::string& host_path);
+  // A uprobe (and a return probe for a function that hands out blocks) on
+  // `f`, for the target process only: no other process that maps the same
+  // file ever hits it. Its cookie tells the BPF program what `f` is.
+  absl::Status AttachFunction(const ProbedFunction& f);
+  // All of `functions`, which lie in one object: with uprobe sessions one
+  // link per program, else AttachFunction on each.
+  absl::Status AttachFunctions(const std::vector<ProbedFunction>& functions);
+  // Whether the heap programs run as uprobe sessions.
+  bool sessions() const { return sessions_; }
 
   int ring_buffer_fd() const;
   int stack_map_fd() const;
   // Sums of the per-CPU drop counters.
   DropCounters ReadDropCounters() const;
-  size_t link_count() const { return links_.size(); }
+  size_t link_count() const { return links_.size() + multi_links_.size(); }
 
  private:
   struct SkeletonDeleter {
@@ -71,14 +72,18 @@ class BpfProbes {
   };
 
   explicit BpfProbes(const ProbeConfig& config) : config_(config) {}
-  absl::Status AttachUprobe(const char* symbol, bpf_program* prog,
-                            const std::string& host_path, uint64_t offset,
+  static absl::StatusOr<std::unique_ptr<BpfProbes>> LoadWith(
+      const ProbeConfig& config, bool sessions);
+  absl::Status SeedSampling();
+  absl::Status AttachUprobe(const ProbedFunction& f, bpf_program* prog,
                             bool retprobe);
 
   ProbeConfig config_;
   std::unique_ptr<allocprof_bpf, SkeletonDeleter> skel_;
   // Declared after skel_ so that links are destroyed before the object.
   std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
+  std::vector<UniqueFd> multi_links_;  // uprobe sessions
+  bool sessions_ = false;
 };
 
 }  // namespace allocprof

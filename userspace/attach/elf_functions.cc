@@ -68,12 +68,6 @@ class ElfFile {
 
 }  // namespace
 
-absl::StatusOr<bool> HasInterpreter(const std::string& path) {
-  auto file = ElfFile::Open(path);
-  if (!file.ok()) return file.status();
-  return !(*file)->Segments(PT_INTERP).empty();
-}
-
 absl::StatusOr<absl::flat_hash_map<std::string, ElfFunction>> FindFunctions(
     const std::string& path, const absl::flat_hash_set<std::string>& names) {
   auto file = ElfFile::Open(path);

@@ -31,10 +31,6 @@ absl::StatusOr<std::vector<uint8_t>> ReadFunctionCode(const std::string& path,
                                                       const ElfFunction& function,
                                                       size_t max_bytes);
 
-// Whether the executable at `path` asks for a dynamic loader (PT_INTERP). A
-// static executable never maps a shared C library.
-absl::StatusOr<bool> HasInterpreter(const std::string& path);
-
 }  // namespace allocprof
 
 #endif  // ALLOCPROF_USERSPACE_ATTACH_ELF_FUNCTIONS_H_

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/auxv.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,10 +77,36 @@ HeldProcess::~HeldProcess() {
   }
 }
 
-absl::Status HeldProcess::RunUntil(const std::function<bool()>& ready,
-                                   int max_syscalls) {
-  for (int i = 0; i < max_syscalls; ++i) {
-    if (ptrace(PTRACE_SYSCALL, pid_, nullptr, pending_signal_) != 0) {
+namespace {
+
+// The executable's entry point from the kernel's auxiliary vector.
+absl::StatusOr<uint64_t> EntryPoint(pid_t pid) {
+  int fd = open(absl::StrCat("/proc/", pid, "/auxv").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, "cannot read the command's auxv");
+  uint64_t pair[2];
+  uint64_t entry = 0;
+  while (read(fd, pair, sizeof(pair)) == sizeof(pair) && pair[0] != AT_NULL) {
+    if (pair[0] == AT_ENTRY) entry = pair[1];
+  }
+  close(fd);
+  if (entry == 0) return absl::InternalError("the command has no entry point");
+  return entry;
+}
+
+}  // namespace
+
+absl::Status HeldProcess::RunToEntry() {
+  auto entry = EntryPoint(pid_);
+  if (!entry.ok()) return entry.status();
+  errno = 0;
+  const long original = ptrace(PTRACE_PEEKTEXT, pid_, *entry, nullptr);
+  if (errno != 0) return absl::ErrnoToStatus(errno, "cannot read the entry point");
+  const long trap = (original & ~0xffL) | 0xcc;  // int3
+  if (ptrace(PTRACE_POKETEXT, pid_, *entry, trap) != 0) {
+    return absl::ErrnoToStatus(errno, "cannot set a breakpoint at the entry point");
+  }
+  while (true) {
+    if (ptrace(PTRACE_CONT, pid_, nullptr, pending_signal_) != 0) {
       return absl::ErrnoToStatus(errno, "ptrace");
     }
     pending_signal_ = 0;
@@ -91,22 +118,24 @@ absl::Status HeldProcess::RunUntil(const std::function<bool()>& ready,
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       released_ = true;  // nothing left to kill
       return absl::FailedPreconditionError(
-          "the command exited before its C library was loaded");
+          "the command exited while its libraries were loading");
     }
     if (!WIFSTOPPED(status)) continue;
-    if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
-      // A signal for the command: deliver it when it resumes.
-      pending_signal_ = WSTOPSIG(status);
-      continue;
-    }
     user_regs_struct regs;
-    if (ptrace(PTRACE_GETREGS, pid_, nullptr, &regs) == 0 &&
-        regs.orig_rax == SYS_mmap && ready()) {
+    if (WSTOPSIG(status) == SIGTRAP &&
+        ptrace(PTRACE_GETREGS, pid_, nullptr, &regs) == 0 &&
+        regs.rip == *entry + 1) {
+      // Put the instruction back and run it when released.
+      regs.rip = *entry;
+      if (ptrace(PTRACE_POKETEXT, pid_, *entry, original) != 0 ||
+          ptrace(PTRACE_SETREGS, pid_, nullptr, &regs) != 0) {
+        return absl::ErrnoToStatus(errno, "cannot remove the entry breakpoint");
+      }
       return absl::OkStatus();
     }
+    // A signal for the command: deliver it when it resumes.
+    pending_signal_ = WSTOPSIG(status);
   }
-  return absl::DeadlineExceededError(
-      "the command's C library did not appear while it was loading");
 }
 
 absl::Status HeldProcess::Release() {

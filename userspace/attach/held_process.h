@@ -5,7 +5,6 @@
 
 #include <sys/types.h>
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,11 +13,12 @@
 
 namespace allocprof {
 
-// The uprobes go on the C library the command will map, which only the
-// dynamic loader knows. So the command runs under ptrace, one system call at
-// a time, through the loader until `ready` says its C library is mapped; it
-// is stopped there while the probes are attached, then released. ptrace is
-// only used until Release(): the command then runs untraced by it.
+// The uprobes go on the allocators of the objects the command will map,
+// which only the dynamic loader knows. So the command runs under ptrace up to
+// its entry point, when the loader has mapped every library it needs
+// (LD_PRELOAD ones too); it is stopped there while the probes are attached,
+// then released. ptrace is only used until Release(): the command then runs
+// untraced by it.
 class HeldProcess {
  public:
   // fork + exec of argv[0] (searched in PATH) stopped right after exec.
@@ -30,10 +30,9 @@ class HeldProcess {
 
   pid_t pid() const { return pid_; }
 
-  // Steps the command through its system calls until `ready()` is true
-  // (checked after each mmap) and leaves it stopped. Fails if the command
-  // exits first or `max_syscalls` pass.
-  absl::Status RunUntil(const std::function<bool()>& ready, int max_syscalls = 20000);
+  // Runs the command to its entry point (AT_ENTRY: a breakpoint there,
+  // removed when hit) and leaves it stopped. Fails if it exits first.
+  absl::Status RunToEntry();
 
   // Lets the command run freely.
   absl::Status Release();

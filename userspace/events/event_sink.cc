@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include "absl/strings/match.h"
+#include "userspace/events/sampling.h"
 
 namespace allocprof {
 
@@ -16,16 +17,20 @@ StackRef EventSink::StackOf(const ap_event& e,
   return stacks_.Intern({e.stack_id, caller});
 }
 
-namespace {
-
-// glibc's program interpreter. musl's loader is also its C library, whose
-// mmap wrapper the program itself calls, so it is not matched.
-bool IsGlibcLoaderPath(absl::string_view path) {
-  absl::string_view name = path.substr(path.rfind('/') + 1);
-  return absl::StartsWith(name, "ld-linux") || absl::StartsWith(name, "ld.so");
+bool EventSink::ReleasedWithin(const ap_event& e) {
+  const uint64_t sp = e.addr2;
+  auto [it, inserted] = last_free_.try_emplace(e.tid, LastFree{e.addr, sp});
+  if (inserted) return false;
+  // The same block again, from deeper in the stack (or the same frame, for a
+  // tail call) than the release just seen on this thread, and released by
+  // it: that release's own implementation, which would count as a free of
+  // an unknown block. A live block was allocated again in between (by
+  // another thread): a release of its own.
+  const bool nested = it->second.ptr == e.addr && sp <= it->second.sp &&
+                      !aggregator_.IsLiveBlock(e.addr);
+  if (!nested) it->second = LastFree{e.addr, sp};
+  return nested;
 }
-
-}  // namespace
 
 bool EventSink::MadeByLoader(const ap_event& e) {
   if (!resolver_ || !modules_ || e.stack_id < 0) return false;
@@ -36,17 +41,28 @@ bool EventSink::MadeByLoader(const ap_event& e) {
 }
 
 void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words) {
+  // A sampled block is counted as the bytes it stands for, so that every
+  // figure built on the aggregator is an estimate of the whole.
+  const uint64_t heap_size =
+      (e.flags & AP_F_SAMPLED) ? SampledBytes(e.size, sample_bytes_) : e.size;
+  aggregator_.SetTime(e.ts_ns);
   ++handled_;
   const bool in_allocator = e.flags & AP_F_IN_ALLOCATOR;
   switch (e.type) {
     case AP_EV_ALLOC:
-      aggregator_.OnAlloc(StackOf(e, stack_words), e.addr, e.size);
+      last_free_.erase(e.tid);
+      aggregator_.OnAlloc(StackOf(e, stack_words), e.addr, heap_size,
+                          static_cast<uint16_t>(e.family));
       break;
     case AP_EV_FREE:
-      aggregator_.OnFree(e.addr);
+      if (!ReleasedWithin(e)) {
+        aggregator_.OnFree(e.addr, static_cast<uint16_t>(e.family));
+      }
       break;
     case AP_EV_REALLOC:
-      aggregator_.OnRealloc(StackOf(e, stack_words), e.addr2, e.addr, e.size);
+      last_free_.erase(e.tid);
+      aggregator_.OnRealloc(StackOf(e, stack_words), e.addr2, e.addr, heap_size,
+                            static_cast<uint16_t>(e.family));
       break;
     case AP_EV_MMAP: {
       if (MadeByLoader(e)) {

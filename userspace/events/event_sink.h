@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "bpf/events.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
 #include "userspace/aggregate/aggregator.h"
 #include "userspace/stacks/return_slot.h"
@@ -32,6 +33,10 @@ class EventSink {
 
   void Handle(const ap_event& e, absl::Span<const uint64_t> stack_words = {});
 
+  // --sample-bytes N: heap records flagged AP_F_SAMPLED stand for more
+  // bytes than their own (see sampling.h).
+  void set_sample_bytes(uint64_t mean) { sample_bytes_ = mean; }
+
   // Records handled, and whether the target mapped new executable code since
   // the last call (symbols must then learn the new module).
   uint64_t handled() const { return handled_; }
@@ -50,13 +55,24 @@ class EventSink {
   StackRef StackOf(const ap_event& e, absl::Span<const uint64_t> stack_words);
   // The syscall instruction of `e` lies in the dynamic loader.
   bool MadeByLoader(const ap_event& e);
+  // A release (AP_EV_FREE) made inside another probed release of the same
+  // block: operator delete calls free, tcmalloc's sized delete jumps to its
+  // free. Only the outermost one counts, with its allocator family.
+  bool ReleasedWithin(const ap_event& e);
 
   Aggregator& aggregator_;
   StackTable& stacks_;
   StackResolver* resolver_;
   ReturnSlotFinder* return_slots_;
   const ModuleMap* modules_;
+  // The last release seen on each thread (by tid), for ReleasedWithin.
+  struct LastFree {
+    uint64_t ptr;
+    uint64_t sp;
+  };
+  absl::flat_hash_map<uint32_t, LastFree> last_free_;
   uint64_t handled_ = 0;
+  uint64_t sample_bytes_ = 0;
   uint64_t loader_mappings_ = 0;
   bool new_code_ = false;
 };

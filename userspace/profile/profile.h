@@ -45,6 +45,44 @@ struct ProfileValues {
   int64_t alloc_objects = 0;
 };
 
+// Coarse ages of outstanding allocations: < 1 s, < 10 s, < 1 min,
+// < 10 min, older.
+inline constexpr int kAgeBuckets = 5;
+// Power-of-two size classes: class i holds sizes in [2^i, 2^(i+1)); class 0
+// also holds size 0.
+inline constexpr int kSizeClasses = 64;
+
+// The first bytes of one outstanding allocation, read from the target at the
+// end of the session (--peek).
+struct PeekedBlock {
+  uint64_t address = 0;
+  uint64_t size = 0;    // of the allocation
+  int64_t age_ns = 0;
+  std::string bytes;    // what was read; empty when it could not be
+  std::string error;    // why it could not be read ("target exited"); "" if read
+};
+
+// What tells a leak from a cache: how old a stack's outstanding memory is,
+// what sizes it comes in, how it grew and what it holds.
+struct StackEvidence {
+  // Ages of the oldest and newest outstanding allocation at the end of the
+  // session; 0 when nothing is outstanding.
+  int64_t oldest_age_ns = 0;
+  int64_t newest_age_ns = 0;
+  int64_t age_objects[kAgeBuckets] = {};
+  int64_t size_objects[kSizeClasses] = {};
+  // The most frequent exact size among outstanding allocations (smallest
+  // first on ties) and how many have it; 0 when nothing is outstanding.
+  uint64_t common_size = 0;
+  int64_t common_size_objects = 0;
+  // Resident bytes (as /proc/PID/smaps counts them) of the stack's
+  // outstanding mappings and brk growth; -1: unknown or none.
+  int64_t resident_bytes = -1;
+  // Outstanding bytes at each of Profile::growth_seconds.
+  std::vector<int64_t> growth;
+  std::vector<PeekedBlock> peeks;
+};
+
 struct ProfileStack {
   std::vector<ProfileFrame> frames;  // leaf (the allocator function) first
   ProfileValues values;
@@ -53,6 +91,21 @@ struct ProfileStack {
   // The kernel could not capture the stack; `frames` holds the recovered
   // caller at most. Writers show a "[stack lost]" root frame.
   bool lost = false;
+  StackEvidence evidence;
+};
+
+// The target's memory as /proc/PID/status tells it; -1: unknown.
+struct MemoryStatus {
+  int64_t rss_bytes = -1;   // VmRSS
+  int64_t anon_bytes = -1;  // RssAnon
+};
+
+// The target's resident memory at the start and the end of the session, to
+// set the traced figures against.
+struct ResidentMemory {
+  MemoryStatus start;
+  MemoryStatus end;
+  std::string end_missing;  // why there are no end figures ("the target exited")
 };
 
 // An object mapped into the target, for pprof's mapping table.
@@ -102,12 +155,25 @@ struct Profile {
   uint64_t events = 0;
   Totals totals;
   uint64_t loader_mappings = 0;           // see EventSink::loader_mappings()
+  // With Totals::mismatched_frees: "allocated by new/delete in
+  // libstdc++.so.6, released by malloc/free in libc.so.6", the first case.
+  std::string mismatch_example;
+  // --sample-bytes: mean bytes between samples; 0 when every allocation was
+  // traced. Heap figures are then estimates.
+  uint64_t sample_bytes = 0;
   std::vector<LossCount> losses;          // empty: nothing lost
   std::vector<std::string> notes;         // benign facts, one line each
   std::vector<ProfileMapping> mappings;
   // Every stack that allocated during the session, largest inuse_bytes first.
   std::vector<ProfileStack> stacks;
   std::vector<IntervalSample> intervals;  // empty without --interval
+  // When every stack's StackEvidence::growth was sampled, seconds since
+  // tracing began; the last one is the end of the session.
+  std::vector<double> growth_seconds;
+  // --min-age: in-use values and outstanding totals count only allocations
+  // at least this old at the end; 0: all.
+  int64_t min_age_ns = 0;
+  ResidentMemory memory;
 
   bool lossy() const { return !losses.empty(); }
 };

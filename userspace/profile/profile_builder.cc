@@ -63,7 +63,8 @@ std::vector<ProfileMapping> ProfileBuilder::Mappings() {
   return mappings;
 }
 
-Profile ProfileBuilder::Build(const Aggregator& aggregator) {
+Profile ProfileBuilder::Build(const Aggregator& aggregator,
+                              const Annotate& annotate) {
   Profile profile;
   profile.totals = aggregator.totals();
   absl::flat_hash_map<StackRef, Usage> holding;
@@ -85,6 +86,7 @@ Profile ProfileBuilder::Build(const Aggregator& aggregator) {
       std::copy(std::begin(h->second.bytes), std::end(h->second.bytes),
                 stack.inuse_bytes_by_kind);
     }
+    if (annotate) annotate(ref, stack);
     profile.stacks.push_back(std::move(stack));
   }
   std::sort(profile.stacks.begin(), profile.stacks.end(),

@@ -3,6 +3,7 @@
 #ifndef ALLOCPROF_USERSPACE_PROFILE_PROFILE_BUILDER_H_
 #define ALLOCPROF_USERSPACE_PROFILE_PROFILE_BUILDER_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,10 +24,16 @@ class ProfileBuilder {
         symbolizer_(symbolizer),
         program_path_(std::move(program_path)) {}
 
+  // Adds what the aggregator does not know to a stack (see
+  // evidence/session_evidence.h); runs before stacks are sorted, so it may
+  // change in-use values.
+  using Annotate = std::function<void(StackRef, ProfileStack&)>;
+
   // The stacks of `aggregator` (every one that allocated or holds memory),
   // largest in-use bytes first, with mappings. Session facts (target,
   // times, losses, notes, intervals) are the caller's to fill in.
-  Profile Build(const Aggregator& aggregator);
+  Profile Build(const Aggregator& aggregator,
+                const Annotate& annotate = nullptr);
 
  private:
   ProfileStack MakeStack(StackRef ref);

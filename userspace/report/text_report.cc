@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "userspace/report/evidence_report.h"
 
 namespace allocprof {
 namespace {
@@ -35,7 +36,10 @@ std::string LossSummary(const Profile& profile) {
   return absl::StrJoin(parts, ", ");
 }
 
-// The caller chain of a stack in one line, the allocator frame left out.
+double Seconds(const Profile& profile) { return profile.duration_ns / 1e9; }
+
+}  // namespace
+
 std::string ShortStack(const ProfileStack& stack, size_t depth) {
   std::vector<std::string> names;
   if (stack.lost) names.push_back("[stack lost]");
@@ -48,10 +52,6 @@ std::string ShortStack(const ProfileStack& stack, size_t depth) {
   }
   return absl::StrJoin(names, " <- ");
 }
-
-double Seconds(const Profile& profile) { return profile.duration_ns / 1e9; }
-
-}  // namespace
 
 std::string FormatBytes(int64_t bytes) {
   static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
@@ -70,9 +70,15 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
   const Usage& o = t.outstanding;
   out << absl::StrFormat("allocprof: %s, traced for %.1f s, %d events\n",
                          profile.target, Seconds(profile), profile.events);
+  WriteLeakSuspects(out, profile);
   out << "Outstanding: " << FormatBytes(o.outstanding_bytes()) << " in "
       << Objects(o.outstanding_objects()) << ": " << KindBreakdown(o.bytes, false)
       << "\n";
+  if (profile.sample_bytes != 0) {
+    out << "Sampled: one allocation per " << FormatBytes(static_cast<int64_t>(profile.sample_bytes))
+        << " allocated on average; heap figures are estimates (a sample of s "
+           "bytes counts s / (1 - exp(-s/N)) bytes; objects count samples)\n";
+  }
   out << "Allocated: " << FormatBytes(t.alloc_bytes) << " in "
       << Objects(t.alloc_objects) << "; freed: " << FormatBytes(t.freed_bytes)
       << " in " << Objects(t.freed_objects) << "\n";
@@ -99,6 +105,14 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
   if (t.failed_calls != 0) {
     out << "Failed allocation calls: " << t.failed_calls << "\n";
   }
+  if (t.mismatched_frees != 0) {
+    out << "Mismatched frees: " << t.mismatched_frees << " blocks ("
+        << FormatBytes(static_cast<int64_t>(t.mismatched_free_bytes))
+        << ") released through another allocator than allocated them, a bug "
+           "in the target"
+        << (profile.mismatch_example.empty() ? "" : "; first: ")
+        << profile.mismatch_example << "\n";
+  }
   if (profile.lossy()) {
     out << "Lost: " << LossSummary(profile)
         << ". WARNING: the figures above are lower bounds.\n";
@@ -106,6 +120,7 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
     out << "Lost: none\n";
   }
   for (const std::string& note : profile.notes) out << "Note: " << note << "\n";
+  WriteMemoryFacts(out, profile);
 
   std::vector<const ProfileStack*> holding;
   for (const ProfileStack& stack : profile.stacks) {
@@ -126,6 +141,7 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
     if (stack.lost) {
       out << "      [stack lost; the caller below is all that is known]\n";
     }
+    WriteStackEvidence(out, stack);
     for (size_t f = 0; f < stack.frames.size(); ++f) {
       const ProfileFrame& frame = stack.frames[f];
       out << absl::StrFormat("      #%-3d 0x%016x %s", f, frame.address,
@@ -158,6 +174,7 @@ void WriteIntervalSummary(std::ostream& out, const Profile& profile) {
     out << absl::StrFormat("  %12d B  %s\n", stack.values.inuse_bytes,
                            ShortStack(stack, 4));
   }
+  WriteGrowingStacks(out, profile, 3);
 }
 
 }  // namespace allocprof

@@ -14,11 +14,16 @@ namespace allocprof {
 // "1048576 B (1.0 MiB)": exact bytes for scripts, a rounded form for people.
 std::string FormatBytes(int64_t bytes);
 
+// The caller chain of a stack in one line, the allocator frame left out:
+// "handle_request <- main <- __libc_start_call_main" (`depth` names at most).
+std::string ShortStack(const ProfileStack& stack, size_t depth);
+
 // The full report, with the `top` stacks that hold the most in-use bytes.
 void WriteTextReport(std::ostream& out, const Profile& profile, int top);
 
 // "[12.0s] outstanding ... in N objects; allocated ..., freed ..." and the
-// top 5 stacks, one line each, from a profile of the session so far.
+// top 5 stacks, one line each, and the leak suspects so far ("  growing
+// +RATE B/s  CALLERS"), from a profile of the session so far.
 void WriteIntervalSummary(std::ostream& out, const Profile& profile);
 
 }  // namespace allocprof

@@ -8,10 +8,13 @@
 #include "absl/strings/str_format.h"
 #include "userspace/aggregate/aggregator.h"
 #include "userspace/common/unique_fd.h"
+#include "userspace/attach/allocator_probes.h"
 #include "userspace/attach/bpf_probes.h"
 #include "userspace/attach/host_checks.h"
 #include "userspace/events/event_sink.h"
 #include "userspace/events/ring_reader.h"
+#include "userspace/evidence/peek.h"
+#include "userspace/evidence/session_evidence.h"
 #include "userspace/profile/losses.h"
 #include "userspace/profile/named_stacks.h"
 #include "userspace/profile/profile_builder.h"
@@ -35,26 +38,10 @@ absl::Status WithContext(const absl::Status& s, absl::string_view context) {
   return absl::Status(s.code(), absl::StrCat(context, ": ", s.message()));
 }
 
-// What -v says about each probe: where it sits and why there.
-void PrintProbes(const std::vector<ProbedFunction>& probed,
-                 const std::string& library, pid_t pid) {
-  for (const ProbedFunction& p : probed) {
-    std::cerr << absl::StrFormat("allocprof: uprobe%s %s at %s+0x%x",
-                                 p.with_return ? "+uretprobe" : "", p.symbol,
-                                 library, p.offset + p.site.offset);
-    if (p.site.offset != 0) {
-      std::cerr << absl::StrFormat(" (%s+0x%x: `%s`, emulated, after `%s`)",
-                                   p.symbol, p.site.offset, p.site.probed,
-                                   p.site.passed);
-    } else {
-      std::cerr << " (`" << p.site.probed << "`"
-                << (p.site.why.empty() ? "" : "; " + p.site.why) << ")";
-    }
-    std::cerr << "\n";
-  }
-  std::cerr << "allocprof: tracepoints syscalls:sys_{enter,exit}_"
-               "{mmap,munmap,mremap,mprotect,brk} for PID "
-            << pid << "\n";
+// A list of problems as one message: the first, and how many more.
+std::string FirstOf(const std::vector<std::string>& problems) {
+  if (problems.size() == 1) return problems[0];
+  return absl::StrCat(problems[0], " (and ", problems.size() - 1, " more; -v lists them)");
 }
 
 }  // namespace
@@ -78,32 +65,61 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   if (!target.ok()) return target.status();
   Target& t = **target;
 
+  // Every library the target needs is mapped from here on.
+  s = t.WaitForLoader();
+  if (!s.ok()) return WithContext(s, t.description());
+
   ProbeConfig config;
   config.tgid = t.pid();
   config.floor_mode = options.floor_mode;
   config.stack_map_entries = options.stack_map_entries;
   config.ring_buffer_bytes = options.ring_buffer_mib << 20;
+  config.sample_bytes = options.sample_bytes;
+  config.sessions = options.uprobe_sessions;
   auto probes = BpfProbes::Load(config);
   if (!probes.ok()) return probes.status();
   s = (*probes)->AttachSyscalls();
   if (!s.ok()) return s;
 
-  auto libc = t.CLibrary();
-  if (!libc.ok()) return libc.status();
-  auto probed = (*probes)->AttachAllocator(libc->host_path);
-  if (!probed.ok()) {
-    if (t.exited()) {
-      return absl::NotFoundError(absl::StrCat(
-          t.description(), " exited while allocprof was attaching"));
-    }
-    return WithContext(probed.status(), t.description());
-  }
-  if (options.verbose) PrintProbes(*probed, libc->path, t.pid());
-
   // Symbols are read from the target's files through a handle that outlives
-  // it: a command may exit long before the report is written.
+  // it: a command may exit long before the report is written. Its snapshot
+  // of the target's objects also says where the allocators are.
   auto symbolizer = Symbolizer::ForProcess(t.pid());
   if (!symbolizer.ok()) return WithContext(symbolizer.status(), t.description());
+  AllocatorProbes allocators(**probes, options.declared_functions);
+  std::ostream* probe_log = options.verbose ? &std::cerr : nullptr;
+  std::vector<std::string> problems;
+  allocators.ProbeNewObjects((*symbolizer)->modules(), &problems, probe_log);
+  if (t.exited()) {
+    return absl::NotFoundError(absl::StrCat(
+        t.description(), " exited while allocprof was attaching"));
+  }
+  if (!problems.empty()) {
+    if (options.verbose) {
+      for (const std::string& p : problems) std::cerr << "allocprof: " << p << "\n";
+    }
+    return WithContext(absl::FailedPreconditionError(FirstOf(problems)),
+                       t.description());
+  }
+  if (!allocators.CoversAllocation()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no allocator found in ", t.description(),
+        ": no mapped object defines malloc and free or another known allocator "
+        "(a stripped static executable?); declare one with --alloc-fn/--free-fn"));
+  }
+  for (const std::string& spec : allocators.UnmatchedCustom()) {
+    std::cerr << "allocprof: '" << spec
+              << "': no such object mapped yet; probed if it is mapped later\n";
+  }
+  if (options.verbose) {
+    std::cerr << "allocprof: heap probes are "
+              << ((*probes)->sessions() ? "uprobe sessions (one link per object)"
+                                        : "uprobes and uretprobes")
+              << "\n";
+    std::cerr << "allocprof: tracepoints syscalls:sys_{enter,exit}_"
+                 "{mmap,munmap,mremap,mprotect,brk} for PID "
+              << t.pid() << "\n";
+  }
 
   Aggregator aggregator;
   StackTable stack_table;
@@ -111,6 +127,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   ReturnSlotFinder return_slots((*symbolizer)->modules());
   EventSink sink(aggregator, stack_table, &resolver, &return_slots,
                  &(*symbolizer)->modules());
+  sink.set_sample_bytes(options.sample_bytes);
   auto reader = RingReader::Open(
       (*probes)->ring_buffer_fd(),
       [&sink](const ap_event& e, absl::Span<const uint64_t> words) {
@@ -120,8 +137,15 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   auto waiter = Waiter::Create({(*reader)->epoll_fd(), stop_fd->get(), t.exit_fd()});
   if (!waiter.ok()) return waiter.status();
 
+  // Growth is sampled with or without --interval: leak suspects need it.
+  // Started (the RSS read) before the target is told, or let go.
+  SessionEvidence evidence(
+      t.pid(), {absl::ToInt64Nanoseconds(options.min_age), options.peek});
+  evidence.Start();
   std::cerr << "allocprof: tracing " << t.description() << ": "
-            << (*probes)->link_count() << " probes on " << libc->path
+            << allocators.probed().size() << " allocator functions in "
+            << allocators.object_count()
+            << (allocators.object_count() == 1 ? " object" : " objects")
             << " and the mmap-family syscalls; Ctrl-C to stop\n";
   s = t.Release();
   if (!s.ok()) return s;
@@ -133,23 +157,51 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   absl::Time next_summary = options.interval > absl::ZeroDuration()
                                 ? start + options.interval
                                 : absl::InfiniteFuture();
+  absl::Duration sample_every =
+      GrowthSampleInterval(options.duration, options.interval);
+  absl::Time next_sample = start + sample_every;
+  auto sample = [&]() {
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    // Thinned: the samples kept are twice as far apart now.
+    if (evidence.Sample(seconds, aggregator)) sample_every *= 2;
+    next_sample += sample_every;
+  };
   std::vector<IntervalSample> intervals;
+  // What could not be probed in objects mapped during the session.
+  std::vector<std::string> late_problems;
   // The session so far as a Profile: named stacks and the session's facts.
-  auto snapshot = [&]() {
-    Profile profile = builder.Build(aggregator);
+  // `at_end`: the final one, which also reads the target's resident memory.
+  auto snapshot = [&](bool at_end) {
+    evidence.Prepare(aggregator, MonotonicNowNs(), at_end);
+    Profile profile =
+        builder.Build(aggregator, [&](StackRef ref, ProfileStack& stack) {
+          evidence.Annotate(ref, stack);
+        });
     profile.target = t.description();
     profile.command_line = t.command_line();
     profile.start_unix_ns = absl::ToUnixNanos(start);
     profile.duration_ns = absl::ToInt64Nanoseconds(absl::Now() - start);
     profile.events = sink.handled();
     profile.loader_mappings = sink.loader_mappings();
+    profile.sample_bytes = options.sample_bytes;
     DropCounters drops = (*probes)->ReadDropCounters();
     profile.losses = NameLosses(drops, (*reader)->malformed());
     profile.notes = DropNotes(drops);
     for (const std::string& line : (*symbolizer)->load_errors()) {
       profile.notes.push_back(line);
     }
+    for (const std::string& line : late_problems) profile.notes.push_back(line);
+    for (const std::string& spec : allocators.UnmatchedCustom()) {
+      profile.notes.push_back(absl::StrCat("'", spec, "': its object was never mapped"));
+    }
+    const Totals& totals = profile.totals;
+    if (totals.mismatched_frees > 0) {
+      profile.mismatch_example = absl::StrCat(
+          "allocated by ", allocators.families().Name(totals.first_mismatch.first),
+          ", released by ", allocators.families().Name(totals.first_mismatch.second));
+    }
     profile.intervals = intervals;
+    evidence.Finish(profile);
     return profile;
   };
 
@@ -157,13 +209,21 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   while (why.empty()) {
     absl::Time now = absl::Now();
     absl::Duration timeout =
-        std::min({kMaxEventDelay, deadline - now, next_summary - now});
+        std::min({kMaxEventDelay, deadline - now, next_summary - now,
+                  next_sample - now});
     std::vector<int> ready = waiter->Wait(timeout);
     auto drained = (*reader)->Drain();
     if (!drained.ok()) return drained.status();
     // The target mapped new code (dlopen): symbols must learn of it while
-    // the mapping can still be read.
-    if (sink.TakeNewCode()) (*symbolizer)->RefreshModules().IgnoreError();
+    // the mapping can still be read, and its allocators get probes.
+    if (sink.TakeNewCode() && (*symbolizer)->RefreshModules().ok()) {
+      std::vector<std::string> late;
+      allocators.ProbeNewObjects((*symbolizer)->modules(), &late, probe_log);
+      for (std::string& line : late) {
+        std::cerr << "allocprof: " << line << "\n";
+        late_problems.push_back(std::move(line));
+      }
+    }
 
     if (Contains(ready, stop_fd->get())) {
       why = ReadStopReason(stop_fd->get());
@@ -172,8 +232,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     } else if (absl::Now() >= deadline) {
       why = "the duration passed";
     }
+    if (why.empty() && absl::Now() >= next_sample) sample();
     if (why.empty() && absl::Now() >= next_summary) {
-      Profile so_far = snapshot();
+      Profile so_far = snapshot(false);
       const Totals& totals = so_far.totals;
       intervals.push_back({so_far.duration_ns / 1e9,
                            totals.outstanding.outstanding_bytes(),
@@ -189,7 +250,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   if (!drained.ok()) return drained.status();
   std::cerr << "allocprof: " << why << "; writing the report\n";
 
-  const Profile profile = snapshot();
+  sample();  // the end of the session is the last point of every series
+  Profile profile = snapshot(true);
+  if (options.peek > 0) PeekShownStacks(t.pid(), options.top, &profile);
   WriteTextReport(out, profile, options.top);
   out.flush();
   return WriteOutputFiles(profile, options.outputs);

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "userspace/attach/custom_functions.h"
 #include "userspace/outputs/output_files.h"
 
 namespace allocprof {
@@ -21,11 +22,21 @@ struct SessionOptions {
   absl::Duration duration = absl::InfiniteDuration();
   absl::Duration interval = absl::ZeroDuration();  // 0: no running summary
   int top = 10;
+  // --min-age: only allocations at least this old at the end are reported.
+  absl::Duration min_age = absl::ZeroDuration();
+  // --peek N: read the first bytes of up to N surviving allocations of each
+  // stack the report shows; 0: never read the target's memory.
+  int peek = 0;
   OutputFiles outputs;  // files to write the final profile to
   bool verbose = false;
   bool floor_mode = false;  // benchmark aid: probes with empty programs
   uint32_t stack_map_entries = 16384;
   uint32_t ring_buffer_mib = 16;
+  // --alloc-fn / --free-fn: the target's own allocator functions.
+  std::vector<CustomFunction> declared_functions;
+  // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
+  uint64_t sample_bytes = 0;
+  bool uprobe_sessions = true;  // where the kernel has them
 };
 
 // Runs until the duration passes, SIGINT/SIGTERM arrives or the target

@@ -10,8 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "userspace/attach/c_library.h"
-#include "userspace/attach/elf_functions.h"
 
 namespace allocprof {
 namespace {
@@ -70,13 +68,6 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Launch(
   auto held = HeldProcess::Start(argv);
   if (!held.ok()) return held.status();
   pid_t pid = (*held)->pid();
-  // A static executable maps no shared C library: nothing to put uprobes on.
-  auto dynamic = HasInterpreter(absl::StrCat("/proc/", pid, "/exe"));
-  if (!dynamic.ok()) return dynamic.status();
-  if (!*dynamic) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        argv[0], " is statically linked: no C library to probe"));
-  }
   auto exit_fd = OpenPidfd(pid);
   if (!exit_fd.ok()) return exit_fd.status();
   auto handle = ProcessHandle::Open(pid);
@@ -85,25 +76,8 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Launch(
       new Target(std::move(*handle), std::move(*exit_fd), std::move(*held)));
 }
 
-std::optional<std::string> Target::MappedCLibrary() const {
-  auto maps = handle_.ReadProcFile("maps");
-  if (!maps.ok()) return std::nullopt;
-  return FindCLibrary(*maps);
-}
-
-absl::StatusOr<Target::Library> Target::CLibrary() {
-  std::optional<std::string> path = MappedCLibrary();
-  if (!path && held_) {
-    absl::Status s = held_->RunUntil([&] { return MappedCLibrary().has_value(); });
-    if (!s.ok()) return s;
-    path = MappedCLibrary();
-  }
-  if (!path) {
-    return absl::NotFoundError(absl::StrCat(
-        "cannot find a C library in ", description_,
-        " (statically linked, or not a glibc/musl program)"));
-  }
-  return Library{*path, handle_.RootPath(*path)};
+absl::Status Target::WaitForLoader() {
+  return held_ ? held_->RunToEntry() : absl::OkStatus();
 }
 
 bool Target::exited() const {

@@ -33,13 +33,9 @@ class Target {
   const std::string& program_path() const { return program_path_; }
   const std::vector<std::string>& command_line() const { return command_line_; }
 
-  struct Library {
-    std::string path;       // as the target sees it
-    std::string host_path;  // through the target's root: a container's own file
-  };
-  // The C library the target maps. A launched command is first run through
-  // its dynamic loader until the library is mapped.
-  absl::StatusOr<Library> CLibrary();
+  // A launched command runs through its dynamic loader to its entry point,
+  // so that every library it needs is mapped; no-op for an existing process.
+  absl::Status WaitForLoader();
 
   // A launched command starts running; no-op for an existing process.
   absl::Status Release();
@@ -51,7 +47,6 @@ class Target {
  private:
   Target(ProcessHandle handle, UniqueFd exit_fd,
          std::unique_ptr<HeldProcess> held);
-  std::optional<std::string> MappedCLibrary() const;
 
   ProcessHandle handle_;
   UniqueFd exit_fd_;

@@ -71,6 +71,11 @@ Module ModuleFromMapsEntry(const MapsEntry& entry) {
   return m;
 }
 
+bool IsGlibcLoaderPath(absl::string_view path) {
+  absl::string_view name = path.substr(path.rfind('/') + 1);
+  return absl::StartsWith(name, "ld-linux") || absl::StartsWith(name, "ld.so");
+}
+
 absl::StatusOr<std::vector<Module>> ExecutableModules(
     absl::string_view maps_text) {
   std::vector<Module> modules;

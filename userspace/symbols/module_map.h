@@ -64,6 +64,10 @@ Module ModuleFromMapsEntry(const MapsEntry& entry);
 // as the same. NotFound when nothing is there.
 absl::Status CheckSameFile(const std::string& path, const Module& module);
 
+// glibc's program interpreter (ld-linux-x86-64.so.2), by file name. musl's
+// loader is also its C library, so it is not matched.
+bool IsGlibcLoaderPath(absl::string_view path);
+
 // The executable mappings listed in a /proc/PID/maps text, by address.
 absl::StatusOr<std::vector<Module>> ExecutableModules(
     absl::string_view maps_text);

@@ -64,14 +64,5 @@ TEST(FindFunctions, NotAnElfFileIsAnError) {
   EXPECT_FALSE(FindFunctions("/nonexistent", {"malloc"}).ok());
 }
 
-TEST(HasInterpreter, DynamicExecutableHasOne) {
-  auto dynamic = HasInterpreter("/proc/self/exe");
-  ASSERT_TRUE(dynamic.ok()) << dynamic.status();
-  EXPECT_TRUE(*dynamic);
-  auto library = HasInterpreter("/lib/x86_64-linux-gnu/libm.so.6");
-  ASSERT_TRUE(library.ok());
-  EXPECT_FALSE(*library);
-}
-
 }  // namespace
 }  // namespace allocprof

@@ -107,5 +107,72 @@ TEST_F(EventSinkTest, BrkOldBreakIsAddr2) {
             0x21000);
 }
 
+TEST_F(EventSinkTest, ReleaseThroughAnotherFamilyIsCountedAndStillReleases) {
+  ap_event a = Event(AP_EV_ALLOC, 0x1000, 128);
+  a.family = 1;
+  ap_event f = Event(AP_EV_FREE, 0x1000, 0);
+  f.family = 2;
+  sink.Handle(a);
+  sink.Handle(f);
+  const Totals& t = aggregator.totals();
+  EXPECT_EQ(t.outstanding.outstanding_bytes(), 0);
+  EXPECT_EQ(t.mismatched_frees, 1u);
+  EXPECT_EQ(t.mismatched_free_bytes, 128u);
+  EXPECT_EQ(t.first_mismatch, (std::pair<uint16_t, uint16_t>{1, 2}));
+}
+
+// operator delete calls free: two release records of one block on one
+// thread, the inner one from deeper in the stack (or the same sp, for a
+// tail call). Only the outer one counts, with its family.
+TEST_F(EventSinkTest, ReleaseInsideAnotherReleaseCountsOnce) {
+  ap_event a = Event(AP_EV_ALLOC, 0x1000, 96);
+  a.family = 3;
+  a.tid = 7;
+  ap_event outer = Event(AP_EV_FREE, 0x1000, 0);
+  outer.family = 3;
+  outer.tid = 7;
+  outer.addr2 = 0x7ffd0100;  // sp
+  ap_event inner = outer;
+  inner.family = 4;
+  inner.addr2 = 0x7ffd00f8;
+  sink.Handle(a);
+  sink.Handle(outer);
+  sink.Handle(inner);
+  const Totals& t = aggregator.totals();
+  EXPECT_EQ(t.outstanding.outstanding_bytes(), 0);
+  EXPECT_EQ(t.unknown_frees, 0u);
+  EXPECT_EQ(t.mismatched_frees, 0u);
+}
+
+// The same address freed again after another thread got it back from the
+// allocator is a release of its own, even from the same frame.
+TEST_F(EventSinkTest, SameAddressReallocatedElsewhereIsFreedAgain) {
+  ap_event free1 = Event(AP_EV_FREE, 0x1000, 0);
+  free1.tid = 7;
+  free1.addr2 = 0x7ffd0100;
+  ap_event alloc = Event(AP_EV_ALLOC, 0x1000, 64);
+  alloc.tid = 8;
+  sink.Handle(Event(AP_EV_ALLOC, 0x1000, 64));
+  sink.Handle(free1);
+  sink.Handle(alloc);
+  sink.Handle(free1);
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0);
+  EXPECT_EQ(aggregator.totals().freed_objects, 2u);
+}
+
+TEST_F(EventSinkTest, SampledBlocksStandForTheirEstimate) {
+  sink.set_sample_bytes(512 * 1024);
+  ap_event sampled = Event(AP_EV_ALLOC, 0x1000, 1024);
+  sampled.flags = AP_F_SAMPLED;
+  sink.Handle(sampled);
+  // 1024 / (1 - exp(-1024 / 524288)) = 524800.3
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 524800);
+  sink.Handle(Event(AP_EV_FREE, 0x1000, 0));
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0);
+  // Not flagged: counted as it is.
+  sink.Handle(Event(AP_EV_ALLOC, 0x2000, 1024));
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 1024);
+}
+
 }  // namespace
 }  // namespace allocprof

@@ -4,6 +4,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "userspace/outputs/json/json_fields.h"
@@ -63,6 +68,106 @@ absl::Status ReadFrame(const JsonAt& at, ProfileFrame* f) {
   return s;
 }
 
+absl::Status ReadInt(const JsonAt& at, int64_t* out) {
+  if (!at.value.is_number_integer()) {
+    return FieldError(at, absl::StrCat("expected an integer, found ",
+                                       at.value.type_name()));
+  }
+  if (at.value.is_number_unsigned() &&
+      at.value.get<uint64_t>() >
+          static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return FieldError(at, "out of range (more than 2^63-1)");
+  }
+  *out = at.value.get<int64_t>();
+  return absl::OkStatus();
+}
+
+absl::Status ReadNumber(const JsonAt& at, double* out) {
+  if (!at.value.is_number()) {
+    return FieldError(at, absl::StrCat("expected a number, found ",
+                                       at.value.type_name()));
+  }
+  *out = at.value.get<double>();
+  return absl::OkStatus();
+}
+
+// "bytes_hex": two lowercase or uppercase hex digits a byte.
+absl::Status ReadHexBytes(const JsonAt& object, const char* key,
+                          std::string* out) {
+  std::string hex;
+  if (absl::Status s = ReadField(object, key, &hex); !s.ok()) return s;
+  const bool digits = std::all_of(hex.begin(), hex.end(), [](char c) {
+    return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+  });
+  if (hex.size() % 2 != 0 || !digits) {
+    return FieldError(object.Member(key),
+                      "expected hex digits, two a byte (\"48690a\")");
+  }
+  *out = absl::HexStringToBytes(hex);
+  return absl::OkStatus();
+}
+
+absl::Status ReadPeek(const JsonAt& at, PeekedBlock* p) {
+  if (absl::Status s = ExpectObject(at); !s.ok()) return s;
+  absl::Status s;
+  s.Update(ReadHexField(at, "address", &p->address));
+  s.Update(ReadField(at, "size", &p->size));
+  s.Update(ReadField(at, "age_ns", &p->age_ns));
+  s.Update(ReadHexBytes(at, "bytes_hex", &p->bytes));
+  s.Update(ReadField(at, "error", &p->error));
+  return s;
+}
+
+// One entry of "size_classes": {"min_bytes": 2^i (or 0), "objects": n}.
+struct SizeClassEntry {
+  uint64_t min_bytes = 0;
+  int64_t objects = 0;
+};
+
+absl::Status ReadSizeClass(const JsonAt& at, SizeClassEntry* e) {
+  if (absl::Status s = ExpectObject(at); !s.ok()) return s;
+  absl::Status s;
+  s.Update(ReadField(at, "min_bytes", &e->min_bytes));
+  s.Update(ReadField(at, "objects", &e->objects));
+  if (s.ok() && e->min_bytes != 0 && (e->min_bytes & (e->min_bytes - 1)) != 0) {
+    return FieldError(at.Member("min_bytes"), "expected 0 or a power of two");
+  }
+  return s;
+}
+
+absl::Status ReadEvidence(const JsonAt& at, StackEvidence* e) {
+  absl::Status s;
+  s.Update(ReadField(at, "oldest_age_ns", &e->oldest_age_ns));
+  s.Update(ReadField(at, "newest_age_ns", &e->newest_age_ns));
+  s.Update(ReadObjectField(at, "age_objects", [&](const JsonAt& ages) {
+    absl::Status as;
+    for (int b = 0; b < kAgeBuckets; ++b) {
+      as.Update(ReadField(ages, kJsonAgeKeys[b], &e->age_objects[b]));
+    }
+    return as;
+  }));
+  std::vector<SizeClassEntry> sizes;
+  s.Update(ReadArrayField(at, "size_classes", &sizes, ReadSizeClass));
+  for (const SizeClassEntry& entry : sizes) {
+    const int size_class =
+        entry.min_bytes == 0 ? 0 : 63 - __builtin_clzll(entry.min_bytes);
+    e->size_objects[size_class] += entry.objects;
+  }
+  s.Update(ReadField(at, "common_size", &e->common_size));
+  s.Update(ReadField(at, "common_size_objects", &e->common_size_objects));
+  s.Update(ReadField(at, "resident_bytes", &e->resident_bytes));
+  s.Update(ReadArrayField(at, "growth", &e->growth, ReadInt));
+  s.Update(ReadArrayField(at, "peeks", &e->peeks, ReadPeek));
+  return s;
+}
+
+absl::Status ReadMemoryStatus(const JsonAt& at, MemoryStatus* m) {
+  absl::Status s;
+  s.Update(ReadField(at, "rss_bytes", &m->rss_bytes));
+  s.Update(ReadField(at, "anon_bytes", &m->anon_bytes));
+  return s;
+}
+
 absl::Status ReadStack(const JsonAt& at, ProfileStack* st) {
   if (absl::Status s = ExpectObject(at); !s.ok()) return s;
   absl::Status s;
@@ -77,6 +182,9 @@ absl::Status ReadStack(const JsonAt& at, ProfileStack* st) {
   }));
   s.Update(ReadByKind(at, "inuse_bytes_by_kind", st->inuse_bytes_by_kind));
   s.Update(ReadField(at, "lost", &st->lost));
+  s.Update(ReadObjectField(at, "evidence", [&](const JsonAt& e) {
+    return ReadEvidence(e, &st->evidence);
+  }));
   return s;
 }
 
@@ -192,6 +300,19 @@ absl::StatusOr<Profile> ProfileFromJson(absl::string_view text) {
   s.Update(ReadArrayField(root, "mappings", &p.mappings, ReadMapping));
   s.Update(ReadArrayField(root, "stacks", &p.stacks, ReadStack));
   s.Update(ReadArrayField(root, "intervals", &p.intervals, ReadInterval));
+  s.Update(ReadArrayField(root, "growth_seconds", &p.growth_seconds, ReadNumber));
+  s.Update(ReadField(root, "min_age_ns", &p.min_age_ns));
+  s.Update(ReadObjectField(root, "memory", [&](const JsonAt& m) {
+    absl::Status ms;
+    ms.Update(ReadObjectField(m, "start", [&](const JsonAt& at) {
+      return ReadMemoryStatus(at, &p.memory.start);
+    }));
+    ms.Update(ReadObjectField(m, "end", [&](const JsonAt& at) {
+      return ReadMemoryStatus(at, &p.memory.end);
+    }));
+    ms.Update(ReadField(m, "end_missing", &p.memory.end_missing));
+    return ms;
+  }));
   if (!s.ok()) return s;
   return p;
 }

@@ -4,6 +4,7 @@
 #define ALLOCPROF_USERSPACE_OUTPUTS_JSON_JSON_SCHEMA_H_
 
 #include "userspace/aggregate/usage.h"
+#include "userspace/profile/profile.h"
 
 namespace allocprof {
 
@@ -15,13 +16,17 @@ inline constexpr char kJsonSchemaName[] = "allocprof-profile";
 // readers ignore; a new major version changes or removes fields, so a
 // reader refuses majors newer than its own.
 inline constexpr int kJsonSchemaMajor = 1;
-inline constexpr int kJsonSchemaMinor = 0;
+inline constexpr int kJsonSchemaMinor = 1;
 
 // Keys of the per-MemKind objects ("inuse_bytes_by_kind", the outstanding
 // totals), in MemKind order. Keys rather than an array so that a script
 // reads `.heap` and a future kind cannot shift the others.
 inline constexpr const char* kJsonMemKindKeys[kMemKinds] = {
     "heap", "anon_mmap", "file_mmap", "brk"};
+
+// Keys of "age_objects", in age bucket order (see kAgeBuckets).
+inline constexpr const char* kJsonAgeKeys[kAgeBuckets] = {
+    "lt_1s", "lt_10s", "lt_1min", "lt_10min", "older"};
 
 }  // namespace allocprof
 

@@ -54,6 +54,42 @@ Json FrameJson(const ProfileFrame& f) {
               {"kind", FrameKindName(f.kind)}};
 }
 
+Json PeekJson(const PeekedBlock& p) {
+  std::string hex;
+  for (unsigned char c : p.bytes) absl::StrAppend(&hex, absl::Hex(c, absl::kZeroPad2));
+  return Json{{"address", Hex(p.address)},
+              {"size", p.size},
+              {"age_ns", p.age_ns},
+              {"bytes_hex", hex},
+              {"error", p.error}};
+}
+
+Json EvidenceJson(const StackEvidence& e) {
+  Json ages = Json::object();
+  for (int b = 0; b < kAgeBuckets; ++b) ages[kJsonAgeKeys[b]] = e.age_objects[b];
+  Json sizes = Json::array();
+  for (int c = 0; c < kSizeClasses; ++c) {
+    if (e.size_objects[c] == 0) continue;
+    sizes.push_back(Json{{"min_bytes", c == 0 ? 0 : uint64_t{1} << c},
+                         {"objects", e.size_objects[c]}});
+  }
+  Json peeks = Json::array();
+  for (const PeekedBlock& p : e.peeks) peeks.push_back(PeekJson(p));
+  return Json{{"oldest_age_ns", e.oldest_age_ns},
+              {"newest_age_ns", e.newest_age_ns},
+              {"age_objects", std::move(ages)},
+              {"size_classes", std::move(sizes)},
+              {"common_size", e.common_size},
+              {"common_size_objects", e.common_size_objects},
+              {"resident_bytes", e.resident_bytes},
+              {"growth", e.growth},
+              {"peeks", std::move(peeks)}};
+}
+
+Json MemoryStatusJson(const MemoryStatus& m) {
+  return Json{{"rss_bytes", m.rss_bytes}, {"anon_bytes", m.anon_bytes}};
+}
+
 Json StackJson(const ProfileStack& s) {
   Json frames = Json::array();
   for (const ProfileFrame& f : s.frames) frames.push_back(FrameJson(f));
@@ -64,7 +100,8 @@ Json StackJson(const ProfileStack& s) {
                     {"alloc_bytes", s.values.alloc_bytes},
                     {"alloc_objects", s.values.alloc_objects}}},
               {"inuse_bytes_by_kind", ByKind(s.inuse_bytes_by_kind)},
-              {"lost", s.lost}};
+              {"lost", s.lost},
+              {"evidence", EvidenceJson(s.evidence)}};
 }
 
 Json MappingJson(const ProfileMapping& m) {
@@ -116,6 +153,11 @@ Json ProfileJson(const Profile& p) {
       {"mappings", std::move(mappings)},
       {"stacks", std::move(stacks)},
       {"intervals", std::move(intervals)},
+      {"growth_seconds", p.growth_seconds},
+      {"min_age_ns", p.min_age_ns},
+      {"memory", Json{{"start", MemoryStatusJson(p.memory.start)},
+                      {"end", MemoryStatusJson(p.memory.end)},
+                      {"end_missing", p.memory.end_missing}}},
   };
 }
 

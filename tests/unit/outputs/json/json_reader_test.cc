@@ -8,6 +8,7 @@
 
 #include "tests/unit/outputs/json/profile_equal.h"
 #include "tests/unit/outputs/json/sample_profile.h"
+#include "userspace/evidence/growth_score.h"
 #include "userspace/outputs/json/json_writer.h"
 
 namespace allocprof {
@@ -56,6 +57,30 @@ TEST(JsonReader, TheGoldenFileReadsBack) {
   ExpectSameProfile(SampleProfile(), *read);
 }
 
+// `allocprof report saved.json` must name the same leak suspects as the
+// live session did: their history is in the file.
+TEST(JsonReader, LeakSuspectsSurviveTheRoundTrip) {
+  const Profile original = SampleProfile();
+  const std::vector<LeakSuspect> before = LeakSuspects(original);
+  ASSERT_EQ(before.size(), 1u);
+  absl::StatusOr<Profile> read = ProfileFromJson(ProfileToJson(original));
+  ASSERT_TRUE(read.ok()) << read.status();
+  const std::vector<LeakSuspect> after = LeakSuspects(*read);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].stack, before[0].stack);
+  EXPECT_DOUBLE_EQ(after[0].growth.score, before[0].growth.score);
+}
+
+TEST(JsonReader, BadPeekBytesAreNamed) {
+  absl::StatusOr<Profile> read = ProfileFromJson(R"({
+    "schema": "allocprof-profile", "version": {"major": 1, "minor": 1},
+    "stacks": [{"evidence": {"peeks": [{"bytes_hex": "4g"}]}}]})");
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().message(),
+            "stacks[0].evidence.peeks[0].bytes_hex: expected hex digits, two "
+            "a byte (\"48690a\")");
+}
+
 TEST(JsonReader, TheDocumentedExampleReads) {
   // docs/json-schema.md's example, so that the document cannot drift from
   // what the reader accepts.
@@ -78,6 +103,13 @@ TEST(JsonReader, TheDocumentedExampleReads) {
   EXPECT_EQ(read->stacks[0].frames[1].function, "remember_request");
   EXPECT_EQ(read->stacks[0].frames[1].address, 0x55555555521fu);
   EXPECT_TRUE(read->stacks[1].lost);
+  EXPECT_EQ(read->growth_seconds, (std::vector<double>{1.0, 5.0, 10.0}));
+  EXPECT_EQ(read->stacks[0].evidence.growth,
+            (std::vector<int64_t>{52224, 261120, 523264}));
+  EXPECT_EQ(read->stacks[0].evidence.size_objects[10], 511);
+  ASSERT_EQ(read->stacks[0].evidence.peeks.size(), 1u);
+  EXPECT_EQ(read->stacks[0].evidence.peeks[0].bytes, "GET /api/users");
+  EXPECT_EQ(read->memory.end.anon_bytes, 1576960);
   ASSERT_EQ(read->losses.size(), 1u);
   EXPECT_EQ(read->losses[0].what, "stacks (stack map full)");
 }

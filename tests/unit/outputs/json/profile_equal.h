@@ -36,6 +36,29 @@ inline void ExpectSameStack(const ProfileStack& a, const ProfileStack& b) {
     EXPECT_EQ(a.inuse_bytes_by_kind[k], b.inuse_bytes_by_kind[k]) << "kind " << k;
   }
   EXPECT_EQ(a.lost, b.lost);
+  const StackEvidence& ea = a.evidence;
+  const StackEvidence& eb = b.evidence;
+  EXPECT_EQ(ea.oldest_age_ns, eb.oldest_age_ns);
+  EXPECT_EQ(ea.newest_age_ns, eb.newest_age_ns);
+  for (int i = 0; i < kAgeBuckets; ++i) {
+    EXPECT_EQ(ea.age_objects[i], eb.age_objects[i]) << "age bucket " << i;
+  }
+  for (int i = 0; i < kSizeClasses; ++i) {
+    EXPECT_EQ(ea.size_objects[i], eb.size_objects[i]) << "size class " << i;
+  }
+  EXPECT_EQ(ea.common_size, eb.common_size);
+  EXPECT_EQ(ea.common_size_objects, eb.common_size_objects);
+  EXPECT_EQ(ea.resident_bytes, eb.resident_bytes);
+  EXPECT_EQ(ea.growth, eb.growth);
+  ASSERT_EQ(ea.peeks.size(), eb.peeks.size());
+  for (size_t i = 0; i < ea.peeks.size(); ++i) {
+    SCOPED_TRACE(testing::Message() << "peek " << i);
+    EXPECT_EQ(ea.peeks[i].address, eb.peeks[i].address);
+    EXPECT_EQ(ea.peeks[i].size, eb.peeks[i].size);
+    EXPECT_EQ(ea.peeks[i].age_ns, eb.peeks[i].age_ns);
+    EXPECT_EQ(ea.peeks[i].bytes, eb.peeks[i].bytes);
+    EXPECT_EQ(ea.peeks[i].error, eb.peeks[i].error);
+  }
 }
 
 inline void ExpectSameProfile(const Profile& a, const Profile& b) {
@@ -85,6 +108,13 @@ inline void ExpectSameProfile(const Profile& a, const Profile& b) {
     EXPECT_EQ(a.intervals[i].alloc_bytes, b.intervals[i].alloc_bytes);
     EXPECT_EQ(a.intervals[i].freed_bytes, b.intervals[i].freed_bytes);
   }
+  EXPECT_EQ(a.growth_seconds, b.growth_seconds);
+  EXPECT_EQ(a.min_age_ns, b.min_age_ns);
+  EXPECT_EQ(a.memory.start.rss_bytes, b.memory.start.rss_bytes);
+  EXPECT_EQ(a.memory.start.anon_bytes, b.memory.start.anon_bytes);
+  EXPECT_EQ(a.memory.end.rss_bytes, b.memory.end.rss_bytes);
+  EXPECT_EQ(a.memory.end.anon_bytes, b.memory.end.anon_bytes);
+  EXPECT_EQ(a.memory.end_missing, b.memory.end_missing);
 }
 
 }  // namespace allocprof

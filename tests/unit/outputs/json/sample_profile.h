@@ -68,6 +68,27 @@ inline Profile SampleProfile() {
       MakeFrame("main", app, 0x401f00, 0x2a, FrameKind::kProgram)};
   hostile.values = {6000000, 490, 9000000, 1900};
   hostile.inuse_bytes_by_kind[static_cast<int>(MemKind::kHeap)] = 6000000;
+  // Evidence: a steady leak of 48-byte nodes plus a few 16 KiB buffers, with
+  // a peek that read and one that could not.
+  hostile.evidence.oldest_age_ns = 2400000000;
+  hostile.evidence.newest_age_ns = 100000000;
+  hostile.evidence.age_objects[0] = 90;
+  hostile.evidence.age_objects[1] = 400;
+  hostile.evidence.size_objects[5] = 480;
+  hostile.evidence.size_objects[14] = 10;
+  hostile.evidence.common_size = 48;
+  hostile.evidence.common_size_objects = 480;
+  hostile.evidence.growth = {1000, 3000000, 6000000};
+  PeekedBlock read;
+  read.address = 0x5555556a0010;
+  read.size = 48;
+  read.age_ns = 2400000000;
+  read.bytes = std::string("req-42\0\xff", 8);
+  PeekedBlock unreadable;
+  unreadable.address = 0x5555556a0050;
+  unreadable.size = 48;
+  unreadable.error = "the target exited";
+  hostile.evidence.peeks = {read, unreadable};
 
   ProfileStack mapped;
   mapped.frames = {
@@ -78,6 +99,8 @@ inline Profile SampleProfile() {
   mapped.values = {270336, 5, 270336, 5};
   mapped.inuse_bytes_by_kind[static_cast<int>(MemKind::kAnonMmap)] = 262144;
   mapped.inuse_bytes_by_kind[static_cast<int>(MemKind::kFileMmap)] = 8192;
+  mapped.evidence.resident_bytes = 65536;
+  mapped.evidence.growth = {270336, 270336, 270336};
 
   ProfileStack lost;  // only the recovered caller; a vsyscall-page address
   lost.frames = {MakeFrame("", "", 0xffffffffff600000, 0, FrameKind::kUnknown)};
@@ -87,6 +110,10 @@ inline Profile SampleProfile() {
 
   p.stacks = {hostile, mapped, lost};
   p.intervals = {{0.1, 1000, 10, 2000, 1000}, {2.5, 6405504, 496, 10485760, 4194304}};
+  p.growth_seconds = {0.1, 1.25, 2.5};
+  p.min_age_ns = 500000000;
+  p.memory.start = {8388608, 2097152};
+  p.memory.end = {16777216, 10485760};
   return p;
 }
 

@@ -1,0 +1,92 @@
+#include "userspace/attach/allocator_probes.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace allocprof {
+namespace {
+
+// A file's identity across mappings and snapshots.
+std::string ObjectKey(const Module& m) {
+  return absl::StrCat(m.dev_major, ":", m.dev_minor, ":", m.inode, ":", m.path);
+}
+
+}  // namespace
+
+std::string DescribeProbe(const ProbedFunction& f) {
+  std::string line = absl::StrFormat("%s%s at %s+0x%x", f.symbol,
+                                     f.returns() ? "+ret" : "", f.object,
+                                     f.offset + f.site.offset);
+  if (f.site.offset != 0) {
+    absl::StrAppendFormat(&line, " (+0x%x: `%s`, emulated, after `%s`)",
+                          f.site.offset, f.site.probed, f.site.passed);
+  } else {
+    absl::StrAppend(&line, " (`", f.site.probed, "`",
+                    f.site.why.empty() ? "" : "; " + f.site.why, ")");
+  }
+  if (!f.aliases.empty()) {
+    absl::StrAppend(&line, " also ", absl::StrJoin(f.aliases, ","));
+  }
+  return line;
+}
+
+void AllocatorProbes::ProbeNewObjects(const ModuleMap& modules,
+                                      std::vector<std::string>* problems,
+                                      std::ostream* log) {
+  for (const Module& m : modules.modules()) {
+    if (m.kind != Module::Kind::kFile || IsGlibcLoaderPath(m.path)) continue;
+    if (!seen_objects_.insert(ObjectKey(m)).second) continue;
+    const std::string host_path = modules.ElfPath(m);
+    if (host_path.empty()) continue;  // deleted and not pinned: unreadable
+
+    std::vector<const CustomFunction*> missing;
+    auto found = FindAllocatorFunctions(m.path, host_path, custom_, families_,
+                                        &missing);
+    for (const CustomFunction& c : custom_) {
+      if (c.InObject(m.path)) matched_custom_.insert(c.spec);
+    }
+    for (const CustomFunction* c : missing) {
+      problems->push_back(absl::StrCat(c->symbol, " (from '", c->spec,
+                                       "') is not a function defined in ", m.path));
+    }
+    // An object allocprof cannot read (not ELF: a font, a locale archive
+    // mapped executable) has nothing to probe.
+    if (!found.ok() || found->empty()) continue;
+
+    for (ProbedFunction& f : *found) {
+      f.id = static_cast<uint32_t>(probed_.size() + (&f - found->data()));
+    }
+    absl::Status s = bpf_.AttachFunctions(*found);
+    if (!s.ok()) {
+      problems->push_back(std::string(s.message()));
+      continue;
+    }
+    for (ProbedFunction& f : *found) {
+      if (log) *log << "allocprof: probe " << DescribeProbe(f) << " ["
+                    << families_.Name(f.family) << "]\n";
+      probed_.push_back(std::move(f));
+    }
+    const size_t attached = found->size();
+    if (attached > 0) ++objects_with_probes_;
+  }
+}
+
+bool AllocatorProbes::CoversAllocation() const {
+  bool allocates = false;
+  bool releases = false;
+  for (const ProbedFunction& f : probed_) {
+    (f.returns() ? allocates : releases) = true;
+  }
+  return allocates && releases;
+}
+
+std::vector<std::string> AllocatorProbes::UnmatchedCustom() const {
+  std::vector<std::string> out;
+  for (const CustomFunction& c : custom_) {
+    if (!matched_custom_.contains(c.spec)) out.push_back(c.spec);
+  }
+  return out;
+}
+
+}  // namespace allocprof

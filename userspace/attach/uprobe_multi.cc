@@ -1,0 +1,59 @@
+#include "userspace/attach/uprobe_multi.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+
+namespace allocprof {
+namespace {
+
+constexpr int kBpfLinkCreate = 28;  // BPF_LINK_CREATE
+
+// union bpf_attr's link_create member with its uprobe_multi arm.
+struct LinkCreateAttr {
+  uint32_t prog_fd;
+  uint32_t target_fd;
+  uint32_t attach_type;
+  uint32_t flags;
+  uint64_t path;             // const char *
+  uint64_t offsets;          // const __u64 *
+  uint64_t ref_ctr_offsets;  // const __u64 * (USDT semaphores; none here)
+  uint64_t cookies;          // const __u64 *
+  uint32_t cnt;
+  uint32_t multi_flags;      // BPF_F_UPROBE_MULTI_RETURN
+  uint32_t pid;
+  uint32_t pad;
+};
+static_assert(offsetof(LinkCreateAttr, path) == 16);
+static_assert(offsetof(LinkCreateAttr, cnt) == 48);
+static_assert(offsetof(LinkCreateAttr, pid) == 56);
+
+}  // namespace
+
+absl::StatusOr<UniqueFd> CreateUprobeMultiLink(
+    int prog_fd, uint32_t attach_type, const std::string& path,
+    const std::vector<uint64_t>& offsets, const std::vector<uint64_t>& cookies,
+    pid_t pid) {
+  if (offsets.empty() || offsets.size() != cookies.size()) {
+    return absl::InvalidArgumentError("uprobe-multi link: offsets and cookies differ");
+  }
+  // The kernel reads the whole bpf_attr size it is given; the rest is zero.
+  union {
+    LinkCreateAttr attr;
+    char bytes[160];
+  } u = {};
+  u.attr.prog_fd = static_cast<uint32_t>(prog_fd);
+  u.attr.attach_type = attach_type;
+  u.attr.path = reinterpret_cast<uint64_t>(path.c_str());
+  u.attr.offsets = reinterpret_cast<uint64_t>(offsets.data());
+  u.attr.cookies = reinterpret_cast<uint64_t>(cookies.data());
+  u.attr.cnt = static_cast<uint32_t>(offsets.size());
+  u.attr.pid = static_cast<uint32_t>(pid);
+  long fd = syscall(SYS_bpf, kBpfLinkCreate, &u, sizeof(u));
+  if (fd < 0) return absl::ErrnoToStatus(errno, "BPF_LINK_CREATE uprobe_multi");
+  return UniqueFd(static_cast<int>(fd));
+}
+
+}  // namespace allocprof
