@@ -107,9 +107,11 @@ _Static_assert(sizeof(struct ap_event) == 80, "ap_event layout changed");
 /* Words of the user stack copied at an address-space syscall, from its sp:
  * the C library's wrapper may keep a frame of its own, so the return address
  * into its caller lies at a depth only the wrapper's unwind table (CFI)
- * tells. 16 words cover every glibc wrapper (mremap's 0x58-byte frame is
- * the deepest). */
-#define AP_SYSCALL_STACK_WORDS 16
+ * tells; where that caller has no frame pointer (tcmalloc's interposed
+ * mmap calls the C library's syscall()), its caller's return address lies
+ * above, again where the CFI says. 32 words cover glibc's wrappers
+ * (mremap's 0x58-byte frame is the deepest) and such a caller's frame. */
+#define AP_SYSCALL_STACK_WORDS 32
 
 /* Record for AP_EV_MMAP, AP_EV_MREMAP, AP_EV_MPROTECT and AP_EV_BRK. */
 struct ap_syscall_event {
@@ -120,9 +122,9 @@ struct ap_syscall_event {
 };
 
 #ifdef __cplusplus
-static_assert(sizeof(struct ap_syscall_event) == 208, "layout changed");
+static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #else
-_Static_assert(sizeof(struct ap_syscall_event) == 208, "layout changed");
+_Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #endif
 
 /* Indexes of the per-CPU drop counters (map "counters"). Every place in BPF

@@ -43,8 +43,8 @@ if ((${#missing[@]})); then
   # The package also enables the service for the next boot; installed here
   # for the tests only, it would take port 6379 and memory for nothing. A
   # redis-server that was installed before is none of this script's business.
-  if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null &&
-    [ -d /run/systemd/system ]; then
+  if [[ " ${missing[*]} " == *" redis-server "* ]] &&
+    command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     systemctl disable --now --quiet redis-server.service || true
   fi
 fi

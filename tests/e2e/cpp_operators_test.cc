@@ -85,6 +85,31 @@ TEST_F(CppOperatorsTest, NewAndDeleteCountedOnce) {
   ExpectNoProgramsLeft();
 }
 
+// -- CMD: libstdc++ is mapped before the command's first instruction and
+// probed from there; the truth per function is the same.
+TEST_F(CppOperatorsTest, LaunchedNewAndDeleteCountedOnce) {
+  const std::string folded = ScratchPath("cpp.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(
+      StartTracing({"--folded", folded, "--", kCppLeaks, "--now"}, 0, &ap));
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << BriefOutputs(*ap);
+  EXPECT_TRUE(ExitedWith(*ap, 0)) << BriefOutputs(*ap);
+
+  const std::string folded_text = ReadFile(folded);
+  const std::vector<Expected> expected = FromTruth(cpp_leaks_expected);
+  ExpectFoldedTruth(folded_text, expected,
+                    {std::begin(cpp_leaks_absent), std::end(cpp_leaks_absent)});
+  const Report report = ParseReport(ap->out());
+  ASSERT_TRUE(report.outstanding_bytes.has_value()) << BriefOutputs(*ap);
+  EXPECT_GE(*report.outstanding_bytes, TotalBytes(expected));
+  EXPECT_EQ(report.mismatched_blocks.value_or(0), 0) << BriefOutputs(*ap);
+  if (HasFailure()) {
+    std::cerr << "for reference:\n--- folded:\n"
+              << folded_text << BriefOutputs(*ap);
+  }
+  ExpectNoProgramsLeft();
+}
+
 // malloc + delete and new + free, a known number of times, beside matched
 // pairs: exactly those blocks are reported, and all of them are released.
 TEST_F(CppOperatorsTest, MismatchedFreesCounted) {

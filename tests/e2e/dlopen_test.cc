@@ -3,6 +3,7 @@
 // allocator (mimalloc) of its own. The plugin's functions must be named as
 // the direct callers of the allocators, and the new allocator probed as soon
 // as it is mapped (dlopen_truth.h).
+#include <signal.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -16,6 +17,7 @@
 #include "tests/e2e/outputs.h"
 #include "tests/e2e/session.h"
 #include "tests/testprogs/dlopen_truth.h"
+#include "tests/testprogs/testprog.h"
 #include "userspace/outputs/profile_file.h"
 
 namespace allocprof::e2e {
@@ -29,8 +31,12 @@ constexpr char kMimalloc[] = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2";
 TEST_F(DlopenTest, PluginLoadedAfterAttachIsTraced) {
   ASSERT_EQ(access(kMimalloc, R_OK), 0)
       << kMimalloc << " is missing: scripts/install-deps.sh installs it";
+  // --stay: the program keeps the plugin mapped after its done line, so the
+  // plugin's symbols can be read however late allocprof reads them. The
+  // program allocates from the allocator the plugin loads only after a
+  // second go signal, sent once allocprof says (-v) it probed it.
   Target target;
-  ASSERT_NO_FATAL_FAILURE(StartTarget(kDlopenLeaks, {}, &target));
+  ASSERT_NO_FATAL_FAILURE(StartTarget(kDlopenLeaks, {"--stay"}, &target));
   const std::string maps =
       ReadFile("/proc/" + std::to_string(target.pid) + "/maps");
   ASSERT_EQ(maps.find(Basename(kLeakPlugin)), std::string::npos)
@@ -44,11 +50,23 @@ TEST_F(DlopenTest, PluginLoadedAfterAttachIsTraced) {
   ASSERT_NO_FATAL_FAILURE(StartTracing({"-v", "-p", std::to_string(target.pid),
                                         "--folded", folded, "--json", json},
                                        target.pid, &ap));
+  target.proc->Signal(TESTPROG_GO_SIGNAL);
+  Process* ap_ptr = ap.get();
+  ASSERT_TRUE(Process::PumpUntil(
+      {ap_ptr, target.proc.get()},
+      [ap_ptr] { return ap_ptr->err().find("probe mi_malloc") != std::string::npos ||
+                        ap_ptr->err().find("probe malloc at /usr/lib/x86_64-linux-gnu/libmimalloc") !=
+                            std::string::npos; },
+      kRunTimeout))
+      << "allocprof did not probe the allocator mapped after attach\n"
+      << BriefOutputs(*ap);
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
-  ASSERT_TRUE(target.proc->WaitExit(kRunTimeout));
-  EXPECT_TRUE(ExitedWith(*target.proc, 0)) << target.proc->Describe();
+  ap->Signal(SIGINT);
   ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << BriefOutputs(*ap);
   EXPECT_TRUE(ExitedWith(*ap, 0)) << BriefOutputs(*ap);
+  target.proc->Signal(SIGTERM);
+  ASSERT_TRUE(target.proc->WaitExit(kRunTimeout));
+  EXPECT_TRUE(ExitedWith(*target.proc, 0)) << target.proc->Describe();
 
   const std::string folded_text = ReadFile(folded);
   const std::vector<Expected> expected = FromTruth(dlopen_expected);

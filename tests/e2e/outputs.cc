@@ -64,7 +64,10 @@ std::string StacksThrough(const Folded& folded, const std::string& function) {
 bool CallsDirectly(const Folded& folded, const std::string& function,
                    const std::vector<std::string>& leaves) {
   for (const FoldedStack& s : folded.stacks) {
-    const size_t n = s.frames.size();
+    size_t n = s.frames.size();
+    // An allocator that interposes mmap (tcmalloc) makes the system call
+    // through the C library's syscall(): the program's call is one up.
+    if (n >= 3 && s.frames[n - 1] == "syscall") --n;
     if (n < 2 || s.bytes <= 0 || s.frames[n - 2] != function) continue;
     if (leaves.empty()) return true;
     for (const std::string& leaf : leaves) {

@@ -34,7 +34,8 @@ std::string StacksThrough(const Folded& folded, const std::string& function);
 
 // Whether some stack with bytes ends in "...;function;LEAF" with LEAF one of
 // `leaves` (any leaf if `leaves` is empty): `function` called the allocator
-// directly and the trace kept that frame.
+// directly and the trace kept that frame. A final "syscall" frame is looked
+// past: an allocator that interposes mmap makes the call through it.
 bool CallsDirectly(const Folded& folded, const std::string& function,
                    const std::vector<std::string>& leaves);
 

@@ -5,6 +5,11 @@
  *
  *   dlopen_leaks [--now] [--stay]      (handshake: see testprog.h)
  *
+ * Without --now it waits for a second go signal after the plugin loaded its
+ * allocator and before it allocates from it: allocprof probes an object once
+ * it sees it mapped, which takes it a moment; the test sends the signal when
+ * allocprof says it has.
+ *
  * LEAK_PLUGIN_PATH, the plugin's absolute path in the build, comes from the
  * build system.
  */
@@ -47,7 +52,10 @@ int main(int argc, char **argv)
 	*(void **)&load_allocator =
 		plugin_function(plugin, "plugin_load_allocator");
 	*(void **)&leak_own = plugin_function(plugin, "plugin_leak_own_allocator");
-	if (leak() != 0 || load_allocator() != 0 || leak_own() != 0)
+	if (leak() != 0 || load_allocator() != 0)
+		return 1;
+	testprog_wait_for_go(&opts);
+	if (leak_own() != 0)
 		return 1;
 
 	testprog_done(&opts);

@@ -10,11 +10,14 @@ namespace allocprof {
 StackRef EventSink::StackOf(const ap_event& e,
                             absl::Span<const uint64_t> stack_words) {
   uint64_t caller = (e.flags & AP_F_HAS_CALLER) ? e.caller : 0;
+  uint64_t caller2 = 0;
   if (!stack_words.empty() && resolver_ && return_slots_ && e.stack_id >= 0) {
-    caller = SyscallCaller(*return_slots_, resolver_->KernelFrames(e.stack_id),
-                           stack_words, caller);
+    const SyscallCallers found = FindSyscallCallers(
+        *return_slots_, resolver_->KernelFrames(e.stack_id), stack_words, caller);
+    caller = found.caller;
+    caller2 = found.caller2;
   }
-  return stacks_.Intern({e.stack_id, caller});
+  return stacks_.Intern({e.stack_id, caller, caller2});
 }
 
 bool EventSink::ReleasedWithin(const ap_event& e) {
@@ -65,6 +68,8 @@ void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words
                             static_cast<uint16_t>(e.family));
       break;
     case AP_EV_MMAP: {
+      // New code, whoever maps it (dlopen maps through the loader).
+      if ((e.prot & PROT_EXEC) && (e.flags & AP_F_FILE_BACKED)) new_code_ = true;
       if (MadeByLoader(e)) {
         ++loader_mappings_;
         break;
@@ -76,7 +81,6 @@ void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words
       call.flags = e.map_flags;
       call.file_backed = e.flags & AP_F_FILE_BACKED;
       call.in_allocator = in_allocator;
-      if ((e.prot & PROT_EXEC) && call.file_backed) new_code_ = true;
       aggregator_.OnMmap(StackOf(e, stack_words), call);
       break;
     }

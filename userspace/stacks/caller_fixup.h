@@ -18,8 +18,13 @@ namespace allocprof {
 // `push %rbp` applied (perf_callchain_user, since Linux 6.11), so it is
 // inserted as frame 1 only when frame 1 is not already it. caller == 0 means
 // unknown: the frames are returned as they are.
+//
+// `caller2`, when not 0, is the caller's own return address, recovered
+// through call-frame information at a syscall whose wrapper is called from a
+// function without frame pointers (tcmalloc's interposed mmap): it follows
+// `caller`, unless the kernel's walk already has it there.
 std::vector<uint64_t> SpliceCaller(absl::Span<const uint64_t> kernel_frames,
-                                   uint64_t caller);
+                                   uint64_t caller, uint64_t caller2 = 0);
 
 }  // namespace allocprof
 

@@ -101,15 +101,25 @@ std::optional<uint64_t> ReturnSlotFinder::ReturnSlot(uint64_t pc) {
   return slot;
 }
 
-uint64_t SyscallCaller(ReturnSlotFinder& finder,
-                       const std::vector<uint64_t>& kernel_frames,
-                       absl::Span<const uint64_t> words, uint64_t fallback) {
-  if (kernel_frames.empty() || words.empty()) return fallback;
+SyscallCallers FindSyscallCallers(ReturnSlotFinder& finder,
+                                  const std::vector<uint64_t>& kernel_frames,
+                                  absl::Span<const uint64_t> words,
+                                  uint64_t fallback) {
+  SyscallCallers out{fallback, 0};
+  if (kernel_frames.empty() || words.empty()) return out;
   // Frame 0 is the instruction after `syscall`; the one before it lies in
   // the syscall instruction itself, whose CFI row is the one that counts.
   std::optional<uint64_t> slot = finder.ReturnSlot(kernel_frames[0] - 1);
-  if (!slot || *slot % 8 != 0 || *slot / 8 >= words.size()) return fallback;
-  return words[*slot / 8];
+  if (!slot || *slot % 8 != 0 || *slot / 8 >= words.size()) return out;
+  out.caller = words[*slot / 8];
+  // The caller's frame starts above the return address; its own return
+  // address lies where the CFI row of its call instruction says.
+  const uint64_t caller_sp = *slot + 8;
+  std::optional<uint64_t> slot2 = finder.ReturnSlot(out.caller - 1);
+  if (slot2 && *slot2 % 8 == 0 && (caller_sp + *slot2) / 8 < words.size()) {
+    out.caller2 = words[(caller_sp + *slot2) / 8];
+  }
+  return out;
 }
 
 }  // namespace allocprof

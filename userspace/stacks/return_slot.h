@@ -36,13 +36,22 @@ class ReturnSlotFinder {
   absl::flat_hash_map<uint64_t, std::optional<uint64_t>> slots_;
 };
 
-// The return address into the caller of the C library wrapper that made an
-// address-space syscall. `kernel_frames` is the stack the kernel took (frame
-// 0 is the instruction after the `syscall`), `words` the user stack from sp
-// that BPF copied, `fallback` BPF's guess (0: none).
-uint64_t SyscallCaller(ReturnSlotFinder& finder,
-                       const std::vector<uint64_t>& kernel_frames,
-                       absl::Span<const uint64_t> words, uint64_t fallback);
+// The return addresses into the caller of the wrapper that made an
+// address-space syscall and into that caller's own caller. `kernel_frames`
+// is the stack the kernel took (frame 0 is the instruction after the
+// `syscall`), `words` the user stack from sp that BPF copied, `fallback`
+// BPF's guess for the first (0: none). The second is found only where the
+// caller's CFA is sp-based -- a function without frame pointers, such as
+// an allocator's own mmap that calls the C library's syscall() -- and lies
+// within `words`; else 0.
+struct SyscallCallers {
+  uint64_t caller = 0;
+  uint64_t caller2 = 0;
+};
+SyscallCallers FindSyscallCallers(ReturnSlotFinder& finder,
+                                  const std::vector<uint64_t>& kernel_frames,
+                                  absl::Span<const uint64_t> words,
+                                  uint64_t fallback);
 
 }  // namespace allocprof
 

@@ -12,9 +12,11 @@ ResolvedStack StackResolver::Resolve(const StackOrigin& origin) {
   if (origin.stack_id < 0) {
     out.lost_errno = -origin.stack_id;
     if (origin.caller != 0) out.frames.push_back(origin.caller);
+    if (origin.caller2 != 0) out.frames.push_back(origin.caller2);
     return out;
   }
-  out.frames = SpliceCaller(KernelFrames(origin.stack_id), origin.caller);
+  out.frames = SpliceCaller(KernelFrames(origin.stack_id), origin.caller,
+                            origin.caller2);
   return out;
 }
 

@@ -17,13 +17,15 @@ namespace allocprof {
 struct StackOrigin {
   int32_t stack_id = 0;  // id in the stacks map, or -errno of a failed capture
   uint64_t caller = 0;   // return address into the probed function's caller; 0: unknown
+  uint64_t caller2 = 0;  // the caller's own return address, when recovered (see SpliceCaller)
 
   template <typename H>
   friend H AbslHashValue(H h, const StackOrigin& o) {
-    return H::combine(std::move(h), o.stack_id, o.caller);
+    return H::combine(std::move(h), o.stack_id, o.caller, o.caller2);
   }
   friend bool operator==(const StackOrigin& a, const StackOrigin& b) {
-    return a.stack_id == b.stack_id && a.caller == b.caller;
+    return a.stack_id == b.stack_id && a.caller == b.caller &&
+           a.caller2 == b.caller2;
   }
 };
 
