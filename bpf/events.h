@@ -132,7 +132,7 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #define AP_CNT_RINGBUF_FULL 0     /* event dropped: ring buffer full */
 #define AP_CNT_STACK_COLLISION 1  /* stack dropped: stack map bucket taken */
 #define AP_CNT_STACK_FAILED 2     /* stack dropped: other capture error */
-#define AP_CNT_CALLS_FULL 3       /* allocator call missed: per-thread map full */
+#define AP_CNT_CALLS_FULL 3       /* allocator call missed: no per-thread state */
 #define AP_CNT_RETURN_UNMATCHED 4 /* return seen without its entry */
 #define AP_CNT_USER_READ_FAILED 5 /* posix_memalign result unreadable */
 #define AP_CNT_SYSCALLS_FULL 6    /* mmap-family call missed: map full */

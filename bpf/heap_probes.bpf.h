@@ -34,15 +34,25 @@ struct call_state {
 	/* No return half clears this state (an unsampled call in a uprobe
 	 * session): it holds only while [sp] still has `caller`. */
 	__u8 lazy;
-	__u8 pad;
+	/* A call is in progress; cleared by its return half. */
+	__u8 active;
 };
 
+/* One call state per thread, in the thread's own task storage: cheaper
+ * than a hash keyed by thread id (no bucket lock, nothing to delete). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct call_state);
 } calls SEC(".maps");
+
+/* The calling thread's call state; made on first use when `create`. */
+static __always_inline struct call_state *thread_state(bool create)
+{
+	return bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 /* Sampling (--sample-bytes): live sampled blocks, so that a free of any
  * other block costs one lookup and no record. */
@@ -100,11 +110,10 @@ static __always_inline bool take_sample(__u64 size)
  * A lazy state (no return half will clear it) is in progress while the
  * return address it was entered with is still in its slot; a fresh call at
  * the same sp is a new call, not a nested one. */
-static __always_inline struct call_state *enclosing_call(__u32 tid, __u64 sp)
+static __always_inline struct call_state *enclosing(struct call_state *st,
+						    __u64 sp)
 {
-	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
-
-	if (!st || sp > st->sp)
+	if (!st || !st->active || sp > st->sp)
 		return NULL;
 	if (!st->lazy)
 		return st;
@@ -146,19 +155,25 @@ static __always_inline __u64 arg(const struct call_args *a, __u32 n)
  * kernel then skips the return probe altogether). */
 static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 {
-	if (floor_mode)
+	if (floor_mode) {
+		if (floor_stacks)
+			capture_stack(ctx);
 		return 0;
+	}
 	if (!is_target())
 		return 1;
 
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 sp = PT_REGS_SP(ctx);
-	struct call_state *outer = enclosing_call(tid, sp);
+	struct call_state *slot = thread_state(true);
 
-	if (outer) {
+	if (!slot) {
+		count(AP_CNT_CALLS_FULL);
+		return 1;
+	}
+	if (enclosing(slot, sp)) {
 		/* A plain return probe fires anyway and must know to pass. */
 		if (!session)
-			outer->depth++;
+			slot->depth++;
 		return 1;
 	}
 
@@ -175,6 +190,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		.probe = AP_COOKIE_PROBE(cookie),
 		.family = AP_COOKIE_FAMILY(cookie),
 		.kind = AP_COOKIE_KIND(cookie),
+		.active = 1,
 	};
 	/* An overflowing product fails in the allocator; the return says so. */
 	if (count_arg)
@@ -200,10 +216,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		st.lazy = session && !needs_return;
 	}
 	st.stack_id = (!sample_bytes || st.sampled) ? capture_stack(ctx) : -1;
-	if (bpf_map_update_elem(&calls, &tid, &st, BPF_ANY)) {
-		count(AP_CNT_CALLS_FULL);
-		return 1;
-	}
+	*slot = st;
 	return needs_return ? 0 : 1;
 }
 
@@ -213,10 +226,9 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 	if (floor_mode || !is_target())
 		return;
 
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
+	struct call_state *st = thread_state(false);
 
-	if (!st) {
+	if (!st || !st->active) {
 		count(AP_CNT_RETURN_UNMATCHED);
 		return;
 	}
@@ -270,7 +282,7 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 					submit_event(f);
 				}
 			}
-			bpf_map_delete_elem(&calls, &tid);
+			st->active = 0;
 			return;
 		}
 		if (ptr && bpf_map_update_elem(&sampled_live, &ptr, &(__u8){1}, BPF_ANY))
@@ -291,7 +303,7 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		e->flags = flags;
 		submit_event(e);
 	}
-	bpf_map_delete_elem(&calls, &tid);
+	st->active = 0;
 }
 
 /* Releasing functions need no return half: they only release, and what an
@@ -313,7 +325,7 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 		return;
 	/* A release inside a probed allocating call is the allocator's own
 	 * business. */
-	if (enclosing_call((__u32)bpf_get_current_pid_tgid(), sp))
+	if (enclosing(thread_state(false), sp))
 		return;
 	/* Sampling: only sampled blocks were recorded, so only their release
 	 * is news. */

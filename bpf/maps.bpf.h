@@ -10,6 +10,9 @@ const volatile __u32 target_tgid = 0;
 /* Benchmark aid: the same probes, programs that return at once. The verifier
  * prunes everything behind it, so this measures the bare probe cost. */
 const volatile bool floor_mode = false;
+/* With floor_mode: allocating entries also take the user stack, the one
+ * piece of work full tracing cannot do without. */
+const volatile bool floor_stacks = false;
 /* --sample-bytes: mean bytes between sampled allocations; 0 traces all. */
 const volatile __u64 sample_bytes = 0;
 /* Wake the reader once this much data is pending (see emit()). */

@@ -65,9 +65,7 @@ static __always_inline bool in_allocator(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	return regs && enclosing_call(tid, regs->sp) != NULL;
+	return regs && enclosing(thread_state(false), regs->sp) != NULL;
 }
 
 /* Reserve an address-space record and fill what they all share: who made

@@ -72,6 +72,9 @@ ABSL_FLAG(uint32_t, ringbuf_mib, 16, "size of the event ring buffer in MiB");
 ABSL_FLAG(bool, floor, false,
           "benchmark aid: attach the same probes with programs that do "
           "nothing; measures the bare probe cost");
+ABSL_FLAG(bool, floor_stacks, false,
+          "benchmark aid: as --floor, but allocating probes also take the "
+          "user stack, the cost full tracing cannot avoid");
 
 namespace {
 
@@ -178,7 +181,8 @@ int main(int argc, char** argv) {
   options.sample_bytes = *sample_bytes;
   options.uprobe_sessions = absl::GetFlag(FLAGS_sessions);
   options.verbose = absl::GetFlag(FLAGS_v);
-  options.floor_mode = absl::GetFlag(FLAGS_floor);
+  options.floor_mode = absl::GetFlag(FLAGS_floor) || absl::GetFlag(FLAGS_floor_stacks);
+  options.floor_stacks = absl::GetFlag(FLAGS_floor_stacks);
   options.stack_map_entries = absl::GetFlag(FLAGS_stack_storage);
   options.ring_buffer_mib = absl::GetFlag(FLAGS_ringbuf_mib);
   if (options.stack_map_entries == 0) return UsageError("--stack_storage must be > 0");

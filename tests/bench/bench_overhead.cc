@@ -1,12 +1,16 @@
 // bench_overhead: what allocprof costs a program that allocates.
 //
-// Runs malloc_loop (a one-thread malloc+free loop that times itself) in three
-// ways, interleaved run by run so that drift of the host spreads over all of
-// them:
+// Runs malloc_loop (a one-thread malloc+free loop that times itself) in
+// several ways, interleaved run by run so that drift of the host spreads over
+// all of them:
 //   (a) untraced;
 //   (b) under `allocprof --floor --`: the same probes with programs that
 //       return at once, i.e. the price of the probe mechanism alone;
-//   (c) under `allocprof --`: full tracing;
+//   (c) under `allocprof --floor-stacks --`: (b) plus the user stack at each
+//       allocation, the floor of full tracing with stacks;
+//   (d) under `allocprof --`: full tracing;
+//   (e) sampled at 512 KiB;
+//   (f), (g): (b) and (d) with plain uprobes and uretprobes (--nosessions);
 // then times `allocprof -p PID` attaching to a loop that is already running,
 // and takes allocprof's peak RSS from wait4().
 //
@@ -555,6 +559,8 @@ int main(int argc, char** argv) {
   floor_cmd.insert(floor_cmd.end(), loop.begin(), loop.end());
   std::vector<std::string> full_cmd = {o.allocprof, "--"};
   full_cmd.insert(full_cmd.end(), loop.begin(), loop.end());
+  std::vector<std::string> stack_floor_cmd = {o.allocprof, "--floor-stacks", "--"};
+  stack_floor_cmd.insert(stack_floor_cmd.end(), loop.begin(), loop.end());
   std::vector<std::string> sampled_cmd = {o.allocprof, "--sample-bytes", "512K", "--"};
   sampled_cmd.insert(sampled_cmd.end(), loop.begin(), loop.end());
   std::vector<std::string> plain_floor_cmd = {o.allocprof, "--nosessions", "--floor", "--"};
@@ -569,10 +575,11 @@ int main(int argc, char** argv) {
   };
   Mode modes[] = {{"(a) untraced", &loop, {}},
                   {"(b) allocprof --floor", &floor_cmd, {}},
-                  {"(c) allocprof", &full_cmd, {}},
-                  {"(d) allocprof --sample-bytes 512K", &sampled_cmd, {}},
-                  {"(e) --nosessions --floor", &plain_floor_cmd, {}},
-                  {"(f) --nosessions", &plain_cmd, {}}};
+                  {"(c) allocprof --floor-stacks", &stack_floor_cmd, {}},
+                  {"(d) allocprof", &full_cmd, {}},
+                  {"(e) allocprof --sample-bytes 512K", &sampled_cmd, {}},
+                  {"(f) --nosessions --floor", &plain_floor_cmd, {}},
+                  {"(g) --nosessions", &plain_cmd, {}}};
   std::vector<AttachRun> attach;
 
   // Interleaved (a b c, a b c, ...) so that a slow phase of the host shows
@@ -600,6 +607,7 @@ int main(int argc, char** argv) {
   std::vector<double> d = Field(modes[3].runs, &LoopRun::ns_per_pair);
   std::vector<double> e = Field(modes[4].runs, &LoopRun::ns_per_pair);
   std::vector<double> f = Field(modes[5].runs, &LoopRun::ns_per_pair);
+  std::vector<double> g = Field(modes[6].runs, &LoopRun::ns_per_pair);
   std::vector<double> attach_ms, exit_ms, attach_rss, map_rss;
   for (const AttachRun& r : attach) {
     if (r.bpf_map_rss_mib >= 0) map_rss.push_back(r.bpf_map_rss_mib);
@@ -616,23 +624,24 @@ int main(int argc, char** argv) {
   for (const Mode& m : modes) {
     PrintRow(m.name, "ns/pair", Field(m.runs, &LoopRun::ns_per_pair), "%.1f");
   }
-  PrintRatio("c/a full tracing vs untraced", c, a);
+  PrintRatio("d/a full tracing vs untraced", d, a);
   PrintRatio("b/a probe floor vs untraced", b, a);
-  PrintRatio("c/b full tracing vs floor", c, b);
-  PrintRatio("d/a sampled vs untraced", d, a);
-  PrintRatio("d/b sampled vs floor", d, b);
-  PrintRatio("f/e plain uprobes: full tracing vs their floor", f, e);
+  PrintRatio("d/b full tracing vs floor", d, b);
+  PrintRatio("d/c full tracing vs floor with stacks", d, c);
+  PrintRatio("e/a sampled vs untraced", e, a);
+  PrintRatio("e/b sampled vs floor", e, b);
+  PrintRatio("g/f plain uprobes: full vs their floor", g, f);
   for (const Mode& m : modes) {
     std::string label = absl::StrCat(m.name, " pairs timed");
     std::vector<double> pairs;
     for (const LoopRun& r : m.runs) pairs.push_back(static_cast<double>(r.iterations));
     PrintRow(label.c_str(), "pairs", pairs, "%.0f");
   }
-  PrintRow("(c) allocprof run, spawn to exit", "s", Field(modes[2].runs, &LoopRun::wall_s),
+  PrintRow("(d) allocprof run, spawn to exit", "s", Field(modes[3].runs, &LoopRun::wall_s),
            "%.2f");
   PrintRow("attach time, allocprof -p", "ms", attach_ms, "%.1f");
   PrintRow("exit time, -p target's exit to allocprof's", "ms", exit_ms, "%.1f");
-  PrintRow("peak RSS of allocprof during (c)", "MiB", Field(modes[2].runs, &LoopRun::maxrss_mib),
+  PrintRow("peak RSS of allocprof during (d)", "MiB", Field(modes[3].runs, &LoopRun::maxrss_mib),
            "%.1f");
   PrintRow("peak RSS of allocprof -p, idle target", "MiB", attach_rss, "%.1f");
   if (map_rss.size() == attach.size()) {
@@ -644,8 +653,10 @@ int main(int argc, char** argv) {
   printf(
       "\nnotes:\n"
       "- ratios: the median column divides medians, the min column divides minima.\n"
-      "- (b)-(d) use uprobe sessions where the kernel has them, (e)-(f) plain uprobes and\n"
-      "  uretprobes. Probes sit on emulated instructions (glibc's free at free+3).\n"
+      "- (b)-(e) use uprobe sessions where the kernel has them, (f)-(g) plain uprobes\n"
+      "  and uretprobes. Probes sit on emulated instructions (glibc's free at free+3).\n"
+      "  (c) is (b) plus the user stack at each allocation: the floor of full tracing\n"
+      "  with stacks.\n"
       "- peak RSS is wait4()'s ru_maxrss, which also covers the children allocprof reaped\n"
       "  (the loop); the loop alone peaks at the last row's figure.\n"
       "- mapped BPF maps: kernel pages, resident from load on, sampled from\n"
@@ -656,9 +667,9 @@ int main(int argc, char** argv) {
     for (const LoopRun& r : m.runs) interrupted |= r.interrupted;
   bool attach_interrupted = false;
   for (const AttachRun& r : attach) attach_interrupted |= r.interrupted;
-  const LoopRun& last_full = modes[2].runs.back();
+  const LoopRun& last_full = modes[3].runs.back();
   if (!last_full.report_lines.empty()) {
-    printf("- allocprof's report of the last (c) run (its events include warm-up and\n"
+    printf("- allocprof's report of the last (d) run (its events include warm-up and\n"
            "  calibration):\n");
     for (const std::string& line : last_full.report_lines) printf("    %s\n", line.c_str());
   }

@@ -89,6 +89,7 @@ absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::LoadWith(
 
   skel->rodata->target_tgid = static_cast<uint32_t>(config.tgid);
   skel->rodata->floor_mode = config.floor_mode;
+  skel->rodata->floor_stacks = config.floor_stacks;
   skel->rodata->wakeup_bytes = config.ring_buffer_bytes / 8;
   skel->rodata->sample_bytes = config.sample_bytes;
   int err = bpf_map__set_max_entries(skel->maps.events, config.ring_buffer_bytes);

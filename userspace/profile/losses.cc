@@ -16,7 +16,7 @@ constexpr Loss kLosses[] = {
     {AP_CNT_RINGBUF_FULL, "events (ring buffer full)"},
     {AP_CNT_STACK_COLLISION, "stacks (stack map collision)"},
     {AP_CNT_STACK_FAILED, "stacks (capture failed or stack map full)"},
-    {AP_CNT_CALLS_FULL, "allocations (per-thread call map full)"},
+    {AP_CNT_CALLS_FULL, "allocations (no per-thread call state: out of memory)"},
     {AP_CNT_USER_READ_FAILED, "allocations (posix_memalign result unreadable)"},
     {AP_CNT_SYSCALLS_FULL, "mmap-family calls (per-thread syscall map full)"},
     {AP_CNT_SAMPLES_FULL, "frees of sampled blocks (live sample map full)"},

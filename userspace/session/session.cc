@@ -72,6 +72,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   ProbeConfig config;
   config.tgid = t.pid();
   config.floor_mode = options.floor_mode;
+  config.floor_stacks = options.floor_stacks;
   config.stack_map_entries = options.stack_map_entries;
   config.ring_buffer_bytes = options.ring_buffer_mib << 20;
   config.sample_bytes = options.sample_bytes;

@@ -30,6 +30,7 @@ struct SessionOptions {
   OutputFiles outputs;  // files to write the final profile to
   bool verbose = false;
   bool floor_mode = false;  // benchmark aid: probes with empty programs
+  bool floor_stacks = false;  // ... that take the allocation's stack
   uint32_t stack_map_entries = 16384;
   uint32_t ring_buffer_mib = 16;
   // --alloc-fn / --free-fn: the target's own allocator functions.
