@@ -50,6 +50,8 @@ absl::Status ReadTotals(const JsonAt& at, Totals* t) {
   s.Update(ReadField(at, "failed_calls", &t->failed_calls));
   s.Update(ReadField(at, "unknown_frees", &t->unknown_frees));
   s.Update(ReadField(at, "unknown_unmapped_bytes", &t->unknown_unmapped_bytes));
+  s.Update(ReadField(at, "mismatched_frees", &t->mismatched_frees));
+  s.Update(ReadField(at, "mismatched_free_bytes", &t->mismatched_free_bytes));
   return s;
 }
 
@@ -295,6 +297,8 @@ absl::StatusOr<Profile> ProfileFromJson(absl::string_view text) {
     return ReadTotals(t, &p.totals);
   }));
   s.Update(ReadField(root, "loader_mappings", &p.loader_mappings));
+  s.Update(ReadField(root, "mismatch_example", &p.mismatch_example));
+  s.Update(ReadField(root, "sample_bytes", &p.sample_bytes));
   s.Update(ReadArrayField(root, "losses", &p.losses, ReadLoss));
   s.Update(ReadField(root, "notes", &p.notes));
   s.Update(ReadArrayField(root, "mappings", &p.mappings, ReadMapping));

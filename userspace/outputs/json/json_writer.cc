@@ -43,6 +43,8 @@ Json TotalsJson(const Totals& t) {
       {"failed_calls", t.failed_calls},
       {"unknown_frees", t.unknown_frees},
       {"unknown_unmapped_bytes", t.unknown_unmapped_bytes},
+      {"mismatched_frees", t.mismatched_frees},
+      {"mismatched_free_bytes", t.mismatched_free_bytes},
   };
 }
 
@@ -148,6 +150,8 @@ Json ProfileJson(const Profile& p) {
       {"events", p.events},
       {"totals", TotalsJson(p.totals)},
       {"loader_mappings", p.loader_mappings},
+      {"mismatch_example", p.mismatch_example},
+      {"sample_bytes", p.sample_bytes},
       {"losses", std::move(losses)},
       {"notes", p.notes},
       {"mappings", std::move(mappings)},

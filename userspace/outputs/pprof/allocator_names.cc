@@ -5,7 +5,7 @@
 namespace allocprof {
 namespace {
 
-// The entry points of attach/allocator_functions.cc and the syscall probes,
+// The entry points of attach/allocator_catalog.cc and the syscall probes,
 // and the names the same code has in glibc's own symbol table and in other
 // tools' profiles.
 constexpr absl::string_view kAllocatorFunctions[] = {
@@ -16,8 +16,14 @@ constexpr absl::string_view kAllocatorFunctions[] = {
     "sbrk",          "__libc_malloc", "__libc_free",   "__libc_calloc",
     "__libc_realloc", "__libc_memalign", "__libc_valloc", "__libc_pvalloc",
     "__posix_memalign", "__mmap",     "__mmap64",      "__munmap",
-    "__mremap",      "__brk",         "__sbrk",
+    "__mremap",      "__brk",         "__sbrk",        "reallocf",
+    "mallocx",       "rallocx",       "xallocx",       "dallocx",
+    "sdallocx",
 };
+
+// Allocators' own prefixed APIs (jemalloc's je_*, tcmalloc's tc_*, mimalloc's
+// mi_*): only ever looked at on a stack's leaf, the probed function.
+constexpr absl::string_view kAllocatorPrefixes[] = {"je_", "tc_", "mi_"};
 
 // C++ allocation operators: every overload (sized, aligned, nothrow) shares
 // the demangled prefix, and the Itanium mangled names share theirs.
@@ -32,6 +38,9 @@ bool IsAllocatorFunction(absl::string_view name) {
   }
   for (absl::string_view fn : kAllocatorFunctions) {
     if (name == fn) return true;
+  }
+  for (absl::string_view prefix : kAllocatorPrefixes) {
+    if (absl::StartsWith(name, prefix)) return true;
   }
   for (absl::string_view prefix : kOperatorPrefixes) {
     if (!absl::StartsWith(name, prefix)) continue;

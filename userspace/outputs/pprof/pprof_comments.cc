@@ -31,7 +31,10 @@ std::vector<std::pair<const char*, uint64_t*>> UnsignedTotals(Profile* p) {
           {"freed_objects", &t.freed_objects},
           {"failed_calls", &t.failed_calls},
           {"unknown_frees", &t.unknown_frees},
-          {"unknown_unmapped_bytes", &t.unknown_unmapped_bytes}};
+          {"unknown_unmapped_bytes", &t.unknown_unmapped_bytes},
+          {"mismatched_frees", &t.mismatched_frees},
+          {"mismatched_free_bytes", &t.mismatched_free_bytes},
+          {"sample_bytes", &p->sample_bytes}};
 }
 
 std::vector<std::pair<const char*, int64_t*>> SignedTotals(Profile* p) {

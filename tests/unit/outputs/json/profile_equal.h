@@ -79,6 +79,10 @@ inline void ExpectSameProfile(const Profile& a, const Profile& b) {
   EXPECT_EQ(a.totals.unknown_frees, b.totals.unknown_frees);
   EXPECT_EQ(a.totals.unknown_unmapped_bytes, b.totals.unknown_unmapped_bytes);
   EXPECT_EQ(a.loader_mappings, b.loader_mappings);
+  EXPECT_EQ(a.totals.mismatched_frees, b.totals.mismatched_frees);
+  EXPECT_EQ(a.totals.mismatched_free_bytes, b.totals.mismatched_free_bytes);
+  EXPECT_EQ(a.mismatch_example, b.mismatch_example);
+  EXPECT_EQ(a.sample_bytes, b.sample_bytes);
   ASSERT_EQ(a.losses.size(), b.losses.size());
   for (size_t i = 0; i < a.losses.size(); ++i) {
     EXPECT_EQ(a.losses[i].what, b.losses[i].what);

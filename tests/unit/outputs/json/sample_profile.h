@@ -52,6 +52,12 @@ inline Profile SampleProfile() {
   p.totals.unknown_frees = 17;
   p.totals.unknown_unmapped_bytes = 65536;
   p.loader_mappings = 9;
+  p.totals.mismatched_frees = 2;
+  p.totals.mismatched_free_bytes = 256;
+  p.mismatch_example =
+      "allocated by malloc/free in libc.so.6, released by operator "
+      "new/delete in libstdc++.so.6";
+  p.sample_bytes = 524288;
   p.losses = {{"events (ring buffer full)", 12}, {"stacks (stack map full)", 3}};
   p.notes = {"/opt/my app/lib/libplugin.so: no symbols (stripped)",
              "ünïcödé note with \"quotes\""};

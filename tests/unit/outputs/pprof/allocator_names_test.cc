@@ -21,6 +21,13 @@ TEST(AllocatorNames, CxxOperators) {
   }
 }
 
+TEST(AllocatorNames, AllocatorsOwnApis) {
+  for (const char* name : {"mallocx", "sdallocx", "je_malloc", "tc_malloc", "tc_delete_sized",
+                           "mi_malloc", "mi_heap_malloc_small"}) {
+    EXPECT_TRUE(IsAllocatorFunction(name)) << name;
+  }
+}
+
 TEST(AllocatorNames, OtherFunctionsAreNot) {
   for (const char* name : {"", "main", "my_malloc", "malloc_trim", "operator newline()",
                            "std::vector<int>::push_back(int const&)", "xmalloc"}) {
