@@ -1,6 +1,7 @@
 #include "tests/e2e/allocator_checks.h"
 
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 
 #include "gtest/gtest.h"
@@ -90,6 +91,13 @@ bool IsLibbpfLine(const std::string& line) {
 }
 
 }  // namespace
+
+void PrintReference(const std::string& folded_text, const Profile& profile,
+                    const Process& allocprof) {
+  std::cerr << "for reference:\n--- folded:\n"
+            << folded_text << "--- JSON stacks:\n"
+            << DescribeStacks(profile) << BriefOutputs(allocprof);
+}
 
 std::string BriefOutputs(const Process& allocprof) {
   std::string err;

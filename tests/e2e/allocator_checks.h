@@ -74,6 +74,11 @@ std::string DescribeStacks(const Profile& profile, size_t max_stacks = 20);
 // for failure messages.
 std::string BriefOutputs(const Process& allocprof);
 
+// After a failed check: the folded text, the JSON stacks and allocprof's
+// outputs on stderr, to see what allocprof made of the target.
+void PrintReference(const std::string& folded_text, const Profile& profile,
+                    const Process& allocprof);
+
 // Whether allocprof's stderr has a line of its own (not libbpf's) that
 // contains `text`.
 bool SaysOnStderr(const Process& allocprof, const std::string& text);

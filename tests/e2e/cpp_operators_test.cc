@@ -78,9 +78,7 @@ TEST_F(CppOperatorsTest, NewAndDeleteCountedOnce) {
   EXPECT_EQ(*report.lost, "none");
 
   if (HasFailure()) {
-    std::cerr << "for reference:\n--- folded:\n"
-              << folded_text << "--- JSON stacks:\n"
-              << DescribeStacks(*profile) << BriefOutputs(*ap);
+    PrintReference(folded_text, *profile, *ap);
   }
   ExpectNoProgramsLeft();
 }

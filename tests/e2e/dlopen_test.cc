@@ -96,9 +96,7 @@ TEST_F(DlopenTest, PluginLoadedAfterAttachIsTraced) {
   EXPECT_EQ(*report.lost, "none");
 
   if (HasFailure()) {
-    std::cerr << "for reference:\n--- folded:\n"
-              << folded_text << "--- JSON stacks:\n"
-              << DescribeStacks(*profile) << BriefOutputs(*ap);
+    PrintReference(folded_text, *profile, *ap);
   }
   ExpectNoProgramsLeft();
 }

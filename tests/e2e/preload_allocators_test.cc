@@ -127,9 +127,7 @@ class PreloadTest : public E2eTest,
         << "-v should say what it probed in the preloaded library";
 
     if (HasFailure()) {
-      std::cerr << "for reference:\n--- folded:\n"
-                << folded_text << "--- JSON stacks:\n"
-                << DescribeStacks(*profile) << BriefOutputs(ap);
+      PrintReference(folded_text, *profile, ap);
     }
   }
 };

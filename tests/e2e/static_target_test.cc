@@ -54,9 +54,7 @@ void ExpectStaticTruth(const Process& ap, const std::string& folded_path,
   EXPECT_EQ(*report.lost, "none");
 
   if (::testing::Test::HasFailure()) {
-    std::cerr << "for reference:\n--- folded:\n"
-              << folded_text << "--- JSON stacks:\n"
-              << DescribeStacks(*profile) << BriefOutputs(ap);
+    PrintReference(folded_text, *profile, ap);
   }
 }
 
