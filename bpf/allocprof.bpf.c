@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * allocprof's BPF object: uprobes on the allocator and tracepoints on the
- * address-space syscalls of one target process, streaming ap_event records
- * (events.h) to userspace through one ring buffer.
+ * address-space syscalls of one target process (or, in pages mode, on its
+ * page faults), streaming ap_event records (events.h) to userspace through
+ * one ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -13,5 +14,6 @@
 
 #include "heap_probes.bpf.h"
 #include "syscall_probes.bpf.h"
+#include "page_probes.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -28,6 +28,13 @@
                           * map_flags = MREMAP_* flags                      */
 #define AP_EV_MPROTECT 7 /* addr, size = length, prot                       */
 #define AP_EV_BRK 8      /* addr2 = break before the call, addr = after     */
+/* --mode pages: */
+#define AP_EV_PAGE_FAULT 9 /* a write to private memory made a page of it
+			    * resident: addr = the page; addr2 = the start
+			    * of the transparent huge page the fault may
+			    * fill instead (0: none can), size2 = its size  */
+#define AP_EV_MADVISE 10 /* addr, size = length, map_flags = MADV_* advice
+			  * that drops pages (DONTNEED, FREE, REMOVE)        */
 
 /* ap_event.flags */
 /* The syscall was made while this thread was inside a probed allocator call:
@@ -113,7 +120,8 @@ _Static_assert(sizeof(struct ap_event) == 80, "ap_event layout changed");
  * (mremap's 0x58-byte frame is the deepest) and such a caller's frame. */
 #define AP_SYSCALL_STACK_WORDS 32
 
-/* Record for AP_EV_MMAP, AP_EV_MREMAP, AP_EV_MPROTECT and AP_EV_BRK. */
+/* Record for AP_EV_MMAP, AP_EV_MREMAP, AP_EV_MPROTECT, AP_EV_BRK and
+ * AP_EV_PAGE_FAULT. */
 struct ap_syscall_event {
 	struct ap_event event; /* event.caller: first word that follows a
 				* call instruction, a fallback when userspace
@@ -137,7 +145,9 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #define AP_CNT_USER_READ_FAILED 5 /* posix_memalign result unreadable */
 #define AP_CNT_SYSCALLS_FULL 6    /* mmap-family call missed: map full */
 #define AP_CNT_SAMPLES_FULL 7     /* sampled block's free unseen: map full */
-#define AP_CNT_COUNT 8
+#define AP_CNT_FAULT_VMA_UNKNOWN 8 /* page fault dropped: its mapping could
+				    * not be looked up (mmap lock busy) */
+#define AP_CNT_COUNT 9
 
 /* Exponential gaps between sample points (map "sample_gaps"), drawn by
  * userspace; BPF picks one at random after each sample. */

@@ -2,6 +2,7 @@
 # Installs what allocprof needs to build and test, from Debian 12 packages.
 # Idempotent: does nothing when everything is already there.
 #   --with-browser   also Chromium, for the flame graph's browser test
+#   --with-bench     also bpftrace, the overhead benchmark's peer
 set -euo pipefail
 
 packages=(
@@ -16,9 +17,13 @@ packages=(
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
   redis-server redis-tools
 )
-if [ "${1:-}" = --with-browser ]; then
-  packages+=(chromium nodejs)
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-browser) packages+=(chromium nodejs) ;;
+    --with-bench) packages+=(bpftrace) ;;
+    *) echo "install-deps.sh: unknown option $option" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -61,6 +61,11 @@ ABSL_FLAG(std::string, sample_bytes, "0",
           "sample allocations: one per this many allocated bytes on average "
           "(e.g. 512K, 1M; a Poisson process, as tcmalloc and Go do), with "
           "figures scaled to estimates; 0 traces every allocation");
+ABSL_FLAG(std::string, mode, "allocs",
+          "allocs: probe the allocators and the mmap-family syscalls "
+          "(outstanding = allocated and not freed); pages: no uprobes at all, "
+          "only page faults and the mmap family (outstanding = pages made "
+          "resident by writes and not released), cheap enough to leave on");
 ABSL_FLAG(bool, sessions, true,
           "put allocator probes in uprobe sessions where the kernel has them "
           "(Linux 6.13+); --nosessions uses plain uprobes and uretprobes");
@@ -179,6 +184,19 @@ int main(int argc, char** argv) {
     return UsageError(absl::StrCat("--sample-bytes: ", sample_bytes.status().message()));
   }
   options.sample_bytes = *sample_bytes;
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  if (mode != "allocs" && mode != "pages") return UsageError("--mode must be allocs or pages");
+  options.pages_mode = mode == "pages";
+  if (options.pages_mode) {
+    // Those options shape allocator probes, which pages mode has none of.
+    if (options.sample_bytes != 0) return UsageError("--mode pages counts every page: no --sample-bytes");
+    if (!options.declared_functions.empty()) {
+      return UsageError("--mode pages places no uprobes: no --alloc-fn or --free-fn");
+    }
+    if (absl::GetFlag(FLAGS_floor) || absl::GetFlag(FLAGS_floor_stacks)) {
+      return UsageError("--floor measures allocator probes: not with --mode pages");
+    }
+  }
   options.uprobe_sessions = absl::GetFlag(FLAGS_sessions);
   options.verbose = absl::GetFlag(FLAGS_v);
   options.floor_mode = absl::GetFlag(FLAGS_floor) || absl::GetFlag(FLAGS_floor_stacks);

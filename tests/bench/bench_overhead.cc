@@ -11,6 +11,10 @@
 //   (d) under `allocprof --`: full tracing;
 //   (e) sampled at 512 KiB;
 //   (f), (g): (b) and (d) with plain uprobes and uretprobes (--nosessions);
+//   (h) --mode pages: no uprobes, page faults only;
+//   (i)-(l): (a), (d), (e) and (h) with two threads allocating at once;
+//   (m) the peer: a memleak-style bpftrace script (uprobe and uretprobe on
+//       malloc with the user stack, uprobe on free), when bpftrace is there;
 // then times `allocprof -p PID` attaching to a loop that is already running,
 // and takes allocprof's peak RSS from wait4().
 //
@@ -451,6 +455,27 @@ absl::StatusOr<AttachRun> RunAttach(const std::string& allocprof, const std::str
   return run;
 }
 
+// bpftrace from PATH, or "" when it is not installed.
+std::string FindBpftrace() {
+  for (const char* dir : {"/usr/bin", "/usr/local/bin", "/usr/sbin"}) {
+    std::string path = absl::StrCat(dir, "/bpftrace");
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
+}
+
+// The peer: what BCC's memleak does, as a bpftrace script. The size waits
+// by thread between malloc's entry and return; the block's size and user
+// stack are kept by address until free.
+std::string MemleakScript(const std::string& libc) {
+  return absl::StrCat(
+      "uprobe:", libc, ":malloc /pid == cpid/ { @size[tid] = arg0; }\n",
+      "uretprobe:", libc, ":malloc /pid == cpid && @size[tid]/ {\n",
+      "  @live[retval] = @size[tid]; @stack[retval] = ustack; delete(@size[tid]); }\n",
+      "uprobe:", libc, ":free /pid == cpid/ { delete(@live[arg0]); delete(@stack[arg0]); }\n",
+      "END { clear(@size); clear(@live); clear(@stack); }\n");
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
@@ -555,40 +580,50 @@ int main(int argc, char** argv) {
   // Each loop picks its own iteration count to last about this long.
   const std::string target = std::to_string(o.target_ms);
   const std::vector<std::string> loop = {o.loop, "--target-ms", target};
-  std::vector<std::string> floor_cmd = {o.allocprof, "--floor", "--"};
-  floor_cmd.insert(floor_cmd.end(), loop.begin(), loop.end());
-  std::vector<std::string> full_cmd = {o.allocprof, "--"};
-  full_cmd.insert(full_cmd.end(), loop.begin(), loop.end());
-  std::vector<std::string> stack_floor_cmd = {o.allocprof, "--floor-stacks", "--"};
-  stack_floor_cmd.insert(stack_floor_cmd.end(), loop.begin(), loop.end());
-  std::vector<std::string> sampled_cmd = {o.allocprof, "--sample-bytes", "512K", "--"};
-  sampled_cmd.insert(sampled_cmd.end(), loop.begin(), loop.end());
-  std::vector<std::string> plain_floor_cmd = {o.allocprof, "--nosessions", "--floor", "--"};
-  plain_floor_cmd.insert(plain_floor_cmd.end(), loop.begin(), loop.end());
-  std::vector<std::string> plain_cmd = {o.allocprof, "--nosessions", "--"};
-  plain_cmd.insert(plain_cmd.end(), loop.begin(), loop.end());
+  const std::vector<std::string> loop2 = {o.loop, "--target-ms", target, "--threads", "2"};
+  // allocprof with `options`, running `command`.
+  auto under = [&o](std::vector<std::string> options, const std::vector<std::string>& command) {
+    options.insert(options.begin(), o.allocprof);
+    options.push_back("--");
+    options.insert(options.end(), command.begin(), command.end());
+    return options;
+  };
+  const std::string bpftrace = FindBpftrace();
+  const std::string libc = "/lib/x86_64-linux-gnu/libc.so.6";
 
   struct Mode {
     const char* name;
-    const std::vector<std::string>* argv;
+    std::vector<std::string> argv;
     std::vector<LoopRun> runs;
   };
-  Mode modes[] = {{"(a) untraced", &loop, {}},
-                  {"(b) allocprof --floor", &floor_cmd, {}},
-                  {"(c) allocprof --floor-stacks", &stack_floor_cmd, {}},
-                  {"(d) allocprof", &full_cmd, {}},
-                  {"(e) allocprof --sample-bytes 512K", &sampled_cmd, {}},
-                  {"(f) --nosessions --floor", &plain_floor_cmd, {}},
-                  {"(g) --nosessions", &plain_cmd, {}}};
+  std::vector<Mode> modes = {
+      {"(a) untraced", loop, {}},
+      {"(b) allocprof --floor", under({"--floor"}, loop), {}},
+      {"(c) allocprof --floor-stacks", under({"--floor-stacks"}, loop), {}},
+      {"(d) allocprof", under({}, loop), {}},
+      {"(e) allocprof --sample-bytes 512K", under({"--sample-bytes", "512K"}, loop), {}},
+      {"(f) --nosessions --floor", under({"--nosessions", "--floor"}, loop), {}},
+      {"(g) --nosessions", under({"--nosessions"}, loop), {}},
+      {"(h) allocprof --mode pages", under({"--mode", "pages"}, loop), {}},
+      {"(i) 2 threads: untraced", loop2, {}},
+      {"(j) 2 threads: allocprof", under({}, loop2), {}},
+      {"(k) 2 threads: --sample-bytes 512K", under({"--sample-bytes", "512K"}, loop2), {}},
+      {"(l) 2 threads: --mode pages", under({"--mode", "pages"}, loop2), {}},
+  };
+  if (!bpftrace.empty()) {
+    modes.push_back({"(m) bpftrace memleak-style script",
+                     {bpftrace, "-e", MemleakScript(libc), "-c", absl::StrJoin(loop, " ")},
+                     {}});
+  }
   std::vector<AttachRun> attach;
 
   // Interleaved (a b c, a b c, ...) so that a slow phase of the host shows
   // up in every mode rather than in one.
   for (int r = 0; r < o.runs; r++) {
     for (Mode& m : modes) {
-      absl::StatusOr<LoopRun> run = RunLoop(*m.argv);
+      absl::StatusOr<LoopRun> run = RunLoop(m.argv);
       if (!run.ok()) Die(run.status(), m.name);
-      fprintf(stderr, "bench_overhead: run %d/%d %-22s %10.1f ns/pair, %" PRIu64 " pairs\n",
+      fprintf(stderr, "bench_overhead: run %d/%d %-36s %10.1f ns/pair, %" PRIu64 " pairs\n",
               r + 1, o.runs, m.name, run->ns_per_pair, run->iterations);
       m.runs.push_back(*run);
     }
@@ -608,6 +643,11 @@ int main(int argc, char** argv) {
   std::vector<double> e = Field(modes[4].runs, &LoopRun::ns_per_pair);
   std::vector<double> f = Field(modes[5].runs, &LoopRun::ns_per_pair);
   std::vector<double> g = Field(modes[6].runs, &LoopRun::ns_per_pair);
+  std::vector<double> h = Field(modes[7].runs, &LoopRun::ns_per_pair);
+  std::vector<double> i2 = Field(modes[8].runs, &LoopRun::ns_per_pair);
+  std::vector<double> j2 = Field(modes[9].runs, &LoopRun::ns_per_pair);
+  std::vector<double> k2 = Field(modes[10].runs, &LoopRun::ns_per_pair);
+  std::vector<double> l2 = Field(modes[11].runs, &LoopRun::ns_per_pair);
   std::vector<double> attach_ms, exit_ms, attach_rss, map_rss;
   for (const AttachRun& r : attach) {
     if (r.bpf_map_rss_mib >= 0) map_rss.push_back(r.bpf_map_rss_mib);
@@ -616,7 +656,8 @@ int main(int argc, char** argv) {
     attach_rss.push_back(r.maxrss_mib);
   }
 
-  printf("\nallocprof overhead: malloc(16..4096)+free pairs, one thread, %d run%s of each%s\n",
+  printf("\nallocprof overhead: malloc(16..4096)+free pairs, one thread unless said, %d run%s "
+         "of each%s\n",
          o.runs, o.runs == 1 ? "" : "s", o.quick ? " (--quick: a smoke run, not figures)" : "");
   printf("  allocprof  %s\n  loop       %s (timed loop ~%d ms after warm-up)\n\n",
          o.allocprof.c_str(), o.loop.c_str(), o.target_ms);
@@ -631,6 +672,16 @@ int main(int argc, char** argv) {
   PrintRatio("e/a sampled vs untraced", e, a);
   PrintRatio("e/b sampled vs floor", e, b);
   PrintRatio("g/f plain uprobes: full vs their floor", g, f);
+  PrintRatio("h/a pages mode vs untraced", h, a);
+  PrintRatio("j/i 2 threads: full tracing vs untraced", j2, i2);
+  PrintRatio("j/d 2 threads vs 1 thread, full tracing", j2, d);
+  PrintRatio("k/i 2 threads: sampled vs untraced", k2, i2);
+  PrintRatio("l/i 2 threads: pages mode vs untraced", l2, i2);
+  if (!bpftrace.empty()) {
+    std::vector<double> m = Field(modes[12].runs, &LoopRun::ns_per_pair);
+    PrintRatio("m/d bpftrace memleak-style vs allocprof", m, d);
+    PrintRatio("m/a bpftrace memleak-style vs untraced", m, a);
+  }
   for (const Mode& m : modes) {
     std::string label = absl::StrCat(m.name, " pairs timed");
     std::vector<double> pairs;
@@ -657,6 +708,10 @@ int main(int argc, char** argv) {
       "  and uretprobes. Probes sit on emulated instructions (glibc's free at free+3).\n"
       "  (c) is (b) plus the user stack at each allocation: the floor of full tracing\n"
       "  with stacks.\n"
+      "- two threads: each thread times its own loop; ns/pair is the mean of the\n"
+      "  threads' own cost per pair, on a host with 2 vCPUs both busy.\n"
+      "- (m) attaches at offset 0 of free (single-stepped), as every uprobe-based\n"
+      "  peer does.\n"
       "- peak RSS is wait4()'s ru_maxrss, which also covers the children allocprof reaped\n"
       "  (the loop); the loop alone peaks at the last row's figure.\n"
       "- mapped BPF maps: kernel pages, resident from load on, sampled from\n"
@@ -667,11 +722,17 @@ int main(int argc, char** argv) {
     for (const LoopRun& r : m.runs) interrupted |= r.interrupted;
   bool attach_interrupted = false;
   for (const AttachRun& r : attach) attach_interrupted |= r.interrupted;
-  const LoopRun& last_full = modes[3].runs.back();
-  if (!last_full.report_lines.empty()) {
-    printf("- allocprof's report of the last (d) run (its events include warm-up and\n"
-           "  calibration):\n");
-    for (const std::string& line : last_full.report_lines) printf("    %s\n", line.c_str());
+  // What each full-rate run says it lost, the one- and two-thread ones.
+  for (int which : {3, 9}) {
+    const LoopRun& last = modes[which].runs.back();
+    if (last.report_lines.empty()) continue;
+    printf("- allocprof's report of the last %s run (its events include warm-up\n"
+           "  and calibration):\n", modes[which].name);
+    for (const std::string& line : last.report_lines) printf("    %s\n", line.c_str());
+  }
+  if (bpftrace.empty()) {
+    printf("- bpftrace is not installed: no peer figure (scripts/install-deps.sh "
+           "--with-bench).\n");
   }
   if (interrupted) {
     printf("- allocprof did not exit within %.0f s of its target's figure and was stopped "

@@ -1,15 +1,18 @@
 /*
  * malloc_loop: the workload of the overhead benchmark (bench_overhead.cc).
  *
- * One thread runs `p = malloc(n); free(p)` with n in 16..4096, and times the
- * loop itself, so that the figure excludes process start-up, the tracer's
- * attach and its final report:
+ * One thread (or --threads N, each its own loop at once) runs
+ * `p = malloc(n); free(p)` with n in 16..4096, and times the loop itself, so
+ * that the figure excludes process start-up, the tracer's attach and its
+ * final report:
  *
- *   malloc_loop [--target-ms MS | --iterations N]
+ *   malloc_loop [--target-ms MS | --iterations N] [--threads N]
  *       warm up, run the timed loop, print
  *         ns_per_pair=<float> iterations=<n>
  *         checksum=<n>
- *       and exit.
+ *       and exit. With threads, ns_per_pair is the mean over threads of each
+ *       thread's own time per pair (what one pair costs the thread making
+ *       it) and iterations the pairs of all threads.
  *   malloc_loop --wait
  *       print "ready pid=<pid>" and block until SIGTERM or SIGINT, so a
  *       tracer can be attached with -p to a process that already runs.
@@ -20,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,7 +61,7 @@ static inline void escape(void *p)
 	__asm__ volatile("" : : "r"(p) : "memory");
 }
 
-static uint64_t checksum;
+static _Atomic uint64_t checksum;
 
 /* noinline: one copy of the loop, the same code for warm-up and timing. */
 static __attribute__((noinline)) void run_pairs(uint64_t n)
@@ -143,14 +147,41 @@ static int wait_for_signal(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: malloc_loop [--target-ms MS | --iterations N]\n"
+		"usage: malloc_loop [--target-ms MS | --iterations N] [--threads N]\n"
 		"       malloc_loop --wait\n");
 	exit(2);
+}
+
+#define MAX_THREADS 64
+
+/* Every thread starts its timed loop together, after its own warm-up and
+ * calibration, so that the loops overlap. */
+static pthread_barrier_t start_line;
+
+struct timed_loop {
+	uint64_t target_ms;
+	uint64_t iterations; /* 0: calibrate; then the count run */
+	uint64_t elapsed_ns;
+};
+
+static void *timed_loop(void *arg)
+{
+	struct timed_loop *loop = arg;
+
+	run_pairs(1000); /* warm-up */
+	if (loop->iterations == 0)
+		loop->iterations = calibrate(loop->target_ms * 1000000u);
+	pthread_barrier_wait(&start_line);
+	uint64_t t0 = now_ns();
+	run_pairs(loop->iterations);
+	loop->elapsed_ns = now_ns() - t0;
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t target_ms = 1000, iterations = 0;
+	int threads = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--wait"))
@@ -159,23 +190,39 @@ int main(int argc, char **argv)
 			target_ms = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--iterations") && i + 1 < argc)
 			iterations = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			threads = atoi(argv[++i]);
 		else
 			usage();
 	}
-	if (target_ms == 0 && iterations == 0)
+	if ((target_ms == 0 && iterations == 0) || threads < 1 || threads > MAX_THREADS)
 		usage();
 
 	fill_sizes();
-	run_pairs(1000); /* warm-up */
-	if (iterations == 0)
-		iterations = calibrate(target_ms * 1000000u);
+	pthread_barrier_init(&start_line, NULL, (unsigned)threads);
+	struct timed_loop loops[MAX_THREADS];
+	pthread_t ids[MAX_THREADS];
 
-	uint64_t t0 = now_ns();
-	run_pairs(iterations);
-	uint64_t dt = now_ns() - t0;
+	for (int t = 0; t < threads; t++) {
+		loops[t] = (struct timed_loop){ .target_ms = target_ms,
+						.iterations = iterations };
+		if (t > 0 && pthread_create(&ids[t], NULL, timed_loop, &loops[t]) != 0) {
+			fprintf(stderr, "malloc_loop: cannot create a thread\n");
+			return 1;
+		}
+	}
+	timed_loop(&loops[0]);
+	double ns_sum = 0;
+	uint64_t pairs = 0;
 
-	printf("ns_per_pair=%.3f iterations=%llu\n",
-	       (double)dt / (double)iterations, (unsigned long long)iterations);
+	for (int t = 0; t < threads; t++) {
+		if (t > 0)
+			pthread_join(ids[t], NULL);
+		ns_sum += (double)loops[t].elapsed_ns / (double)loops[t].iterations;
+		pairs += loops[t].iterations;
+	}
+	printf("ns_per_pair=%.3f iterations=%llu\n", ns_sum / threads,
+	       (unsigned long long)pairs);
 	printf("checksum=%llu\n", (unsigned long long)checksum);
 	return 0;
 }

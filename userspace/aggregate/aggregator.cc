@@ -26,8 +26,8 @@ bool HasFigures(const Usage& u) {
 
 }  // namespace
 
-Aggregator::Aggregator(uint64_t page_size)
-    : page_size_(page_size == 0 ? 1 : page_size) {}
+Aggregator::Aggregator(uint64_t page_size, Accounting accounting)
+    : page_size_(page_size == 0 ? 1 : page_size), accounting_(accounting) {}
 
 // --- Heap blocks -----------------------------------------------------------
 
@@ -204,6 +204,7 @@ void Aggregator::OnMmap(StackRef stack, const MapCall& call) {
   if (call.len == 0) return;  // the kernel rejects it
   const uint64_t end = PageRangeEnd(call.addr, call.len);
   ReleaseRange(call.addr, end);
+  if (CountsPages()) return;  // its pages count when they are written
   const MemKind kind =
       call.file_backed ? MemKind::kFileMmap : MemKind::kAnonMmap;
   const bool reserved = call.prot == 0;  // PROT_NONE
@@ -213,8 +214,7 @@ void Aggregator::OnMmap(StackRef stack, const MapCall& call) {
 
 void Aggregator::OnMunmap(uint64_t addr, uint64_t len) {
   if (len == 0) return;
-  totals_.unknown_unmapped_bytes +=
-      ReleaseRange(addr, PageRangeEnd(addr, len));
+  CountUnknownUnmapped(ReleaseRange(addr, PageRangeEnd(addr, len)));
 }
 
 void Aggregator::OnMremap(StackRef stack, uint64_t old_addr, uint64_t old_len,
@@ -252,8 +252,7 @@ void Aggregator::OnMremap(StackRef stack, uint64_t old_addr, uint64_t old_len,
                                     [](const RegionPiece&) {});
   }
   if (new_size < old_size && !dont_unmap) {
-    totals_.unknown_unmapped_bytes +=
-        ReleaseRange(old_addr + new_size, old_end);
+    CountUnknownUnmapped(ReleaseRange(old_addr + new_size, old_end));
   }
   // Whatever the records held where the result now lies was replaced.
   ReleaseRange(moves ? new_addr : old_end, new_end);
@@ -266,7 +265,7 @@ void Aggregator::OnMremap(StackRef stack, uint64_t old_addr, uint64_t old_len,
     // of the same objects.
     if (dont_unmap) AddBytes(p.region, end - start);
   }
-  if (new_size > old_size) {
+  if (new_size > old_size && !CountsPages()) {
     AddRegion(new_addr + old_size, new_end,
               NewRegion(stack, grow_kind, grow_in_allocator, grow_reserved));
   }
@@ -274,7 +273,8 @@ void Aggregator::OnMremap(StackRef stack, uint64_t old_addr, uint64_t old_len,
 
 void Aggregator::OnMprotect(StackRef stack, uint64_t addr, uint64_t len,
                             uint32_t prot, bool in_allocator) {
-  if (len == 0) return;
+  // Protection changes no page's residency.
+  if (len == 0 || CountsPages()) return;
   const bool to_none = prot == 0;  // PROT_NONE
   // One object per call (and kind) for everything it commits.
   uint64_t commit_origin[kMemKinds] = {};
@@ -309,11 +309,35 @@ void Aggregator::OnBrk(StackRef stack, uint64_t old_brk, uint64_t new_brk,
                        bool in_allocator) {
   if (new_brk > old_brk) {
     ReleaseRange(old_brk, new_brk);
+    if (CountsPages()) return;  // its pages count when they are written
     AddRegion(old_brk, new_brk,
               NewRegion(stack, MemKind::kBrk, in_allocator, false));
   } else if (new_brk < old_brk) {
-    totals_.unknown_unmapped_bytes += ReleaseRange(new_brk, old_brk);
+    CountUnknownUnmapped(ReleaseRange(new_brk, old_brk));
   }
+}
+
+// --- Resident pages ----------------------------------------------------------
+
+void Aggregator::OnPageFault(StackRef stack, uint64_t addr,
+                             uint64_t huge_start, uint64_t huge_len) {
+  uint64_t start = addr - addr % page_size_;
+  if (regions_.Find(start) != nullptr) return;  // resident already
+  uint64_t end = PageRangeEnd(start, 1);
+  if (huge_len != 0 && huge_start <= start && start - huge_start < huge_len) {
+    bool empty = true;
+    regions_.ForEach(huge_start, huge_start + huge_len,
+                     [&empty](const RegionPiece&) { empty = false; });
+    if (empty) {
+      start = huge_start;
+      end = huge_start + huge_len;
+    }
+  }
+  AddRegion(start, end, NewRegion(stack, MemKind::kPages, false, false));
+}
+
+void Aggregator::OnPagesDropped(uint64_t addr, uint64_t len) {
+  if (len != 0) ReleaseRange(addr, PageRangeEnd(addr, len));
 }
 
 // --- Results -----------------------------------------------------------------

@@ -39,9 +39,22 @@ struct LiveObject {
   uint64_t time_ns = 0;  // SetTime() when it was allocated
 };
 
+// What outstanding memory means.
+enum class Accounting {
+  // What the program asked for: heap blocks, and address space it mapped or
+  // grew the break by (allocprof's default).
+  kAllocations,
+  // --mode pages: what the program made resident. Only page faults
+  // (OnPageFault) add bytes, kind kPages; munmap, mremap, brk shrinks,
+  // mappings placed over old ones and OnPagesDropped release them, and a
+  // mapping or break growth by itself counts nothing.
+  kPages,
+};
+
 class Aggregator {
  public:
-  explicit Aggregator(uint64_t page_size = 4096);
+  explicit Aggregator(uint64_t page_size = 4096,
+                      Accounting accounting = Accounting::kAllocations);
 
   // The time of the events that follow (CLOCK_MONOTONIC ns, as BPF stamps
   // them): allocations remember it, so that their age can be told later.
@@ -102,6 +115,18 @@ class Aggregator {
   void OnBrk(StackRef stack, uint64_t old_brk, uint64_t new_brk,
              bool in_allocator);
 
+  // --- Resident pages (Accounting::kPages) -------------------------------
+  // A write made the page that holds `addr` resident, or, when `huge_len`
+  // is not 0 and nothing in [huge_start, huge_start + huge_len) is held
+  // yet, that whole transparent huge page (the kernel fills one only into
+  // an empty aligned block). Each fault that adds pages is one object of
+  // `stack`; a page already held is not counted again.
+  void OnPageFault(StackRef stack, uint64_t addr, uint64_t huge_start = 0,
+                   uint64_t huge_len = 0);
+  // madvise(MADV_DONTNEED, MADV_FREE, MADV_REMOVE): the range's pages are
+  // released; the mapping stays.
+  void OnPagesDropped(uint64_t addr, uint64_t len);
+
   // --- Results ------------------------------------------------------------
   const Totals& totals() const { return totals_; }
   // Every stack that holds outstanding bytes, reservations or backing
@@ -151,6 +176,12 @@ class Aggregator {
   // Drops [start, end) from the records, releasing what was there. Returns
   // the bytes no record covered.
   uint64_t ReleaseRange(uint64_t start, uint64_t end);
+  // Bytes unmapped that no record covered: regions older than the session.
+  // In pages mode they are address space, not pages known to be resident.
+  void CountUnknownUnmapped(uint64_t bytes) {
+    if (accounting_ == Accounting::kAllocations) totals_.unknown_unmapped_bytes += bytes;
+  }
+  bool CountsPages() const { return accounting_ == Accounting::kPages; }
   // Applies `change` to the usage of `stack` and to the session totals, so
   // that Totals::outstanding is always the sum of every stack's Usage.
   template <typename Change>
@@ -160,6 +191,7 @@ class Aggregator {
   }
 
   uint64_t page_size_;
+  Accounting accounting_;
   absl::flat_hash_map<uint64_t, Block> blocks_;
   absl::flat_hash_map<StackRef, Usage> usage_;
   absl::flat_hash_map<StackRef, Allocated> allocated_;

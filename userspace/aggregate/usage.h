@@ -16,8 +16,11 @@ enum class MemKind : uint8_t {
   kAnonMmap = 1,  // anonymous mappings the program made itself
   kFileMmap = 2,  // file-backed mappings the program made itself
   kBrk = 3,       // program break grown by the program itself
+  // --mode pages: private pages the program made resident by writing them
+  // (the only kind that mode counts).
+  kPages = 4,
 };
-inline constexpr int kMemKinds = 4;
+inline constexpr int kMemKinds = 5;
 
 // What one stack holds right now.
 struct Usage {
@@ -34,10 +37,14 @@ struct Usage {
   int64_t backing_bytes = 0;
 
   int64_t outstanding_bytes() const {
-    return bytes[0] + bytes[1] + bytes[2] + bytes[3];
+    int64_t sum = 0;
+    for (int64_t b : bytes) sum += b;
+    return sum;
   }
   int64_t outstanding_objects() const {
-    return objects[0] + objects[1] + objects[2] + objects[3];
+    int64_t sum = 0;
+    for (int64_t n : objects) sum += n;
+    return sum;
   }
 };
 

@@ -92,6 +92,8 @@ absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::LoadWith(
   skel->rodata->floor_stacks = config.floor_stacks;
   skel->rodata->wakeup_bytes = config.ring_buffer_bytes / 8;
   skel->rodata->sample_bytes = config.sample_bytes;
+  skel->rodata->thp_policy = static_cast<uint32_t>(config.thp.mode);
+  skel->rodata->thp_size = config.thp.size;
   int err = bpf_map__set_max_entries(skel->maps.events, config.ring_buffer_bytes);
   if (!err) err = bpf_map__set_max_entries(skel->maps.stacks, config.stack_map_entries);
   if (err) return LibbpfError(err, "cannot size the BPF maps");
@@ -139,6 +141,19 @@ absl::Status BpfProbes::AttachSyscalls() {
       skel_->progs.ap_mprotect_enter, skel_->progs.ap_mprotect_exit,
       skel_->progs.ap_brk_enter,      skel_->progs.ap_brk_exit,
   };
+  return AttachTracepoints(programs);
+}
+
+absl::Status BpfProbes::AttachPageFaults() {
+  bpf_program* programs[] = {
+      skel_->progs.ap_page_fault,
+      skel_->progs.ap_madvise_enter,
+      skel_->progs.ap_madvise_exit,
+  };
+  return AttachTracepoints(programs);
+}
+
+absl::Status BpfProbes::AttachTracepoints(absl::Span<bpf_program* const> programs) {
   for (bpf_program* prog : programs) {
     bpf_link* link = bpf_program__attach(prog);
     if (link == nullptr) {

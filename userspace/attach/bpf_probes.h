@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "bpf/events.h"
+#include "userspace/attach/thp_policy.h"
 #include "userspace/attach/allocator_discovery.h"
 #include "userspace/common/unique_fd.h"
 
@@ -34,6 +36,9 @@ struct ProbeConfig {
   bool sessions = true;
   // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
   uint64_t sample_bytes = 0;
+  // --mode pages: when a write fault may fill a transparent huge page of
+  // anonymous memory (see TransparentHugePages()).
+  ThpPolicy thp;
 };
 
 using DropCounters = std::array<uint64_t, AP_CNT_COUNT>;
@@ -47,6 +52,8 @@ class BpfProbes {
   // mmap, munmap, mremap, mprotect and brk tracepoints (filtered in BPF to
   // the target).
   absl::Status AttachSyscalls();
+  // --mode pages: the user page fault and madvise tracepoints.
+  absl::Status AttachPageFaults();
 
   // A uprobe (and a return probe for a function that hands out blocks) on
   // `f`, for the target process only: no other process that maps the same
@@ -78,6 +85,7 @@ class BpfProbes {
   absl::Status SeedSampling();
   absl::Status AttachUprobe(const ProbedFunction& f, bpf_program* prog,
                             bool retprobe);
+  absl::Status AttachTracepoints(absl::Span<bpf_program* const> programs);
 
   ProbeConfig config_;
   std::unique_ptr<allocprof_bpf, SkeletonDeleter> skel_;

@@ -8,12 +8,14 @@
 namespace allocprof {
 
 StackRef EventSink::StackOf(const ap_event& e,
-                            absl::Span<const uint64_t> stack_words) {
+                            absl::Span<const uint64_t> stack_words,
+                            bool at_fault) {
   uint64_t caller = (e.flags & AP_F_HAS_CALLER) ? e.caller : 0;
   uint64_t caller2 = 0;
   if (!stack_words.empty() && resolver_ && return_slots_ && e.stack_id >= 0) {
     const SyscallCallers found = FindSyscallCallers(
-        *return_slots_, resolver_->KernelFrames(e.stack_id), stack_words, caller);
+        *return_slots_, resolver_->KernelFrames(e.stack_id), stack_words, caller,
+        at_fault);
     caller = found.caller;
     caller2 = found.caller2;
   }
@@ -97,6 +99,13 @@ void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words
       break;
     case AP_EV_BRK:
       aggregator_.OnBrk(StackOf(e, stack_words), e.addr2, e.addr, in_allocator);
+      break;
+    case AP_EV_PAGE_FAULT:
+      aggregator_.OnPageFault(StackOf(e, stack_words, /*at_fault=*/true), e.addr,
+                              e.addr2, e.size2);
+      break;
+    case AP_EV_MADVISE:
+      aggregator_.OnPagesDropped(e.addr, e.size);
       break;
     default:
       break;

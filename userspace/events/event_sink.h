@@ -52,7 +52,8 @@ class EventSink {
   uint64_t loader_mappings() const { return loader_mappings_; }
 
  private:
-  StackRef StackOf(const ap_event& e, absl::Span<const uint64_t> stack_words);
+  StackRef StackOf(const ap_event& e, absl::Span<const uint64_t> stack_words,
+                   bool at_fault = false);
   // The syscall instruction of `e` lies in the dynamic loader.
   bool MadeByLoader(const ap_event& e);
   // A release (AP_EV_FREE) made inside another probed release of the same

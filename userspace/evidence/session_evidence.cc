@@ -32,7 +32,7 @@ void SessionEvidence::Prepare(const Aggregator& aggregator, uint64_t now_ns,
   live_ = std::make_unique<LiveByStack>(aggregator.LiveObjects(), now_ns,
                                         options_.min_age_ns, keep);
   if (!at_end) return;
-  ReadResident(aggregator);
+  if (!options_.skip_resident) ReadResident(aggregator);
   absl::StatusOr<MemoryStatus> status = ReadMemoryStatus(pid_);
   if (status.ok()) {
     memory_.end = *status;

@@ -25,6 +25,10 @@ namespace allocprof {
 struct EvidenceOptions {
   int64_t min_age_ns = 0;  // --min-age
   int peek = 0;            // --peek: allocations read per shown stack
+  // --mode pages: what is outstanding was resident when written, page by
+  // page; reading the residency of every page again at the end would cost
+  // a pagemap read per page for no news.
+  bool skip_resident = false;
 };
 
 // CLOCK_MONOTONIC now, in ns: the clock BPF stamps events with.

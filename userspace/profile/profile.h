@@ -86,7 +86,7 @@ struct StackEvidence {
 struct ProfileStack {
   std::vector<ProfileFrame> frames;  // leaf (the allocator function) first
   ProfileValues values;
-  // Outstanding bytes by MemKind (heap, anon mmap, file mmap, brk).
+  // Outstanding bytes by MemKind (heap, anon mmap, file mmap, brk, pages).
   int64_t inuse_bytes_by_kind[kMemKinds] = {};
   // The kernel could not capture the stack; `frames` holds the recovered
   // caller at most. Writers show a "[stack lost]" root frame.
@@ -161,6 +161,10 @@ struct Profile {
   // --sample-bytes: mean bytes between samples; 0 when every allocation was
   // traced. Heap figures are then estimates.
   uint64_t sample_bytes = 0;
+  // --mode pages: the size of the pages counted (outstanding bytes are
+  // resident pages, objects are page faults); 0 when allocator calls and
+  // mappings were traced.
+  uint64_t page_bytes = 0;
   std::vector<LossCount> losses;          // empty: nothing lost
   std::vector<std::string> notes;         // benign facts, one line each
   std::vector<ProfileMapping> mappings;

@@ -96,10 +96,16 @@ void WriteMemoryFacts(std::ostream& out, const Profile& profile) {
   }
   const int64_t heap =
       profile.totals.outstanding.bytes[static_cast<int>(MemKind::kHeap)];
-  const int64_t traced = heap + mapped_resident;
-  out << "Traced: " << FormatBytes(heap) << " outstanding in heap blocks + "
-      << FormatBytes(mapped_resident) << " resident in traced mappings = "
-      << FormatBytes(traced);
+  int64_t traced = heap + mapped_resident;
+  if (profile.page_bytes != 0) {
+    // Pages mode counts resident pages and nothing else.
+    traced = profile.totals.outstanding.bytes[static_cast<int>(MemKind::kPages)];
+    out << "Traced: " << FormatBytes(traced) << " in pages written during the session";
+  } else {
+    out << "Traced: " << FormatBytes(heap) << " outstanding in heap blocks + "
+        << FormatBytes(mapped_resident) << " resident in traced mappings = "
+        << FormatBytes(traced);
+  }
   if (rss_growth <= 0) {
     out << "; the RSS did not grow\n";
     return;

@@ -13,16 +13,21 @@ namespace allocprof {
 namespace {
 
 constexpr const char* kKindNames[kMemKinds] = {"heap", "anon mmap",
-                                               "file mmap", "brk"};
+                                               "file mmap", "brk", "pages"};
 
 std::string Objects(int64_t n) {
   return absl::StrCat(n, n == 1 ? " object" : " objects");
 }
 
-std::string KindBreakdown(const int64_t (&bytes)[kMemKinds], bool skip_zero) {
+// "heap 1024 B, anon mmap 0 B, ...": every kind the session counts (pages
+// mode counts pages only, the default every other kind), or with
+// `skip_zero` those that are not 0.
+std::string KindBreakdown(const int64_t (&bytes)[kMemKinds], bool skip_zero,
+                          bool pages_mode = false) {
   std::vector<std::string> parts;
   for (int k = 0; k < kMemKinds; ++k) {
-    if (skip_zero && bytes[k] == 0) continue;
+    const bool counted = (k == static_cast<int>(MemKind::kPages)) == pages_mode;
+    if (skip_zero ? bytes[k] == 0 : !counted) continue;
     parts.push_back(absl::StrCat(kKindNames[k], " ", bytes[k], " B"));
   }
   return absl::StrJoin(parts, ", ");
@@ -72,8 +77,13 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
                          profile.target, Seconds(profile), profile.events);
   WriteLeakSuspects(out, profile);
   out << "Outstanding: " << FormatBytes(o.outstanding_bytes()) << " in "
-      << Objects(o.outstanding_objects()) << ": " << KindBreakdown(o.bytes, false)
-      << "\n";
+      << Objects(o.outstanding_objects()) << ": "
+      << KindBreakdown(o.bytes, false, profile.page_bytes != 0) << "\n";
+  if (profile.page_bytes != 0) {
+    out << "Pages mode: pages of " << profile.page_bytes
+        << " B that writes made resident in private memory (page faults; no "
+           "allocator probes); objects are page faults, a huge page is one\n";
+  }
   if (profile.sample_bytes != 0) {
     out << "Sampled: one allocation per " << FormatBytes(static_cast<int64_t>(profile.sample_bytes))
         << " allocated on average; heap figures are estimates (a sample of s "
@@ -82,9 +92,11 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
   out << "Allocated: " << FormatBytes(t.alloc_bytes) << " in "
       << Objects(t.alloc_objects) << "; freed: " << FormatBytes(t.freed_bytes)
       << " in " << Objects(t.freed_objects) << "\n";
-  out << "Allocator backing memory: " << FormatBytes(o.backing_bytes)
-      << " (mapped by the allocator to serve the blocks above; not counted "
-         "again)\n";
+  if (profile.page_bytes == 0) {
+    out << "Allocator backing memory: " << FormatBytes(o.backing_bytes)
+        << " (mapped by the allocator to serve the blocks above; not counted "
+           "again)\n";
+  }
   if (profile.loader_mappings != 0) {
     out << "Dynamic loader: " << profile.loader_mappings
         << " mappings of shared objects' code and data (not counted)\n";

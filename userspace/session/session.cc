@@ -32,6 +32,8 @@ namespace {
 // How long buffered events may wait when BPF does not wake us (it only does
 // for full batches) -- and so how late a running summary may be.
 constexpr absl::Duration kMaxEventDelay = absl::Milliseconds(50);
+// x86-64's base page: what mappings are rounded to and pages mode counts.
+constexpr uint64_t kPageBytes = 4096;
 
 absl::Status WithContext(const absl::Status& s, absl::string_view context) {
   if (s.ok()) return s;
@@ -77,9 +79,11 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   config.ring_buffer_bytes = options.ring_buffer_mib << 20;
   config.sample_bytes = options.sample_bytes;
   config.sessions = options.uprobe_sessions;
+  if (options.pages_mode) config.thp = TransparentHugePages();
   auto probes = BpfProbes::Load(config);
   if (!probes.ok()) return probes.status();
   s = (*probes)->AttachSyscalls();
+  if (s.ok() && options.pages_mode) s = (*probes)->AttachPageFaults();
   if (!s.ok()) return s;
 
   // Symbols are read from the target's files through a handle that outlives
@@ -90,7 +94,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   AllocatorProbes allocators(**probes, options.declared_functions);
   std::ostream* probe_log = options.verbose ? &std::cerr : nullptr;
   std::vector<std::string> problems;
-  allocators.ProbeNewObjects((*symbolizer)->modules(), &problems, probe_log);
+  if (!options.pages_mode) {
+    allocators.ProbeNewObjects((*symbolizer)->modules(), &problems, probe_log);
+  }
   if (t.exited()) {
     return absl::NotFoundError(absl::StrCat(
         t.description(), " exited while allocprof was attaching"));
@@ -102,7 +108,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     return WithContext(absl::FailedPreconditionError(FirstOf(problems)),
                        t.description());
   }
-  if (!allocators.CoversAllocation()) {
+  if (!options.pages_mode && !allocators.CoversAllocation()) {
     return absl::NotFoundError(absl::StrCat(
         "no allocator found in ", t.description(),
         ": no mapped object defines malloc and free or another known allocator "
@@ -112,7 +118,12 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     std::cerr << "allocprof: '" << spec
               << "': no such object mapped yet; probed if it is mapped later\n";
   }
-  if (options.verbose) {
+  if (options.verbose && options.pages_mode) {
+    std::cerr << "allocprof: tracepoints exceptions:page_fault_user, "
+                 "syscalls:sys_{enter,exit}_{madvise,mmap,munmap,mremap,"
+                 "mprotect,brk} for PID "
+              << t.pid() << "; no uprobes\n";
+  } else if (options.verbose) {
     std::cerr << "allocprof: heap probes are "
               << ((*probes)->sessions() ? "uprobe sessions (one link per object)"
                                         : "uprobes and uretprobes")
@@ -122,7 +133,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
               << t.pid() << "\n";
   }
 
-  Aggregator aggregator;
+  Aggregator aggregator(kPageBytes, options.pages_mode ? Accounting::kPages
+                                                       : Accounting::kAllocations);
   StackTable stack_table;
   StackResolver resolver((*probes)->stack_map_fd());
   ReturnSlotFinder return_slots((*symbolizer)->modules());
@@ -141,13 +153,19 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   // Growth is sampled with or without --interval: leak suspects need it.
   // Started (the RSS read) before the target is told, or let go.
   SessionEvidence evidence(
-      t.pid(), {absl::ToInt64Nanoseconds(options.min_age), options.peek});
+      t.pid(), {absl::ToInt64Nanoseconds(options.min_age), options.peek,
+                options.pages_mode});
   evidence.Start();
-  std::cerr << "allocprof: tracing " << t.description() << ": "
-            << allocators.probed().size() << " allocator functions in "
-            << allocators.object_count()
-            << (allocators.object_count() == 1 ? " object" : " objects")
-            << " and the mmap-family syscalls; Ctrl-C to stop\n";
+  std::cerr << "allocprof: tracing " << t.description() << ": ";
+  if (options.pages_mode) {
+    std::cerr << "page faults, madvise and the mmap-family syscalls (no uprobes)";
+  } else {
+    std::cerr << allocators.probed().size() << " allocator functions in "
+              << allocators.object_count()
+              << (allocators.object_count() == 1 ? " object" : " objects")
+              << " and the mmap-family syscalls";
+  }
+  std::cerr << "; Ctrl-C to stop\n";
   s = t.Release();
   if (!s.ok()) return s;
 
@@ -185,9 +203,13 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     profile.events = sink.handled();
     profile.loader_mappings = sink.loader_mappings();
     profile.sample_bytes = options.sample_bytes;
+    if (options.pages_mode) profile.page_bytes = kPageBytes;
     DropCounters drops = (*probes)->ReadDropCounters();
     profile.losses = NameLosses(drops, (*reader)->malformed());
     profile.notes = DropNotes(drops);
+    if (std::string note = ThpNote(config.thp); !note.empty()) {
+      profile.notes.push_back(std::move(note));
+    }
     for (const std::string& line : (*symbolizer)->load_errors()) {
       profile.notes.push_back(line);
     }
@@ -217,7 +239,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     if (!drained.ok()) return drained.status();
     // The target mapped new code (dlopen): symbols must learn of it while
     // the mapping can still be read, and its allocators get probes.
-    if (sink.TakeNewCode() && (*symbolizer)->RefreshModules().ok()) {
+    if (sink.TakeNewCode() && (*symbolizer)->RefreshModules().ok() &&
+        !options.pages_mode) {
       std::vector<std::string> late;
       allocators.ProbeNewObjects((*symbolizer)->modules(), &late, probe_log);
       for (std::string& line : late) {

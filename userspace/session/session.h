@@ -38,6 +38,9 @@ struct SessionOptions {
   // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
   uint64_t sample_bytes = 0;
   bool uprobe_sessions = true;  // where the kernel has them
+  // --mode pages: no uprobes; resident pages by the code that wrote them
+  // first (page faults), released by munmap, mremap, brk and madvise.
+  bool pages_mode = false;
 };
 
 // Runs until the duration passes, SIGINT/SIGTERM arrives or the target

@@ -104,12 +104,13 @@ std::optional<uint64_t> ReturnSlotFinder::ReturnSlot(uint64_t pc) {
 SyscallCallers FindSyscallCallers(ReturnSlotFinder& finder,
                                   const std::vector<uint64_t>& kernel_frames,
                                   absl::Span<const uint64_t> words,
-                                  uint64_t fallback) {
+                                  uint64_t fallback, bool at_fault) {
   SyscallCallers out{fallback, 0};
   if (kernel_frames.empty() || words.empty()) return out;
   // Frame 0 is the instruction after `syscall`; the one before it lies in
   // the syscall instruction itself, whose CFI row is the one that counts.
-  std::optional<uint64_t> slot = finder.ReturnSlot(kernel_frames[0] - 1);
+  std::optional<uint64_t> slot =
+      finder.ReturnSlot(at_fault ? kernel_frames[0] : kernel_frames[0] - 1);
   if (!slot || *slot % 8 != 0 || *slot / 8 >= words.size()) return out;
   out.caller = words[*slot / 8];
   // The caller's frame starts above the return address; its own return

@@ -44,6 +44,9 @@ class ReturnSlotFinder {
 // caller's CFA is sp-based -- a function without frame pointers, such as
 // an allocator's own mmap that calls the C library's syscall() -- and lies
 // within `words`; else 0.
+//
+// `at_fault`: the stack was taken at a page fault, so frame 0 is the
+// faulting instruction itself, whose CFI row is the one that counts.
 struct SyscallCallers {
   uint64_t caller = 0;
   uint64_t caller2 = 0;
@@ -51,7 +54,7 @@ struct SyscallCallers {
 SyscallCallers FindSyscallCallers(ReturnSlotFinder& finder,
                                   const std::vector<uint64_t>& kernel_frames,
                                   absl::Span<const uint64_t> words,
-                                  uint64_t fallback);
+                                  uint64_t fallback, bool at_fault = false);
 
 }  // namespace allocprof
 

@@ -119,6 +119,19 @@ TEST(MemoryFacts, ReconcilesAndWarnsWhenGrowthIsUnexplained) {
   EXPECT_THAT(explained.str(), Not(HasSubstr("WARNING")));
 }
 
+TEST(MemoryFacts, PagesModeSetsItsPagesAgainstTheGrowth) {
+  Profile p;
+  p.page_bytes = 4096;
+  p.totals.outstanding.bytes[static_cast<int>(MemKind::kPages)] = 9 << 20;
+  p.memory.start = {10 << 20, 2 << 20};
+  p.memory.end = {20 << 20, 12 << 20};
+  std::ostringstream out;
+  WriteMemoryFacts(out, p);
+  EXPECT_THAT(out.str(), HasSubstr("Traced: 9437184 B (9.0 MiB) in pages written "
+                                   "during the session, 90% of the RSS growth\n"));
+  EXPECT_THAT(out.str(), Not(HasSubstr("WARNING")));
+}
+
 TEST(MemoryFacts, TargetGoneAndMinAge) {
   Profile p;
   p.memory.start = {10 << 20, 2 << 20};

@@ -55,6 +55,24 @@ TEST(WriteTextReport, TotalsAndStacks) {
   EXPECT_THAT(text, Not(HasSubstr("freed_all")));
 }
 
+TEST(WriteTextReport, AllocationTracingListsEveryKindButPages) {
+  std::string text = Report(TwoStacks());
+  EXPECT_THAT(text, HasSubstr("heap 5100 B, anon mmap 0 B, file mmap 0 B, brk 0 B\n"));
+  EXPECT_THAT(text, HasSubstr("Allocator backing memory: "));
+  EXPECT_THAT(text, Not(HasSubstr("Pages mode")));
+}
+
+TEST(WriteTextReport, PagesModeSaysSoAndCountsPagesOnly) {
+  Profile p;
+  p.page_bytes = 4096;
+  p.totals.outstanding.bytes[static_cast<int>(MemKind::kPages)] = 8192;
+  p.totals.outstanding.objects[static_cast<int>(MemKind::kPages)] = 2;
+  std::string text = Report(p);
+  EXPECT_THAT(text, HasSubstr("Outstanding: 8192 B (8.0 KiB) in 2 objects: pages 8192 B\n"));
+  EXPECT_THAT(text, HasSubstr("Pages mode: pages of 4096 B"));
+  EXPECT_THAT(text, Not(HasSubstr("Allocator backing memory")));
+}
+
 TEST(WriteTextReport, TopLimitsTheStacksShown) {
   std::string text = Report(TwoStacks(), 1);
   EXPECT_THAT(text, HasSubstr("Top 1 of 2 stacks"));

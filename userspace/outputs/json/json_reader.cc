@@ -299,6 +299,7 @@ absl::StatusOr<Profile> ProfileFromJson(absl::string_view text) {
   s.Update(ReadField(root, "loader_mappings", &p.loader_mappings));
   s.Update(ReadField(root, "mismatch_example", &p.mismatch_example));
   s.Update(ReadField(root, "sample_bytes", &p.sample_bytes));
+  s.Update(ReadField(root, "page_bytes", &p.page_bytes));
   s.Update(ReadArrayField(root, "losses", &p.losses, ReadLoss));
   s.Update(ReadField(root, "notes", &p.notes));
   s.Update(ReadArrayField(root, "mappings", &p.mappings, ReadMapping));

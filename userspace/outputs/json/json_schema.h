@@ -16,13 +16,13 @@ inline constexpr char kJsonSchemaName[] = "allocprof-profile";
 // readers ignore; a new major version changes or removes fields, so a
 // reader refuses majors newer than its own.
 inline constexpr int kJsonSchemaMajor = 1;
-inline constexpr int kJsonSchemaMinor = 1;
+inline constexpr int kJsonSchemaMinor = 2;
 
 // Keys of the per-MemKind objects ("inuse_bytes_by_kind", the outstanding
 // totals), in MemKind order. Keys rather than an array so that a script
 // reads `.heap` and a future kind cannot shift the others.
 inline constexpr const char* kJsonMemKindKeys[kMemKinds] = {
-    "heap", "anon_mmap", "file_mmap", "brk"};
+    "heap", "anon_mmap", "file_mmap", "brk", "pages"};
 
 // Keys of "age_objects", in age bucket order (see kAgeBuckets).
 inline constexpr const char* kJsonAgeKeys[kAgeBuckets] = {

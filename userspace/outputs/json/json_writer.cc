@@ -152,6 +152,7 @@ Json ProfileJson(const Profile& p) {
       {"loader_mappings", p.loader_mappings},
       {"mismatch_example", p.mismatch_example},
       {"sample_bytes", p.sample_bytes},
+      {"page_bytes", p.page_bytes},
       {"losses", std::move(losses)},
       {"notes", p.notes},
       {"mappings", std::move(mappings)},

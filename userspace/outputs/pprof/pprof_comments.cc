@@ -34,7 +34,8 @@ std::vector<std::pair<const char*, uint64_t*>> UnsignedTotals(Profile* p) {
           {"unknown_unmapped_bytes", &t.unknown_unmapped_bytes},
           {"mismatched_frees", &t.mismatched_frees},
           {"mismatched_free_bytes", &t.mismatched_free_bytes},
-          {"sample_bytes", &p->sample_bytes}};
+          {"sample_bytes", &p->sample_bytes},
+          {"page_bytes", &p->page_bytes}};
 }
 
 std::vector<std::pair<const char*, int64_t*>> SignedTotals(Profile* p) {
@@ -43,10 +44,12 @@ std::vector<std::pair<const char*, int64_t*>> SignedTotals(Profile* p) {
           {"anon_mmap_bytes", &o.bytes[1]},
           {"file_mmap_bytes", &o.bytes[2]},
           {"brk_bytes", &o.bytes[3]},
+          {"pages_bytes", &o.bytes[4]},
           {"heap_objects", &o.objects[0]},
           {"anon_mmap_objects", &o.objects[1]},
           {"file_mmap_objects", &o.objects[2]},
           {"brk_objects", &o.objects[3]},
+          {"pages_objects", &o.objects[4]},
           {"reserved_bytes", &o.reserved_bytes},
           {"backing_bytes", &o.backing_bytes}};
 }

@@ -25,8 +25,9 @@ inline constexpr char kPprofLostRootName[] = "[stack lost]";
 
 // Where a stack's in-use bytes live (ProfileStack::inuse_bytes_by_kind, by
 // MemKind), as numeric sample labels in bytes.
-inline constexpr const char* kPprofKindLabelKey[4] = {
-    "inuse_heap", "inuse_anon_mmap", "inuse_file_mmap", "inuse_brk"};
+inline constexpr const char* kPprofKindLabelKey[kMemKinds] = {
+    "inuse_heap", "inuse_anon_mmap", "inuse_file_mmap", "inuse_brk",
+    "inuse_pages"};
 
 }  // namespace allocprof
 
