@@ -167,6 +167,15 @@ TEST_F(FoldedTruthTest, Threads) {
       << text << Outputs(*ap);
   EXPECT_TRUE(CallsDirectly(folded, THREADS_LEAK_FUNCTION, {THREADS_LEAK_LEAF}))
       << StacksThrough(folded, THREADS_LEAK_FUNCTION);
+  // Both threads churning flat out: every event arrived, every churn block
+  // was matched with its free.
+  EXPECT_EQ(BytesThrough(folded, "thread_churn"), 0) << StacksThrough(folded, "thread_churn");
+  const Report report = ParseReport(ap->out());
+  EXPECT_TRUE(report.lost.has_value() && *report.lost == "none") << Outputs(*ap);
+  constexpr int64_t kChurned = int64_t{THREADS_COUNT} * THREAD_CHURN_PAIRS;
+  ASSERT_TRUE(report.freed_objects.has_value()) << Outputs(*ap);
+  EXPECT_GE(*report.freed_objects, kChurned) << Outputs(*ap);
+  EXPECT_GE(report.allocated_bytes.value_or(0), kChurned * THREAD_CHURN_SIZE) << Outputs(*ap);
 }
 
 }  // namespace

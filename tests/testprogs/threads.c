@@ -1,7 +1,8 @@
 /*
  * Allocation from threads other than the one allocprof was pointed at:
  * after the go signal the main thread starts THREADS_COUNT threads, each
- * leaks through thread_leak (threads_truth.h), and joins them.
+ * churns flat out and then leaks through thread_leak (threads_truth.h), and
+ * joins them.
  *
  *   threads [--now] [--stay]      (handshake: see testprog.h)
  *
@@ -21,16 +22,36 @@
  * optimised away. */
 void *thread_blocks[THREADS_COUNT][THREAD_LEAK_COUNT];
 
-__attribute__((noinline)) void *thread_leak(void *arg)
+__attribute__((noinline)) void thread_leak(void **blocks)
 {
-	void **blocks = arg;
-
 	for (int i = 0; i < THREAD_LEAK_COUNT; i++) {
 		if (!(blocks[i] = malloc(THREAD_LEAK_SIZE))) {
 			perror("malloc");
 			exit(1);
 		}
 	}
+}
+
+/* Flat out: the threads together make events as fast as the probes let
+ * them, which the ring buffer and its reader must keep up with. */
+__attribute__((noinline)) void thread_churn(void)
+{
+	for (int i = 0; i < THREAD_CHURN_PAIRS; i++) {
+		void *p = malloc(THREAD_CHURN_SIZE);
+
+		if (!p) {
+			perror("malloc");
+			exit(1);
+		}
+		__asm__ volatile("" : : "r"(p) : "memory");
+		free(p);
+	}
+}
+
+static void *thread_main(void *arg)
+{
+	thread_churn();
+	thread_leak(arg);
 	return NULL;
 }
 
@@ -45,7 +66,7 @@ int main(int argc, char **argv)
 	testprog_wait_for_go(&opts);
 
 	for (int t = 0; t < THREADS_COUNT; t++) {
-		int err = pthread_create(&threads[t], NULL, thread_leak,
+		int err = pthread_create(&threads[t], NULL, thread_main,
 					 thread_blocks[t]);
 
 		if (err != 0) {
