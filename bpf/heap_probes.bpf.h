@@ -17,7 +17,7 @@ struct call_state {
 	__u64 size;
 	__u64 old_ptr; /* the block a realloc-like call releases or resizes */
 	__u64 memptr;  /* where posix_memalign-like calls store the block */
-	__u64 caller;  /* return address at [sp] at entry */
+	__u64 caller;  /* sampling: return address at [sp] at entry */
 	__u64 sp;      /* user sp at entry of the outermost call */
 	__s32 stack_id;
 	__u32 probe;
@@ -195,16 +195,14 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 	/* An overflowing product fails in the allocator; the return says so. */
 	if (count_arg)
 		st.size *= arg(&args, count_arg);
-	/* At the function's first instruction (or an emulated one just past
-	 * it, see attach/probe_site.h) [sp] is the return address into the
-	 * caller, which the frame-pointer walk from the caller's rbp skips
-	 * (unless the kernel's own fix-up for a leading `push %rbp` applies;
-	 * userspace checks for that). */
-	bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
-
 	bool needs_return = true;
 
 	if (sample_bytes) {
+		/* At the function's first instruction (or an emulated one just
+		 * past it, see attach/probe_site.h) [sp] is the return address
+		 * into the caller: a lazy state (below) is in progress while it
+		 * is still there. */
+		bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
 		st.sampled = take_sample(st.kind == AP_KIND_RESIZE ? 0 : st.size);
 		st.old_sampled = st.old_ptr &&
 			bpf_map_lookup_elem(&sampled_live, &st.old_ptr) != NULL;
@@ -296,7 +294,13 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		e->addr = ptr;
 		e->size = size;
 		e->addr2 = old_ptr;
-		e->caller = st->caller;
+		/* The return address into the caller, which the frame-pointer
+		 * walk taken at entry skips: the walk starts from the caller's
+		 * rbp (unless the kernel's own fix-up for a leading `push %rbp`
+		 * applied; userspace checks for that). At the return the
+		 * kernel has put it back into ip, so no read of [sp] at entry
+		 * is needed. */
+		e->caller = PT_REGS_IP(ctx);
 		e->stack_id = st->stack_id;
 		e->probe = st->probe;
 		e->family = st->family;

@@ -495,7 +495,7 @@ void PrintRow(const char* label, const char* unit, const std::vector<double>& v,
   char med[64], mn[64];
   snprintf(med, sizeof(med), fmt, Median(v));
   snprintf(mn, sizeof(mn), fmt, Min(v));
-  printf("%-44s %-7s %10s %10s   %s\n", label, unit, med, mn, runs.c_str());
+  printf("%-48s %-7s %10s %10s   %s\n", label, unit, med, mn, runs.c_str());
 }
 
 void PrintRatio(const char* label, const std::vector<double>& num,
@@ -504,7 +504,7 @@ void PrintRatio(const char* label, const std::vector<double>& num,
   for (size_t i = 0; i < num.size(); i++) per_run.push_back(num[i] / den[i]);
   std::string runs;
   for (double x : per_run) absl::StrAppend(&runs, runs.empty() ? "" : " ", absl::StrFormat("%.2f", x));
-  printf("%-44s %-7s %10.2f %10.2f   %s\n", label, "x", Median(num) / Median(den),
+  printf("%-48s %-7s %10.2f %10.2f   %s\n", label, "x", Median(num) / Median(den),
          Min(num) / Min(den), runs.c_str());
 }
 
@@ -661,7 +661,7 @@ int main(int argc, char** argv) {
          o.runs, o.runs == 1 ? "" : "s", o.quick ? " (--quick: a smoke run, not figures)" : "");
   printf("  allocprof  %s\n  loop       %s (timed loop ~%d ms after warm-up)\n\n",
          o.allocprof.c_str(), o.loop.c_str(), o.target_ms);
-  printf("%-44s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
+  printf("%-48s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
   for (const Mode& m : modes) {
     PrintRow(m.name, "ns/pair", Field(m.runs, &LoopRun::ns_per_pair), "%.1f");
   }
