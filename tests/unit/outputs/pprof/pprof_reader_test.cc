@@ -206,6 +206,20 @@ TEST_F(ForeignPprofTest, FramesComeFromLinesAndMappings) {
   EXPECT_EQ(stack.frames[1].kind, FrameKind::kProgram);
   EXPECT_EQ(stack.frames[2].function, "main");
   EXPECT_EQ(stack.frames[2].address, 4194404u);
+  // Each line's source file and number; all but the last line of a
+  // location are inlined into the next.
+  EXPECT_TRUE(stack.frames[1].inlined);
+  EXPECT_EQ(stack.frames[1].file, "app.cc");
+  EXPECT_EQ(stack.frames[1].line, 42u);
+  EXPECT_FALSE(stack.frames[2].inlined);
+  EXPECT_EQ(stack.frames[2].file, "app.cc");
+  EXPECT_EQ(stack.frames[2].line, 7u);
+  EXPECT_EQ(stack.frames[1].address, stack.frames[2].address);
+  // No line: no file either.
+  EXPECT_FALSE(stack.frames[0].inlined);
+  EXPECT_EQ(stack.frames[0].line, 0u);
+  EXPECT_EQ(stack.frames[0].file, "");
+  EXPECT_EQ(StackPath(stack), "main (app.cc:7);inlined_helper (app.cc:42);malloc");
   // A location without lines: no function, offset within the module.
   const ProfileFrame& bare = p->stacks[1].frames.at(0);
   EXPECT_EQ(bare.function, "");
