@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "userspace/outputs/pprof/gzip.h"
 #include "userspace/outputs/pprof/pprof_comments.h"
@@ -58,6 +59,14 @@ class PprofBuilder {
     }
     AddMappings(profile.mappings);
     for (const ProfileStack& stack : profile.stacks) AddSample(stack);
+    // Mappings whose frames carry source lines say so, so that pprof takes
+    // those as final too.
+    for (pb::Mapping& mapping : *out_.mutable_mapping()) {
+      if (!mappings_with_lines_.contains(mapping.id())) continue;
+      mapping.set_has_filenames(true);
+      mapping.set_has_line_numbers(true);
+      mapping.set_has_inline_frames(true);
+    }
   }
 
   const pb::Profile& proto() const { return out_; }
@@ -153,6 +162,9 @@ class PprofBuilder {
     key.mapping_id = MappingId(key.address);
     for (size_t i = first; i <= last; ++i) {
       key.lines.emplace_back(LineFunction(frames[i]), frames[i].line);
+      if (frames[i].line != 0 && key.mapping_id != 0) {
+        mappings_with_lines_.insert(key.mapping_id);
+      }
     }
     auto [it, inserted] = locations_.try_emplace(key, 0);
     if (!inserted) return it->second;
@@ -216,6 +228,7 @@ class PprofBuilder {
   absl::flat_hash_map<std::tuple<std::string, std::string, uint64_t>, uint64_t>
       functions_;
   absl::flat_hash_map<LocationKey, uint64_t> locations_;
+  absl::flat_hash_set<uint64_t> mappings_with_lines_;
 };
 
 struct FileCloser {

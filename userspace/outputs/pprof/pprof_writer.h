@@ -13,6 +13,8 @@
 //                 code it is; each names the frame's function, or its
 //                 DisplayName when the function is unknown, and carries its
 //                 source line when known;
+//   mappings      has_functions always; has_filenames, has_line_numbers
+//                 and has_inline_frames where a frame in it has a line;
 //   functions     one per (name, filename, start): filename is the source
 //                 file when the line is known, else the module (the object
 //                 file, which the reader then takes the frame's module

@@ -163,6 +163,11 @@ TEST_F(PprofWriterTest, MappingsWithBuildIds) {
   for (const TextMessage* mapping : mappings) {
     EXPECT_EQ(mapping->Str("has_functions"), "true");
   }
+  // Only the program's second segment holds frames with lines.
+  EXPECT_EQ(mappings[1]->Str("has_line_numbers"), "true");
+  EXPECT_EQ(mappings[1]->Str("has_filenames"), "true");
+  EXPECT_EQ(mappings[1]->Str("has_inline_frames"), "true");
+  EXPECT_EQ(mappings[2]->Str("has_line_numbers"), "");
 }
 
 TEST_F(PprofWriterTest, LocationsAreMappedByAddress) {
