@@ -36,6 +36,9 @@ const std::string kWithDwarf = kDir + "/inline_lib.so";
 const std::string kLinked = kDir + "/inline_lib_linked.so";   // + .gnu_debuglink
 const std::string kLinkedDebug = kDir + "/inline_lib_linked.so.debug";
 const std::string kNoDebug = kDir + "/inline_lib_nodebug.so";  // stripped, no link
+// No build ID: the link's CRC is all that ties the two.
+const std::string kNoIdLinked = kDir + "/inline_lib_noid_linked.so";
+const std::string kNoIdDebug = kDir + "/inline_lib_noid.so.debug";
 
 // A loaded copy of the object and what its run recorded.
 struct Loaded {
@@ -299,6 +302,24 @@ TEST_F(SymbolsDebugRoot, DebuglinkToAnotherBuildIsRefused) {
   query.root = Root();
   absl::StatusOr<std::string> found = FindDebugFile(query);
   EXPECT_TRUE(absl::IsNotFound(found.status())) << found.status();
+}
+
+TEST_F(SymbolsDebugRoot, DebuglinkWithoutBuildIdsIsCheckedByCrc) {
+  ASSERT_EQ(ReadBuildId(kNoIdLinked), "");
+  DebugFileQuery query;
+  query.object_path = kNoIdLinked;
+  query.target_path = "/opt/app/inline_lib_noid_linked.so";
+  query.root = Root();
+  const std::string beside = MakePath("/opt/app/inline_lib_noid.so.debug");
+  ASSERT_TRUE(CopyFile(kNoIdDebug, beside));
+  absl::StatusOr<std::string> found = FindDebugFile(query);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, beside);
+
+  // One byte more: another file as far as the CRC can tell.
+  { std::ofstream(beside, std::ios::binary | std::ios::app) << '\0'; }
+  absl::StatusOr<std::string> changed = FindDebugFile(query);
+  EXPECT_TRUE(absl::IsNotFound(changed.status())) << changed.status();
 }
 
 TEST(SymbolsSourceLines, WithoutDebugInformationTheSymbolTableNamesTheFrame) {
