@@ -16,9 +16,9 @@ namespace allocprof {
 namespace {
 
 // How many ranges below the nearest one to look at for one that covers an
-// address: ranges of different units do not overlap in linker output, but
-// a unit's range may start below another's and end above it (a unit whose
-// code was placed in pieces).
+// address. Units' ranges seldom overlap, but one may enclose another's (a
+// unit whose code the linker placed around another's), and then the range
+// that covers the address starts below the nearest one.
 constexpr int kOverlapScan = 16;
 
 std::string NameOf(Dwarf_Die* die) {
