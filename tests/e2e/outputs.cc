@@ -21,6 +21,17 @@ std::optional<int64_t> Int(const std::ssub_match& m) {
 
 }  // namespace
 
+NamedLine SplitLine(const std::string& name) {
+  static const std::regex kWithLine(R"(^(.*) \(([^()]*):([0-9]+)\)$)");
+  std::smatch m;
+  if (!std::regex_match(name, m, kWithLine)) return {name, "", 0};
+  return {m[1].str(), m[2].str(), std::stoi(m[3].str())};
+}
+
+std::string WithoutLine(const std::string& name) {
+  return SplitLine(name).function;
+}
+
 Folded ParseFolded(const std::string& text) {
   Folded folded;
   static const std::regex kLine(R"(^(\S.*) (-?[0-9]+)$)");
@@ -36,7 +47,8 @@ Folded ParseFolded(const std::string& text) {
     FoldedStack s;
     std::stringstream frames(m[1].str());
     for (std::string frame; std::getline(frames, frame, ';');) {
-      s.frames.push_back(frame);
+      s.frames.push_back(WithoutLine(frame));
+      s.named.push_back(frame);
     }
     s.bytes = std::stoll(m[2].str());
     s.line = line;

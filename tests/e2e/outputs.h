@@ -11,9 +11,26 @@
 
 namespace allocprof::e2e {
 
+// A folded or flame graph frame name without its source line:
+// "leak_inline (inline_leaks.c:40)" -> "leak_inline". Names without one
+// are returned as they are.
+std::string WithoutLine(const std::string& name);
+
+// The " (file:line)" a frame name ends in, split off: file is the base
+// name as written, line 0 when the name has none.
+struct NamedLine {
+  std::string function;
+  std::string file;
+  int line = 0;
+};
+NamedLine SplitLine(const std::string& name);
+
 // One line of folded output: "root;...;leaf BYTES".
 struct FoldedStack {
-  std::vector<std::string> frames;  // outermost caller first, leaf last
+  // Outermost caller first, leaf last, without their source lines
+  // (WithoutLine), so that tests compare functions.
+  std::vector<std::string> frames;
+  std::vector<std::string> named;  // the same frames as written
   int64_t bytes = 0;
   std::string line;  // as written, for messages
 };

@@ -45,7 +45,7 @@ DecodedNode FlameGraphTree(const std::string& html) {
 
 // In-use bytes under the outermost nodes named `function`.
 int64_t FlameBytesThrough(const DecodedNode& node, const std::string& function) {
-  if (node.name == function) return node.total_bytes;
+  if (WithoutLine(node.name) == function) return node.total_bytes;
   int64_t total = 0;
   for (const DecodedNode& child : node.children) {
     total += FlameBytesThrough(child, function);

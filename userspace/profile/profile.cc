@@ -1,5 +1,6 @@
 #include "userspace/profile/profile.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "userspace/symbols/frame.h"
 
@@ -38,7 +39,7 @@ std::string StackPath(const ProfileStack& stack) {
   std::string path = stack.lost ? "[stack lost]" : "";
   for (auto it = stack.frames.rbegin(); it != stack.frames.rend(); ++it) {
     if (!path.empty()) path += ';';
-    path += FoldedFrameName(it->DisplayName());
+    path += FoldedFrameName(it->NameWithLine());
   }
   return path.empty() ? "[unknown]" : path;
 }
@@ -51,6 +52,21 @@ std::string ProfileFrame::DisplayName() const {
   frame.module = module;
   frame.offset = offset;
   return frame.DisplayName();
+}
+
+}  // namespace allocprof
+
+namespace allocprof {
+
+std::string ProfileFrame::NameWithLine(bool full_path) const {
+  std::string name = DisplayName();
+  if (line == 0) return name;
+  absl::string_view shown = file;
+  if (!full_path) {
+    size_t slash = shown.rfind('/');
+    if (slash != absl::string_view::npos) shown.remove_prefix(slash + 1);
+  }
+  return absl::StrCat(name, " (", shown, ":", line, ")");
 }
 
 }  // namespace allocprof

@@ -26,15 +26,30 @@ inline constexpr int kFrameKinds = 5;
 const char* FrameKindName(FrameKind kind);           // "program", "library", ...
 bool ParseFrameKind(const std::string& name, FrameKind* kind);
 
+// One frame of a stack. A return address whose code the compiler inlined
+// other functions into is several frames: the inlined functions, innermost
+// first, each marked `inlined`, then the function whose code it is. They
+// share the address, module, offset and kind.
 struct ProfileFrame {
   std::string function;  // demangled; empty when unknown
   std::string module;    // path of the object as the target sees it; "" unknown
   uint64_t address = 0;  // runtime address (return addresses as returned)
-  uint64_t offset = 0;   // from the function start, else within the module
+  // From the start of the function whose code holds the address, else
+  // within the module.
+  uint64_t offset = 0;
   FrameKind kind = FrameKind::kUnknown;
+  // Source file (as the debug information names it) and line, from DWARF;
+  // "" and 0 when unknown. For a return address, the line of the call.
+  std::string file;
+  uint32_t line = 0;
+  // A function inlined into the next frame (its caller) at this address.
+  bool inlined = false;
   // "function", else "basename(module)+0x<offset>", else "0x<address>";
   // never empty.
   std::string DisplayName() const;
+  // DisplayName() and, when the line is known, " (file:line)": the file's
+  // base name, or its full path with `full_path`.
+  std::string NameWithLine(bool full_path = false) const;
 };
 
 // The four values of a stack, pprof's heap profile convention.
@@ -137,8 +152,9 @@ enum class Weight { kBytes, kObjects };
 // The value of `values` a Weight selects (the in-use one).
 int64_t InuseValue(const ProfileValues& values, Weight weight);
 
-// The stack as text, outermost caller first, names joined by ';' (each made
-// safe with FoldedFrameName), with a "[stack lost]" root for lost stacks:
+// The stack as text, outermost caller first, names with their lines
+// (ProfileFrame::NameWithLine) joined by ';' (each made safe with
+// FoldedFrameName), with a "[stack lost]" root for lost stacks:
 // the identity under which stacks of two profiles are compared and folded
 // lines are written.
 std::string StackPath(const ProfileStack& stack);

@@ -34,8 +34,28 @@ ProfileStack ProfileBuilder::MakeStack(StackRef ref) {
     frame.module = f.module;
     frame.address = f.addr;
     frame.offset = f.offset;
+    frame.file = f.source.file;
+    frame.line = f.source.line;
     // A lost stack holds only the recovered caller: never the allocator.
-    frame.kind = KindOf(f, i == 0 && !stack.lost);
+    const bool leaf = i == 0 && !stack.lost;
+    frame.kind = KindOf(f, leaf);
+    // Functions inlined at the address come first, innermost first, each
+    // a frame of its own in the same code. Not at the leaf: it is the
+    // allocator function that was called, at (or just past) its entry,
+    // whatever its first instructions were inlined from; its line is then
+    // the one in it that they come from.
+    if (leaf) {
+      stack.frames.push_back(std::move(frame));
+      continue;
+    }
+    for (const InlinedFrame& in : f.inlined) {
+      ProfileFrame inlined = frame;
+      inlined.function = in.function;
+      inlined.file = in.source.file;
+      inlined.line = in.source.line;
+      inlined.inlined = true;
+      stack.frames.push_back(std::move(inlined));
+    }
     stack.frames.push_back(std::move(frame));
   }
   return stack;

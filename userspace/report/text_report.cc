@@ -50,10 +50,10 @@ std::string ShortStack(const ProfileStack& stack, size_t depth) {
   if (stack.lost) names.push_back("[stack lost]");
   size_t first = stack.lost ? 0 : 1;
   for (size_t i = first; i < stack.frames.size() && names.size() < depth; ++i) {
-    names.push_back(stack.frames[i].DisplayName());
+    names.push_back(stack.frames[i].NameWithLine());
   }
   if (names.empty() && !stack.frames.empty()) {
-    names.push_back(stack.frames[0].DisplayName());
+    names.push_back(stack.frames[0].NameWithLine());
   }
   return absl::StrJoin(names, " <- ");
 }
@@ -156,11 +156,19 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
     WriteStackEvidence(out, stack);
     for (size_t f = 0; f < stack.frames.size(); ++f) {
       const ProfileFrame& frame = stack.frames[f];
+      // An inlined function has no address, offset or object of its own:
+      // they are those of the frame below, whose code it is part of.
+      if (frame.inlined) {
+        out << absl::StrFormat("      #%-3d %-18s %s\n", f, "(inlined)",
+                               frame.NameWithLine(/*full_path=*/true));
+        continue;
+      }
       out << absl::StrFormat("      #%-3d 0x%016x %s", f, frame.address,
                              frame.DisplayName());
       if (!frame.function.empty() && frame.offset != 0) {
         out << absl::StrFormat("+0x%x", frame.offset);
       }
+      if (frame.line != 0) out << " (" << frame.file << ":" << frame.line << ")";
       if (!frame.module.empty() && !frame.function.empty()) {
         out << " (" << frame.module << ")";
       }

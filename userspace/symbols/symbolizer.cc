@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "userspace/symbols/debug_file.h"
 #include "userspace/symbols/demangle.h"
 
 namespace allocprof {
@@ -13,6 +14,12 @@ namespace {
 
 // The module of a JIT frame: perf maps do not say which mapping holds it.
 constexpr char kJitModule[] = "[jit]";
+
+// One file, however many mappings of it there are.
+std::string FileKey(const Module& module) {
+  return absl::StrCat(module.dev_major, ":", module.dev_minor, ":",
+                      module.inode, ":", module.path);
+}
 
 }  // namespace
 
@@ -61,10 +68,30 @@ void Symbolizer::SymbolizeInFile(const Module& module, Frame* frame) {
   std::optional<uint64_t> vaddr = elf->FileOffsetToVaddr(file_offset);
   if (!vaddr.has_value()) return;
   frame->offset = *vaddr;
-  const ElfSymbols::Symbol* symbol = elf->FindFunction(*vaddr);
-  if (symbol == nullptr) return;
-  frame->function = Demangle(symbol->name);
-  frame->offset = *vaddr - symbol->vaddr;
+  if (const ElfSymbols::Symbol* symbol = elf->FindFunction(*vaddr)) {
+    frame->function = Demangle(symbol->name);
+    frame->offset = *vaddr - symbol->vaddr;
+  }
+  AddSourceLines(module, *vaddr, frame);
+}
+
+void Symbolizer::AddSourceLines(const Module& module, uint64_t vaddr,
+                                Frame* frame) {
+  const SourceLines* lines = SourceLinesFor(module);
+  if (lines == nullptr) return;
+  std::vector<SourceLines::Function> functions = lines->Lookup(vaddr);
+  if (functions.empty()) return;
+  // The outermost is the function whose code this is; the symbol table
+  // names it as the rest of the tool does (malloc, not __libc_malloc,
+  // where both name one address), so DWARF names it only when the symbol
+  // table cannot.
+  SourceLines::Function& outer = functions.back();
+  if (frame->function.empty()) frame->function = outer.name;
+  frame->source = std::move(outer.source);
+  functions.pop_back();
+  for (SourceLines::Function& f : functions) {
+    frame->inlined.push_back({std::move(f.name), std::move(f.source)});
+  }
 }
 
 void Symbolizer::SymbolizeJit(const Module* module, Frame* frame) {
@@ -80,9 +107,35 @@ void Symbolizer::SymbolizeJit(const Module* module, Frame* frame) {
   }
 }
 
+const SourceLines* Symbolizer::SourceLinesFor(const Module& module) {
+  std::string key = FileKey(module);
+  auto it = dwarf_cache_.find(key);
+  if (it != dwarf_cache_.end()) return it->second.get();
+
+  std::unique_ptr<SourceLines>& slot = dwarf_cache_[key];
+  // SymbolsFor() already checked that the path leads to the mapped file
+  // (and said so when it does not).
+  DebugFileQuery query;
+  query.object_path = modules_.ElfPath(module);
+  query.target_path = module.path;
+  const ProcessHandle& process = modules_.process();
+  query.root = [&process](absl::string_view path) {
+    return process.RootPath(path);
+  };
+  if (query.object_path.empty()) return nullptr;
+  // No DWARF is the common case (distributions strip their binaries), not
+  // something to report.
+  absl::StatusOr<std::string> debug_file = FindDebugFile(query);
+  if (!debug_file.ok()) return nullptr;
+  absl::StatusOr<std::unique_ptr<SourceLines>> loaded =
+      SourceLines::Load(*debug_file);
+  if (!loaded.ok()) return nullptr;
+  slot = *std::move(loaded);
+  return slot.get();
+}
+
 const ElfSymbols* Symbolizer::SymbolsFor(const Module& module) {
-  std::string key = absl::StrCat(module.dev_major, ":", module.dev_minor, ":",
-                                 module.inode, ":", module.path);
+  std::string key = FileKey(module);
   auto it = elf_cache_.find(key);
   if (it != elf_cache_.end()) return it->second.get();
 

@@ -1,5 +1,7 @@
 // Turns user-space instruction addresses of one traced process into frames:
-// function (demangled), module and offset.
+// function (demangled), module and offset, and where DWARF is available
+// (in the object, or a debug file found by build ID or .gnu_debuglink) the
+// source file and line and the functions inlined at the address.
 //
 // What is needed later is captured while the target is alive: the
 // ModuleMap holds the target's root directory (and, where a path may stop
@@ -23,6 +25,7 @@
 #include "userspace/symbols/frame.h"
 #include "userspace/symbols/module_map.h"
 #include "userspace/symbols/perf_map.h"
+#include "userspace/symbols/source_lines.h"
 
 namespace allocprof {
 
@@ -32,7 +35,9 @@ class Symbolizer {
   // process does not exist (any more) or may not be inspected.
   static absl::StatusOr<std::unique_ptr<Symbolizer>> ForProcess(int pid);
 
-  // Never fails; unknown parts stay empty (see Frame). Frames of ELF code
+  // Never fails; unknown parts stay empty (see Frame). For a return
+  // address, pass the address of the call (return address - 1), so that
+  // its line and inlined functions are the call's. Frames of ELF code
   // are cached by address; frames of JIT code are not, because the JIT
   // reuses addresses for new code and appends its names as it goes.
   Frame Symbolize(uint64_t addr);
@@ -63,12 +68,20 @@ class Symbolizer {
   // The symbols of the file behind `module`, loaded on first use; null
   // when they cannot be read.
   const ElfSymbols* SymbolsFor(const Module& module);
+  // The DWARF of the file behind `module`, loaded on first use; null when
+  // it has none (looked for once per file).
+  const SourceLines* SourceLinesFor(const Module& module);
+  // Sets frame->source and frame->inlined for `vaddr`, and the function's
+  // name when the symbol table had none.
+  void AddSourceLines(const Module& module, uint64_t vaddr, Frame* frame);
 
   ModuleMap modules_;
   PerfMapFile perf_map_;
   // By file identity (device, inode, path): several mappings, and a file
   // mapped again after dlclose/dlopen, share one table. Null: unreadable.
   absl::flat_hash_map<std::string, std::unique_ptr<ElfSymbols>> elf_cache_;
+  // Same keys; null: no DWARF.
+  absl::flat_hash_map<std::string, std::unique_ptr<SourceLines>> dwarf_cache_;
   absl::flat_hash_map<uint64_t, Frame> frames_;
   std::vector<std::string> load_errors_;
 };

@@ -34,6 +34,38 @@ TEST(ProfileFrame, UnknownFramesAreNamedByModuleOrAddress) {
   EXPECT_EQ(frame.DisplayName(), "0x7f0000001234");
 }
 
+// A stack whose caller of malloc had `helper` inlined into `leak` at the
+// call, with lines from DWARF.
+ProfileStack InlinedStack() {
+  ProfileStack stack = HeapStack({"malloc", "leak", "main"}, 64, 1);
+  stack.frames[1] = WithLine(stack.frames[1], "/src/app/leak.c", 20);
+  stack.frames[2] = WithLine(stack.frames[2], "/src/app/main.c", 9);
+  ProfileFrame helper = WithLine(stack.frames[1], "/src/app/helper.h", 7, true);
+  helper.function = "helper";
+  stack.frames.insert(stack.frames.begin() + 1, helper);
+  return stack;
+}
+
+TEST(ProfileFrame, NameWithLineAddsTheFileAndLineWhenKnown) {
+  ProfileStack stack = InlinedStack();
+  EXPECT_EQ(stack.frames[0].NameWithLine(), "malloc");
+  EXPECT_EQ(stack.frames[1].NameWithLine(), "helper (helper.h:7)");
+  EXPECT_EQ(stack.frames[1].NameWithLine(/*full_path=*/true),
+            "helper (/src/app/helper.h:7)");
+  EXPECT_EQ(stack.frames[1].DisplayName(), "helper");
+  ProfileFrame unnamed;
+  unnamed.module = "/usr/lib/libfoo.so";
+  unnamed.offset = 0x10;
+  unnamed.file = "foo.S";
+  unnamed.line = 3;
+  EXPECT_EQ(unnamed.NameWithLine(), "libfoo.so+0x10 (foo.S:3)");
+}
+
+TEST(StackPath, InlinedFunctionsAreFramesWithTheirLines) {
+  EXPECT_EQ(StackPath(InlinedStack()),
+            "main (main.c:9);leak (leak.c:20);helper (helper.h:7);malloc");
+}
+
 TEST(FrameKind, NamesRoundTrip) {
   for (FrameKind kind : {FrameKind::kProgram, FrameKind::kLibrary, FrameKind::kAllocator,
                          FrameKind::kJit, FrameKind::kUnknown}) {

@@ -20,6 +20,16 @@ inline ProfileFrame MakeFrame(std::string function, std::string module,
   return frame;
 }
 
+// `frame` with its source line; `inlined`: a function inlined into the next
+// frame, with which it shares address, module, offset and kind.
+inline ProfileFrame WithLine(ProfileFrame frame, std::string file, uint32_t line,
+                             bool inlined = false) {
+  frame.file = std::move(file);
+  frame.line = line;
+  frame.inlined = inlined;
+  return frame;
+}
+
 // A stack whose frames are `functions`, leaf first, in /usr/bin/app, with
 // `inuse_bytes` of heap in `inuse_objects` blocks.
 inline ProfileStack HeapStack(std::vector<std::string> functions,

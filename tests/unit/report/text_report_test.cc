@@ -73,6 +73,21 @@ TEST(WriteTextReport, PagesModeSaysSoAndCountsPagesOnly) {
   EXPECT_THAT(text, Not(HasSubstr("Allocator backing memory")));
 }
 
+TEST(WriteTextReport, FramesShowTheirLinesAndInlinedFunctionsHaveNoAddress) {
+  Profile p = TwoStacks();
+  ProfileStack& stack = p.stacks[0];  // malloc <- leak_big <- main
+  stack.frames[1].offset = 0x1a;
+  stack.frames[1] = WithLine(stack.frames[1], "/src/app/leak.c", 20);
+  ProfileFrame helper = WithLine(stack.frames[1], "/src/app/helper.h", 7, true);
+  helper.function = "helper";
+  stack.frames.insert(stack.frames.begin() + 1, helper);
+  std::string text = Report(p);
+  EXPECT_THAT(text, HasSubstr("#1   (inlined)          helper (/src/app/helper.h:7)\n"));
+  EXPECT_THAT(text, HasSubstr("#2   0x0000000000401020 leak_big+0x1a (/src/app/leak.c:20) "
+                              "(/usr/bin/app)\n"));
+  EXPECT_THAT(text, HasSubstr("#3   0x0000000000401030 main (/usr/bin/app)\n"));
+}
+
 TEST(WriteTextReport, TopLimitsTheStacksShown) {
   std::string text = Report(TwoStacks(), 1);
   EXPECT_THAT(text, HasSubstr("Top 1 of 2 stacks"));

@@ -122,10 +122,13 @@ class TreeBuilder {
   }
 
   FrameKey KeyOf(const ProfileFrame& frame) {
-    // DisplayName() is the function whenever that is known, so only frames
-    // without a symbol need a name made (and kept, for the views).
+    // NameWithLine() is the function whenever that is known and its line
+    // is not, so only frames without a symbol or with a line need a name
+    // made (and kept, for the views).
     absl::string_view name = frame.function;
-    if (name.empty()) name = *made_names_.insert(frame.DisplayName()).first;
+    if (name.empty() || frame.line != 0) {
+      name = *made_names_.insert(frame.NameWithLine()).first;
+    }
     return {name, frame.module, frame.kind};
   }
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 
 #include "absl/strings/ascii.h"
@@ -67,6 +68,16 @@ absl::Status ReadFrame(const JsonAt& at, ProfileFrame* f) {
   // A kind this reader does not know comes from a newer minor version:
   // the frame is still good, only its colour is not.
   if (!ParseFrameKind(kind, &f->kind)) f->kind = FrameKind::kUnknown;
+  // Since 1.2; older profiles have no lines and no inlined frames.
+  s.Update(ReadField(at, "file", &f->file));
+  uint64_t line = 0;
+  s.Update(ReadField(at, "line", &line));
+  if (line > UINT32_MAX) {
+    s.Update(FieldError(at.Member("line"), "out of range (more than 2^32-1)"));
+  } else {
+    f->line = static_cast<uint32_t>(line);
+  }
+  s.Update(ReadField(at, "inlined", &f->inlined));
   return s;
 }
 

@@ -53,7 +53,10 @@ Json FrameJson(const ProfileFrame& f) {
               {"module", f.module},
               {"offset", f.offset},
               {"address", Hex(f.address)},
-              {"kind", FrameKindName(f.kind)}};
+              {"kind", FrameKindName(f.kind)},
+              {"file", f.file},
+              {"line", f.line},
+              {"inlined", f.inlined}};
 }
 
 Json PeekJson(const PeekedBlock& p) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <utility>
@@ -41,10 +42,16 @@ struct FunctionInfo {
   int64_t start_line = 0;
 };
 
+struct LineInfo {
+  const FunctionInfo* function = nullptr;
+  int64_t line = 0;  // 0: unknown
+};
+
 struct LocationInfo {
   uint64_t address = 0;
   const ProfileMapping* mapping = nullptr;  // null: unmapped
-  std::vector<const FunctionInfo*> lines;   // innermost (inlined) first
+  // Innermost (inlined) first; the last is the function whose code it is.
+  std::vector<LineInfo> lines;
 };
 
 // Turns one decoded pprof message into a Profile, checking every index and
@@ -173,7 +180,7 @@ class PprofDecoder {
               "location ", l.id(), " refers to function ", line.function_id(),
               ", which the profile does not define"));
         }
-        info.lines.push_back(&it->second);
+        info.lines.push_back({&it->second, line.line()});
       }
       if (l.id() == 0 || !locations_.try_emplace(l.id(), std::move(info)).second) {
         return absl::InvalidArgumentError(
@@ -183,15 +190,33 @@ class PprofDecoder {
     return absl::OkStatus();
   }
 
-  ProfileFrame MakeFrame(const LocationInfo& location,
-                         const FunctionInfo* function) const {
+  // The frame of one line of `location`. `physical` is the frame of the
+  // location's last line when this line is a function inlined into it,
+  // else null.
+  ProfileFrame MakeFrame(const LocationInfo& location, const LineInfo* line,
+                         const ProfileFrame* physical) const {
     ProfileFrame frame;
     frame.address = location.address;
+    const FunctionInfo* function = line == nullptr ? nullptr : line->function;
+    const bool has_line = line != nullptr && line->line > 0 && line->line <= UINT32_MAX;
+    if (has_line && function != nullptr) {
+      frame.file = function->filename;
+      frame.line = static_cast<uint32_t>(line->line);
+    }
     if (ours_ && function != nullptr) {
       // allocprof's own layout (pprof_writer.h): the module is the
-      // function's filename and start_line its start address.
-      frame.module = function->filename;
+      // function's filename unless that is the source file, and start_line
+      // is the function's start address.
+      if (has_line) {
+        if (location.mapping != nullptr) frame.module = location.mapping->path;
+      } else {
+        frame.module = function->filename;
+      }
       frame.offset = location.address - static_cast<uint64_t>(function->start_line);
+      if (physical != nullptr) {
+        frame.module = physical->module;
+        frame.offset = physical->offset;
+      }
       // Both names are written whole; `go tool pprof -proto` shortens name
       // ("void std::vector::_M_realloc_insert") and keeps system_name.
       const std::string& name =
@@ -208,6 +233,7 @@ class PprofDecoder {
                        location.mapping->file_offset;
       }
     }
+    frame.inlined = physical != nullptr;
     if (frame.module == "[jit]") {
       frame.kind = FrameKind::kJit;
     } else if (frame.function.empty()) {
@@ -224,7 +250,7 @@ class PprofDecoder {
 
   bool IsLostRoot(const LocationInfo& location) const {
     return location.address == 0 && location.lines.size() == 1 &&
-           location.lines[0]->name == kPprofLostRootName;
+           location.lines[0].function->name == kPprofLostRootName;
   }
 
   bool IsLost(const pb::Sample& sample) {
@@ -271,18 +297,29 @@ class PprofDecoder {
       if (inserted) {
         ProfileStack stack;
         stack.lost = lost;
+        size_t leaf_frames = 0;  // the first location's
         for (const LocationInfo* location : locations) {
           if (location->lines.empty()) {
-            stack.frames.push_back(MakeFrame(*location, nullptr));
+            stack.frames.push_back(MakeFrame(*location, nullptr, nullptr));
+          } else {
+            // The function whose code it is first: its module and offset
+            // are also those of the functions inlined into it.
+            ProfileFrame physical =
+                MakeFrame(*location, &location->lines.back(), nullptr);
+            for (size_t i = 0; i + 1 < location->lines.size(); ++i) {
+              stack.frames.push_back(
+                  MakeFrame(*location, &location->lines[i], &physical));
+            }
+            stack.frames.push_back(std::move(physical));
           }
-          for (const FunctionInfo* function : location->lines) {
-            stack.frames.push_back(MakeFrame(*location, function));
-          }
+          if (leaf_frames == 0) leaf_frames = stack.frames.size();
         }
         // A lost stack holds only the recovered caller: never the allocator.
-        if (!lost && !stack.frames.empty() &&
-            IsAllocatorFunction(stack.frames[0].function)) {
-          stack.frames[0].kind = FrameKind::kAllocator;
+        if (!lost && leaf_frames != 0 &&
+            IsAllocatorFunction(stack.frames[leaf_frames - 1].function)) {
+          for (size_t i = 0; i < leaf_frames; ++i) {
+            stack.frames[i].kind = FrameKind::kAllocator;
+          }
         }
         out_.stacks.push_back(std::move(stack));
       }

@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <memory>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "userspace/outputs/pprof/gzip.h"
 #include "userspace/outputs/pprof/pprof_comments.h"
@@ -57,6 +59,14 @@ class PprofBuilder {
     }
     AddMappings(profile.mappings);
     for (const ProfileStack& stack : profile.stacks) AddSample(stack);
+    // Mappings whose frames carry source lines say so, so that pprof takes
+    // those as final too.
+    for (pb::Mapping& mapping : *out_.mutable_mapping()) {
+      if (!mappings_with_lines_.contains(mapping.id())) continue;
+      mapping.set_has_filenames(true);
+      mapping.set_has_line_numbers(true);
+      mapping.set_has_inline_frames(true);
+    }
   }
 
   const pb::Profile& proto() const { return out_; }
@@ -66,6 +76,21 @@ class PprofBuilder {
     uint64_t start;
     uint64_t limit;
     uint64_t id;
+  };
+
+  // A location is its address, mapping and lines (function id, line).
+  struct LocationKey {
+    uint64_t address = 0;
+    uint64_t mapping_id = 0;
+    std::vector<std::pair<uint64_t, int64_t>> lines;
+
+    bool operator==(const LocationKey& o) const {
+      return address == o.address && mapping_id == o.mapping_id && lines == o.lines;
+    }
+    template <typename H>
+    friend H AbslHashValue(H h, const LocationKey& key) {
+      return H::combine(std::move(h), key.address, key.mapping_id, key.lines);
+    }
   };
 
   void AddMappings(const std::vector<ProfileMapping>& mappings) {
@@ -96,55 +121,89 @@ class PprofBuilder {
     return address < it->limit ? it->id : 0;
   }
 
-  uint64_t FunctionId(const std::string& name, const std::string& module,
+  uint64_t FunctionId(const std::string& name, const std::string& filename,
                       uint64_t start) {
     // Two static functions of one name in one module differ by start, and
     // keep their own entries so each frame's offset survives.
     auto [it, inserted] =
-        functions_.try_emplace(std::make_tuple(name, module, start), 0);
+        functions_.try_emplace(std::make_tuple(name, filename, start), 0);
     if (!inserted) return it->second;
     pb::Function* function = out_.add_function();
     function->set_id(out_.function_size());
     function->set_name(strings_.Index(name));
     function->set_system_name(function->name());
-    function->set_filename(strings_.Index(module));
+    function->set_filename(strings_.Index(filename));
     // start_line carries the start address: pprof has no field for it, and
-    // viewers show start_line nowhere but in source listings, which an
-    // object file (the filename) cannot give them anyway.
+    // viewers use start_line only to widen a source listing, whose lines
+    // come from each Line.
     function->set_start_line(static_cast<int64_t>(start));
     it->second = function->id();
     return it->second;
   }
 
-  uint64_t LocationId(uint64_t address, uint64_t mapping_id,
-                      uint64_t function_id) {
-    auto [it, inserted] = locations_.try_emplace(
-        std::make_tuple(address, mapping_id, function_id), 0);
+  // One pprof line: a frame's function and where in it the address is.
+  uint64_t LineFunction(const ProfileFrame& frame) {
+    const std::string name =
+        frame.function.empty() ? frame.DisplayName() : frame.function;
+    // The function's filename is its source file when that is known (the
+    // reader finds the module in the location's mapping), else the module.
+    const std::string& filename = frame.line != 0 ? frame.file : frame.module;
+    // An inlined function's code has no start of its own here.
+    uint64_t start = frame.inlined ? 0 : frame.address - frame.offset;
+    return FunctionId(name, filename, start);
+  }
+
+  // The location of frames[first..last]: the functions inlined at one
+  // address, innermost first, and the function whose code it is (last).
+  uint64_t FrameLocation(const std::vector<ProfileFrame>& frames, size_t first,
+                         size_t last) {
+    LocationKey key;
+    key.address = frames[last].address;
+    key.mapping_id = MappingId(key.address);
+    for (size_t i = first; i <= last; ++i) {
+      key.lines.emplace_back(LineFunction(frames[i]), frames[i].line);
+      if (frames[i].line != 0 && key.mapping_id != 0) {
+        mappings_with_lines_.insert(key.mapping_id);
+      }
+    }
+    auto [it, inserted] = locations_.try_emplace(key, 0);
     if (!inserted) return it->second;
     pb::Location* location = out_.add_location();
     location->set_id(out_.location_size());
-    location->set_mapping_id(mapping_id);
-    location->set_address(address);
-    location->add_line()->set_function_id(function_id);
+    location->set_mapping_id(key.mapping_id);
+    location->set_address(key.address);
+    for (const auto& [function_id, line_number] : key.lines) {
+      pb::Line* line = location->add_line();
+      line->set_function_id(function_id);
+      if (line_number != 0) line->set_line(line_number);
+    }
     it->second = location->id();
     return it->second;
   }
 
-  uint64_t FrameLocation(const ProfileFrame& frame) {
-    const std::string name =
-        frame.function.empty() ? frame.DisplayName() : frame.function;
-    uint64_t function_id =
-        FunctionId(name, frame.module, frame.address - frame.offset);
-    return LocationId(frame.address, MappingId(frame.address), function_id);
+  uint64_t LostRootLocation() {
+    LocationKey key;
+    key.lines.emplace_back(FunctionId(kPprofLostRootName, "", 0), 0);
+    auto [it, inserted] = locations_.try_emplace(key, 0);
+    if (!inserted) return it->second;
+    pb::Location* location = out_.add_location();
+    location->set_id(out_.location_size());
+    location->add_line()->set_function_id(key.lines[0].first);
+    it->second = location->id();
+    return it->second;
   }
 
   void AddSample(const ProfileStack& stack) {
     pb::Sample* sample = out_.add_sample();
-    for (const ProfileFrame& frame : stack.frames) {
-      sample->add_location_id(FrameLocation(frame));
+    // Inlined frames join the location of the frame after them.
+    for (size_t first = 0; first < stack.frames.size();) {
+      size_t last = first;
+      while (last + 1 < stack.frames.size() && stack.frames[last].inlined) ++last;
+      sample->add_location_id(FrameLocation(stack.frames, first, last));
+      first = last + 1;
     }
     if (stack.lost) {
-      sample->add_location_id(LocationId(0, 0, FunctionId(kPprofLostRootName, "", 0)));
+      sample->add_location_id(LostRootLocation());
       pb::Label* label = sample->add_label();
       label->set_key(strings_.Index(kPprofLostLabelKey));
       label->set_str(strings_.Index(kPprofLostLabelValue));
@@ -168,8 +227,8 @@ class PprofBuilder {
   std::vector<Range> ranges_;  // by start
   absl::flat_hash_map<std::tuple<std::string, std::string, uint64_t>, uint64_t>
       functions_;
-  absl::flat_hash_map<std::tuple<uint64_t, uint64_t, uint64_t>, uint64_t>
-      locations_;
+  absl::flat_hash_map<LocationKey, uint64_t> locations_;
+  absl::flat_hash_set<uint64_t> mappings_with_lines_;
 };
 
 struct FileCloser {

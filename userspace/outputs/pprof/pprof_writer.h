@@ -6,16 +6,23 @@
 //                 period type space/bytes, period 1 (every call is counted);
 //   samples       one per ProfileStack, locations leaf first; a lost stack
 //                 has the label stack=lost and a "[stack lost]" root;
-//   locations     one per (address, mapping, function), mapped by address
+//   locations     one per (address, mapping, lines), mapped by address
 //                 into Profile::mappings (mapping 1 is the main binary);
-//                 one line each, naming the frame's function, or its
-//                 DisplayName when the function is unknown;
-//   functions     one per (name, module, start): filename is the module
-//                 (the object file: there are no source files to name) and
-//                 start_line is address - offset, the function's start
-//                 address, so each frame's offset survives the file (pprof
-//                 has no field for it); two static functions of one name in
-//                 one module differ by start;
+//                 one line per function at the address: the functions
+//                 inlined there, innermost first, then the function whose
+//                 code it is; each names the frame's function, or its
+//                 DisplayName when the function is unknown, and carries its
+//                 source line when known;
+//   mappings      has_functions always; has_filenames, has_line_numbers
+//                 and has_inline_frames where a frame in it has a line;
+//   functions     one per (name, filename, start): filename is the source
+//                 file when the line is known, else the module (the object
+//                 file, which the reader then takes the frame's module
+//                 from); start_line is address - offset, the function's
+//                 start address, so each frame's offset survives the file
+//                 (pprof has no field for it), 0 for inlined functions; two
+//                 static functions of one name in one module differ by
+//                 start;
 //   strings       made valid UTF-8 (utf8_strings.h), as protobuf requires;
 //   comments      the target, command line, losses and notes
 //                 (see pprof_comments.h).

@@ -21,6 +21,19 @@ TEST(WriteFolded, RootFirstLargestFirstZeroLeftOut) {
             "main;leak_small;malloc 100\n");
 }
 
+TEST(WriteFolded, LinesAndInlinedFunctionsAreShown) {
+  Profile profile;
+  ProfileStack stack = HeapStack({"malloc", "leak", "main"}, 64, 1);
+  stack.frames[1] = WithLine(stack.frames[1], "/src/app/leak.c", 20);
+  ProfileFrame helper = WithLine(stack.frames[1], "/src/app/helper.h", 7, true);
+  helper.function = "helper";
+  stack.frames.insert(stack.frames.begin() + 1, helper);
+  profile.stacks = {stack};
+  std::ostringstream out;
+  WriteFolded(out, profile, Weight::kBytes);
+  EXPECT_EQ(out.str(), "main;leak (leak.c:20);helper (helper.h:7);malloc 64\n");
+}
+
 TEST(WriteFolded, ObjectsWeight) {
   Profile profile;
   profile.stacks = {HeapStack({"malloc", "few_big", "main"}, 5000, 1),

@@ -102,6 +102,10 @@ TEST(JsonReader, TheDocumentedExampleReads) {
   ASSERT_EQ(read->stacks.size(), 2u);
   EXPECT_EQ(read->stacks[0].frames[1].function, "remember_request");
   EXPECT_EQ(read->stacks[0].frames[1].address, 0x55555555521fu);
+  EXPECT_TRUE(read->stacks[0].frames[1].inlined);
+  EXPECT_EQ(read->stacks[0].frames[1].line, 27u);
+  EXPECT_EQ(read->stacks[0].frames[2].file, "/home/me/src/leaky_service.c");
+  EXPECT_FALSE(read->stacks[0].frames[2].inlined);
   EXPECT_TRUE(read->stacks[1].lost);
   EXPECT_EQ(read->growth_seconds, (std::vector<double>{1.0, 5.0, 10.0}));
   EXPECT_EQ(read->stacks[0].evidence.growth,
@@ -112,6 +116,39 @@ TEST(JsonReader, TheDocumentedExampleReads) {
   EXPECT_EQ(read->memory.end.anon_bytes, 1576960);
   ASSERT_EQ(read->losses.size(), 1u);
   EXPECT_EQ(read->losses[0].what, "stacks (stack map full)");
+}
+
+TEST(JsonReader, LinesAndInlinedFramesRoundTrip) {
+  Profile in = SampleProfile();
+  absl::StatusOr<Profile> out = ProfileFromJson(ProfileToJson(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  const std::vector<ProfileFrame>& frames = out->stacks[0].frames;
+  ASSERT_GE(frames.size(), 2u);
+  const ProfileFrame& inlined = frames[frames.size() - 2];
+  const ProfileFrame& main_frame = frames.back();
+  EXPECT_EQ(inlined.function, "parse_options");
+  EXPECT_EQ(inlined.file, "/src/my app/options.h");
+  EXPECT_EQ(inlined.line, 77u);
+  EXPECT_TRUE(inlined.inlined);
+  EXPECT_EQ(main_frame.file, "/src/my app/main.cc");
+  EXPECT_EQ(main_frame.line, 12u);
+  EXPECT_FALSE(main_frame.inlined);
+  EXPECT_EQ(StackPath(out->stacks[0]), StackPath(in.stacks[0]));
+}
+
+TEST(JsonReader, ProfilesWithoutLinesRead) {
+  // Version 1.1 had no file, line or inlined.
+  absl::StatusOr<Profile> read = ProfileFromJson(R"j({
+    "schema": "allocprof-profile", "version": {"major": 1, "minor": 1},
+    "stacks": [{"frames": [{"function": "malloc", "kind": "allocator"},
+                           {"function": "leak", "kind": "program"}]}]})j");
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->stacks[0].frames.size(), 2u);
+  EXPECT_EQ(read->stacks[0].frames[1].file, "");
+  EXPECT_EQ(read->stacks[0].frames[1].line, 0u);
+  EXPECT_FALSE(read->stacks[0].frames[1].inlined);
+  EXPECT_EQ(ErrorOf(Doc(R"("stacks": [{"frames": [{"line": 4294967296}]}])")),
+            "stacks[0].frames[0].line: out of range (more than 2^32-1)");
 }
 
 TEST(JsonReader, OtherSchemasAreRefused) {

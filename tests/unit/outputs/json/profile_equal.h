@@ -27,6 +27,9 @@ inline void ExpectSameStack(const ProfileStack& a, const ProfileStack& b) {
     EXPECT_EQ(a.frames[f].address, b.frames[f].address);
     EXPECT_EQ(a.frames[f].offset, b.frames[f].offset);
     EXPECT_EQ(a.frames[f].kind, b.frames[f].kind);
+    EXPECT_EQ(a.frames[f].file, b.frames[f].file);
+    EXPECT_EQ(a.frames[f].line, b.frames[f].line);
+    EXPECT_EQ(a.frames[f].inlined, b.frames[f].inlined);
   }
   EXPECT_EQ(a.values.inuse_bytes, b.values.inuse_bytes);
   EXPECT_EQ(a.values.inuse_objects, b.values.inuse_objects);

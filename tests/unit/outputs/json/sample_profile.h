@@ -71,7 +71,11 @@ inline Profile SampleProfile() {
       MakeFrame("operator()(int; char)", app, 0x401c00, 0x10, FrameKind::kProgram),
       MakeFrame("größe_berechnen λ 😀", app, 0x401d00, 0x4, FrameKind::kProgram),
       MakeFrame("say \"hi\" \\ back", app, 0x401e00, 0x8, FrameKind::kProgram),
-      MakeFrame("main", app, 0x401f00, 0x2a, FrameKind::kProgram)};
+      // Source lines from DWARF, and a function inlined into main.
+      WithLine(MakeFrame("parse_options", app, 0x401f00, 0x2a, FrameKind::kProgram),
+               "/src/my app/options.h", 77, /*inlined=*/true),
+      WithLine(MakeFrame("main", app, 0x401f00, 0x2a, FrameKind::kProgram),
+               "/src/my app/main.cc", 12)};
   hostile.values = {6000000, 490, 9000000, 1900};
   hostile.inuse_bytes_by_kind[static_cast<int>(MemKind::kHeap)] = 6000000;
   // Evidence: a steady leak of 48-byte nodes plus a few 16 KiB buffers, with

@@ -135,8 +135,8 @@ TEST_F(PprofWriterTest, FunctionNamesOfAStackLeafFirstAndUnaltered) {
   const TextMessage* big = d().FindSample("malloc", LongTemplateName());
   ASSERT_NE(big, nullptr);
   EXPECT_THAT(d().FunctionNames(*big),
-              ElementsAre("malloc", LongTemplateName(), kSemicolonName, kUnicodeName,
-                          "main"));
+              ElementsAre("malloc", LongTemplateName(), "read_value", "next_token",
+                          kSemicolonName, kUnicodeName, "main"));
   EXPECT_GT(LongTemplateName().size(), 1000u);
 }
 
@@ -163,6 +163,11 @@ TEST_F(PprofWriterTest, MappingsWithBuildIds) {
   for (const TextMessage* mapping : mappings) {
     EXPECT_EQ(mapping->Str("has_functions"), "true");
   }
+  // Only the program's second segment holds frames with lines.
+  EXPECT_EQ(mappings[1]->Str("has_line_numbers"), "true");
+  EXPECT_EQ(mappings[1]->Str("has_filenames"), "true");
+  EXPECT_EQ(mappings[1]->Str("has_inline_frames"), "true");
+  EXPECT_EQ(mappings[2]->Str("has_line_numbers"), "");
 }
 
 TEST_F(PprofWriterTest, LocationsAreMappedByAddress) {
@@ -203,6 +208,30 @@ TEST_F(PprofWriterTest, FunctionsNameTheirModule) {
   EXPECT_EQ(d().S(fn.Int("filename")), kLibstdcxxPath);
   // start_line holds the function's start: address - offset.
   EXPECT_EQ(fn.Int("start_line"), 0x7ffff7a41234 - 0x94);
+}
+
+TEST_F(PprofWriterTest, InlinedFunctionsAreLinesOfTheirCallersLocation) {
+  const TextMessage* big = d().FindSample("malloc", LongTemplateName());
+  ASSERT_NE(big, nullptr);
+  const TextMessage& loc = d().Location(big->Ints("location_id")[2]);
+  EXPECT_EQ(loc.Uint("address"), 0x555555557100u);
+  std::vector<const TextMessage*> lines = loc.Messages("line");
+  ASSERT_EQ(lines.size(), 3u);  // innermost first, the caller last
+  const TextMessage& inner = d().Function(lines[0]->Uint("function_id"));
+  const TextMessage& middle = d().Function(lines[1]->Uint("function_id"));
+  const TextMessage& outer = d().Function(lines[2]->Uint("function_id"));
+  EXPECT_EQ(d().S(inner.Int("name")), "read_value");
+  EXPECT_EQ(d().S(inner.Int("filename")), "/src/redis/config.h");
+  EXPECT_EQ(lines[0]->Int("line"), 40);
+  EXPECT_EQ(d().S(middle.Int("name")), "next_token");
+  EXPECT_EQ(d().S(middle.Int("filename")), "/src/redis/lexer.h");
+  EXPECT_EQ(lines[1]->Int("line"), 7);
+  EXPECT_EQ(d().S(outer.Int("name")), kSemicolonName);
+  EXPECT_EQ(d().S(outer.Int("filename")), "/src/redis/config.c");
+  EXPECT_EQ(lines[2]->Int("line"), 1200);
+  // Only the function whose code it is has a start address.
+  EXPECT_EQ(inner.Int("start_line"), 0);
+  EXPECT_EQ(outer.Int("start_line"), 0x555555557100 - 0x1c);
 }
 
 TEST_F(PprofWriterTest, LostStackHasLabelAndRoot) {

@@ -63,10 +63,20 @@ Profile SampleProfile() {
   big.frames = {malloc_frame,
                 MakeFrame(LongTemplateName(), kLibstdcxxPath, 0x7ffff7a41234, 0x94,
                           FrameKind::kLibrary),
-                MakeFrame(kSemicolonName, kProgramPath, 0x555555557100, 0x1c,
-                          FrameKind::kProgram),
-                MakeFrame(kUnicodeName, kProgramPath, 0x555555557800, 0x8,
-                          FrameKind::kProgram),
+                // Two functions inlined at one address, innermost first,
+                // into kSemicolonName; lines from DWARF.
+                WithLine(MakeFrame("read_value", kProgramPath, 0x555555557100, 0x1c,
+                                   FrameKind::kProgram),
+                         "/src/redis/config.h", 40, /*inlined=*/true),
+                WithLine(MakeFrame("next_token", kProgramPath, 0x555555557100, 0x1c,
+                                   FrameKind::kProgram),
+                         "/src/redis/lexer.h", 7, /*inlined=*/true),
+                WithLine(MakeFrame(kSemicolonName, kProgramPath, 0x555555557100, 0x1c,
+                                   FrameKind::kProgram),
+                         "/src/redis/config.c", 1200),
+                WithLine(MakeFrame(kUnicodeName, kProgramPath, 0x555555557800, 0x8,
+                                   FrameKind::kProgram),
+                         "/src/redis/größe.c", 3),
                 main_frame};
   big.values = Values(4096, 2, 8192, 4);
 

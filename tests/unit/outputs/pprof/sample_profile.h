@@ -26,7 +26,8 @@ std::string LongTemplateName();
 
 // Mappings: 1 the program (two segments), 2 libc, 3 libstdc++.
 // Stacks, largest in-use bytes first:
-//   [0] malloc <- long template <- kSemicolonName <- kUnicodeName <- main
+//   [0] malloc <- long template <- read_value, next_token (inlined, with
+//       lines) <- kSemicolonName (line) <- kUnicodeName (line) <- main
 //   [1] calloc <- libc frame with no function <- frame with no module
 //   [2] lost: the recovered caller "worker_loop" only
 //   [3] malloc <- JIT frame "lua:handler" <- main (same main frame as [0])
