@@ -16,6 +16,8 @@ packages=(
   # (which links jemalloc) as a real service
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
   redis-server redis-tools
+  # and a Java program on Debian's OpenJDK
+  openjdk-17-jdk-headless
 )
 for option in "$@"; do
   case "$option" in

@@ -66,6 +66,10 @@ ABSL_FLAG(std::string, mode, "allocs",
           "(outstanding = allocated and not freed); pages: no uprobes at all, "
           "only page faults and the mmap family (outstanding = pages made "
           "resident by writes and not released), cheap enough to leave on");
+ABSL_FLAG(bool, java, true,
+          "for a Java target, ask the JVM (through its attach listener, as "
+          "jcmd does) to write its perf map, to name JIT-compiled frames; "
+          "--no-java leaves the JVM alone");
 ABSL_FLAG(bool, sessions, true,
           "put allocator probes in uprobe sessions where the kernel has them "
           "(Linux 6.13+); --nosessions uses plain uprobes and uretprobes");
@@ -198,6 +202,7 @@ int main(int argc, char** argv) {
     }
   }
   options.uprobe_sessions = absl::GetFlag(FLAGS_sessions);
+  options.java = absl::GetFlag(FLAGS_java);
   options.verbose = absl::GetFlag(FLAGS_v);
   options.floor_mode = absl::GetFlag(FLAGS_floor) || absl::GetFlag(FLAGS_floor_stacks);
   options.floor_stacks = absl::GetFlag(FLAGS_floor_stacks);

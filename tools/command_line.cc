@@ -92,6 +92,8 @@ void NormalizeOptionNames(std::vector<std::string>* args) {
     for (size_t c = 2; c < end; ++c) {
       if (arg[c] == '-') arg[c] = '_';
     }
+    // --no-java is absl's --nojava, as --no-sessions is --nosessions.
+    if (absl::StartsWith(arg, "--no_")) arg.erase(4, 1);
   }
 }
 

@@ -19,7 +19,7 @@ std::string FindCommandLineError(int argc, char** argv);
 
 // Long option names may be spelled with '-' or '_' (--min-age, --min_age);
 // absl knows them by '_'. Rewrites the names (not the values) of `args`
-// before "--".
+// before "--"; --no-NAME is absl's --noNAME.
 void NormalizeOptionNames(std::vector<std::string>* args);
 
 // Takes every "--NAME VALUE" and "--NAME=VALUE" before "--" out of `args`

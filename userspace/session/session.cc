@@ -15,6 +15,8 @@
 #include "userspace/events/ring_reader.h"
 #include "userspace/evidence/peek.h"
 #include "userspace/evidence/session_evidence.h"
+#include "userspace/java/java_target.h"
+#include "userspace/java/pooled_chunks.h"
 #include "userspace/profile/losses.h"
 #include "userspace/profile/named_stacks.h"
 #include "userspace/profile/profile_builder.h"
@@ -169,6 +171,21 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   s = t.Release();
   if (!s.ok()) return s;
 
+  // A JVM names its compiled code only when asked. One launched with -- CMD
+  // maps libjvm.so later (the launcher loads it): it is found at the end.
+  std::unique_ptr<JavaTarget> java;
+  auto ask_java = [&]() {
+    if (!options.java || t.exited()) return;
+    if (!java && !IsJvm((*symbolizer)->modules())) return;
+    if (!java) java = std::make_unique<JavaTarget>(t.pid());
+    absl::Status written = java->WritePerfMap();
+    if (options.verbose) {
+      std::cerr << "allocprof: Java target: "
+                << (written.ok() ? "the JVM wrote its perf map" : written.message()) << "\n";
+    }
+  };
+  ask_java();
+
   NamedStacks names(stack_table, resolver, **symbolizer);
   ProfileBuilder builder(names, **symbolizer, t.program_path());
   const absl::Time start = absl::Now();
@@ -214,6 +231,12 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       profile.notes.push_back(line);
     }
     for (const std::string& line : late_problems) profile.notes.push_back(line);
+    if (java) {
+      for (std::string& line : java->Notes()) profile.notes.push_back(std::move(line));
+    }
+    if (std::string note = PooledChunkNote(profile); !note.empty()) {
+      profile.notes.push_back(std::move(note));
+    }
     for (const std::string& spec : allocators.UnmatchedCustom()) {
       profile.notes.push_back(absl::StrCat("'", spec, "': its object was never mapped"));
     }
@@ -275,6 +298,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   std::cerr << "allocprof: " << why << "; writing the report\n";
 
   sample();  // the end of the session is the last point of every series
+  // Methods compiled during the session get their names now.
+  if ((*symbolizer)->RefreshModules().ok()) ask_java();
   Profile profile = snapshot(true);
   if (options.peek > 0) PeekShownStacks(t.pid(), options.top, &profile);
   WriteTextReport(out, profile, options.top);

@@ -41,6 +41,9 @@ struct SessionOptions {
   // --mode pages: no uprobes; resident pages by the code that wrote them
   // first (page faults), released by munmap, mremap, brk and madvise.
   bool pages_mode = false;
+  // A Java target (libjvm.so mapped) gets names for its JIT-compiled frames
+  // through the JVM's attach listener; --no-java leaves the JVM alone.
+  bool java = true;
 };
 
 // Runs until the duration passes, SIGINT/SIGTERM arrives or the target

@@ -1,0 +1,48 @@
+// Direct memory kept by Java code, for the Java end-to-end test
+// (tests/e2e/java_test.cc), with testprog.h's handshake:
+//
+//   1. warms up: WARMUP_BUFFERS direct buffers allocated and dropped, so
+//      that the JIT compiles java.nio's allocation path;
+//   2. prints "ready PID malloc=0x0 free=0x0" and waits for SIGUSR1;
+//   3. leakDirect keeps LEAK_COUNT x ByteBuffer.allocateDirect(LEAK_SIZE),
+//      each one malloc of exactly LEAK_SIZE bytes in libjvm's
+//      Unsafe_AllocateMemory0; prints "done";
+//   4. waits until it is killed (SIGTERM).
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
+
+public class JavaLeaks {
+  static final int WARMUP_BUFFERS = 20000;
+  static final int LEAK_COUNT = 64;
+  static final int LEAK_SIZE = 100000;
+
+  static final ArrayList<ByteBuffer> kept = new ArrayList<>();
+  static long sink;
+
+  static void warmUp() {
+    for (int i = 0; i < WARMUP_BUFFERS; i++) {
+      ByteBuffer b = ByteBuffer.allocateDirect(1024);
+      sink += b.capacity();
+    }
+  }
+
+  static void leakDirect() {
+    for (int i = 0; i < LEAK_COUNT; i++) kept.add(ByteBuffer.allocateDirect(LEAK_SIZE));
+  }
+
+  public static void main(String[] args) throws Exception {
+    warmUp();
+    System.gc();  // the warm-up's buffers are freed before the trace, mostly
+    CountDownLatch go = new CountDownLatch(1);
+    Signal.handle(new Signal("USR1"), s -> go.countDown());
+    System.out.println("ready " + ProcessHandle.current().pid() + " malloc=0x0 free=0x0");
+    System.out.flush();
+    go.await();
+    leakDirect();
+    System.out.println("done");
+    System.out.flush();
+    while (true) Thread.sleep(1000);
+  }
+}

@@ -1,0 +1,57 @@
+#include "userspace/java/java_target.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "userspace/java/jvm_attach.h"
+
+namespace allocprof {
+namespace {
+
+// Writing the map of a large code cache takes the JVM a few hundred ms.
+constexpr absl::Duration kJcmdTimeout = absl::Seconds(10);
+
+}  // namespace
+
+bool IsJvm(const ModuleMap& modules) {
+  for (const Module& m : modules.modules()) {
+    if (absl::EndsWith(m.path, "/libjvm.so")) return true;
+  }
+  return false;
+}
+
+absl::Status JavaTarget::WritePerfMap() {
+  absl::StatusOr<std::string> out = RunJcmd(pid_, "Compiler.perfmap", kJcmdTimeout);
+  if (!out.ok()) {
+    last_error_ = out.status();
+    return last_error_;
+  }
+  // The command reports a map it could not write in its output, not its
+  // result code.
+  if (absl::StrContains(*out, "Failed") || absl::StrContains(*out, "rror")) {
+    last_error_ = absl::FailedPreconditionError(*out);
+    return last_error_;
+  }
+  ++written_;
+  last_error_ = absl::OkStatus();
+  return absl::OkStatus();
+}
+
+std::vector<std::string> JavaTarget::Notes() const {
+  std::vector<std::string> notes;
+  if (!last_error_.ok()) {
+    notes.push_back(absl::StrCat(
+        "Java: compiled Java frames are not named (the JVM's perf map could not be ",
+        written_ > 0 ? "written again" : "written", ": ", last_error_.message(), ")"));
+  } else if (written_ > 0) {
+    notes.push_back(
+        "Java: compiled Java frames are named from the JVM's perf map, written through "
+        "its attach listener (jcmd Compiler.perfmap, no restart)");
+  }
+  notes.push_back(
+      "Java: interpreted frames show as \"Interpreter\"; with default flags "
+      "(-XX:-PreserveFramePointer) a frame-pointer walk may end at the first compiled "
+      "Java frame");
+  return notes;
+}
+
+}  // namespace allocprof

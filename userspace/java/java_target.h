@@ -1,0 +1,43 @@
+// What allocprof does for a Java target, found by libjvm.so among its
+// mapped objects: names for JIT-compiled frames, from the perf map the JVM
+// writes when asked through its attach listener (jvm_attach.h) -- at the
+// start, and again at the end so that methods compiled during the session
+// are named too; and what the report must say about Java stacks.
+#ifndef ALLOCPROF_USERSPACE_JAVA_JAVA_TARGET_H_
+#define ALLOCPROF_USERSPACE_JAVA_JAVA_TARGET_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "userspace/symbols/module_map.h"
+
+namespace allocprof {
+
+// Whether `modules` holds HotSpot's libjvm.so.
+bool IsJvm(const ModuleMap& modules);
+
+class JavaTarget {
+ public:
+  explicit JavaTarget(pid_t pid) : pid_(pid) {}
+
+  // Asks the JVM to write /tmp/perf-NSPID.map now (jcmd Compiler.perfmap).
+  // A failure is kept for the notes, never fatal: the session goes on with
+  // compiled frames unnamed.
+  absl::Status WritePerfMap();
+
+  // Lines for the report's notes: how compiled frames were named, or why
+  // they were not, and what default flags mean for Java stacks.
+  std::vector<std::string> Notes() const;
+
+ private:
+  pid_t pid_;
+  int written_ = 0;
+  absl::Status last_error_;
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_JAVA_JAVA_TARGET_H_

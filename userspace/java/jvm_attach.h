@@ -1,0 +1,50 @@
+// HotSpot's dynamic attach protocol, as jcmd speaks it, without jcmd: a
+// running JVM with default flags starts its attach listener when it finds a
+// trigger file and gets SIGQUIT, then answers requests on a unix socket.
+//
+//   1. /tmp/.java_pidNSPID exists once the listener runs; if not, create
+//      /tmp/.attach_pidNSPID and send SIGQUIT, then wait for the socket.
+//   2. Connect with the JVM's own uid and gid (the listener checks its
+//      peer's credentials), write "1\0" (protocol version), the command and
+//      three arguments, each NUL-terminated, and read the reply: a result
+//      code line ("0" for success), then the command's output.
+//
+// Paths are the target's, reached through /proc/PID/root, so a JVM in a
+// container is attached in its own /tmp; NSPID is its PID in its namespace.
+#ifndef ALLOCPROF_USERSPACE_JAVA_JVM_ATTACH_H_
+#define ALLOCPROF_USERSPACE_JAVA_JVM_ATTACH_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace allocprof {
+
+// The request bytes for `command` and up to three arguments.
+std::string AttachRequest(absl::string_view command,
+                          const std::vector<std::string>& args);
+
+// A reply split into its result code and the rest. InvalidArgument when it
+// has no result code line.
+struct AttachReply {
+  int code = -1;
+  std::string output;
+};
+absl::StatusOr<AttachReply> ParseAttachReply(absl::string_view reply);
+
+// Runs `jcmd_command` (e.g. "Compiler.perfmap") in the JVM `pid` through
+// the attach listener and returns its output. Fails with the JVM's own
+// message when the command fails, DeadlineExceeded when the JVM does not
+// answer within `timeout` (a JVM started with -XX:+DisableAttachMechanism
+// never does).
+absl::StatusOr<std::string> RunJcmd(pid_t pid, absl::string_view jcmd_command,
+                                    absl::Duration timeout);
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_JAVA_JVM_ATTACH_H_
