@@ -157,7 +157,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 {
 	if (floor_mode) {
 		if (floor_stacks)
-			capture_stack(ctx);
+			capture_entry_stack(ctx);
 		return 0;
 	}
 	if (!is_target())
@@ -215,7 +215,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		needs_return = st.sampled || st.old_sampled;
 		st.lazy = session && !needs_return;
 	}
-	st.stack_id = (!sample_bytes || st.sampled) ? capture_stack(ctx) : -1;
+	st.stack_id = (!sample_bytes || st.sampled) ? capture_entry_stack(ctx) : -1;
 	*slot = st;
 	return needs_return ? 0 : 1;
 }
@@ -258,7 +258,7 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		type = AP_EV_REALLOC;
 
 	__u64 old_ptr = st->old_ptr;
-	__u32 flags = AP_F_HAS_CALLER;
+	__u32 flags = AP_F_HAS_CALLER | unwound_flag();
 
 	if (sample_bytes) {
 		/* The old block goes where the call succeeded: a new block, or

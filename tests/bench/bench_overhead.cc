@@ -491,6 +491,7 @@ std::vector<double> Field(const std::vector<LoopRun>& runs, double LoopRun::*f) 
 
 struct Options {
   std::string allocprof, loop;
+  std::string nofp_loop;  // --nofp-loop: also compare FP and CFI stacks
   int runs = 3;
   int target_ms = 1000;
   bool quick = false;
@@ -502,7 +503,9 @@ struct Options {
           "[--target-ms MS] [--quick]\n"
           "  --runs N        runs of each measurement (default 3)\n"
           "  --target-ms MS  length of each timed loop (default 1000)\n"
-          "  --quick         one short run of each, a smoke test of the set-up\n");
+          "  --quick         one short run of each, a smoke test of the set-up\n"
+          "  --nofp-loop P   also time stacks by frame pointers and by CFI on P, the\n"
+          "                  loop built without frame pointers, and size its unwind tables\n");
   exit(2);
 }
 
@@ -522,6 +525,8 @@ Options ParseOptions(int argc, char** argv) {
     } else if (a == "--target-ms" && has_value) {
       if (!absl::SimpleAtoi(argv[++i], &o.target_ms) || o.target_ms < 1) Usage();
       target_set = true;
+    } else if (a == "--nofp-loop" && has_value) {
+      o.nofp_loop = argv[++i];
     } else if (a == "--quick") {
       o.quick = true;
     } else {
@@ -540,6 +545,83 @@ Options ParseOptions(int argc, char** argv) {
   fprintf(stderr, "bench_overhead: %.*s failed: %s\n", static_cast<int>(during.size()),
           during.data(), std::string(s.message()).c_str());
   exit(1);
+}
+
+// Stacks without frame pointers: the loop built as Debian builds libc and
+// libstdc++, its stacks taken by frame pointers (--unwind fp, which stop
+// after a frame or two there) and walked with CFI (--unwind auto). The
+// per-event cost of a stack is the floor with stacks less the bare floor.
+// Then the unwind tables' memory, from allocprof -v.
+void RunNofpComparison(const Options& o) {
+  const std::vector<std::string> loop = {o.nofp_loop, "--target-ms",
+                                         std::to_string(o.target_ms)};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), o.allocprof);
+    args.push_back("--");
+    args.insert(args.end(), loop.begin(), loop.end());
+    return args;
+  };
+  struct Mode {
+    const char* name;
+    std::vector<std::string> argv;
+    std::vector<double> ns;
+  };
+  Mode modes[] = {{"(n1) --floor", with({"--floor"}), {}},
+                  {"(n2) --floor-stacks --unwind fp", with({"--floor-stacks", "--unwind", "fp"}), {}},
+                  {"(n3) --floor-stacks --unwind auto", with({"--floor-stacks"}), {}},
+                  {"(n4) allocprof --unwind fp", with({"--unwind", "fp"}), {}},
+                  {"(n5) allocprof --unwind auto", with({}), {}}};
+  for (int r = 0; r < o.runs; r++) {
+    for (Mode& m : modes) {
+      absl::StatusOr<LoopRun> run = RunLoop(m.argv);
+      if (!run.ok()) Die(run.status(), m.name);
+      fprintf(stderr, "bench_overhead: run %d/%d %-34s %10.1f ns/pair\n", r + 1, o.runs,
+              m.name, run->ns_per_pair);
+      m.ns.push_back(run->ns_per_pair);
+    }
+  }
+  printf("\nstacks without frame pointers: %s\n", o.nofp_loop.c_str());
+  printf("%-44s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
+  for (const Mode& m : modes) PrintRow(m.name, "ns/pair", m.ns, "%.1f");
+  std::vector<double> fp_stack, cfi_stack;
+  for (int r = 0; r < o.runs; r++) {
+    fp_stack.push_back(modes[1].ns[r] - modes[0].ns[r]);
+    cfi_stack.push_back(modes[2].ns[r] - modes[0].ns[r]);
+  }
+  PrintRow("stack per event, frame pointers (n2-n1)", "ns", fp_stack, "%.1f");
+  PrintRow("stack per event, CFI walk (n3-n1)", "ns", cfi_stack, "%.1f");
+  PrintRatio("CFI vs frame-pointer stack per event", cfi_stack, fp_stack);
+  PrintRatio("full tracing: CFI vs frame pointers (n5/n4)", modes[4].ns, modes[3].ns);
+
+  // allocprof -v names every table it loads: "unwind table for PATH: N rows (K KiB)".
+  absl::StatusOr<std::unique_ptr<Child>> started =
+      Child::Start(with({"-v", "--floor"}));
+  if (!started.ok()) Die(started.status(), "allocprof -v");
+  Child& c = **started;
+  absl::Status s = c.Finish(kReportTimeoutS);
+  if (!s.ok()) Die(Failed(c, s), "allocprof -v");
+  printf("\nunwind tables (BPF memory, 8 bytes a row):\n");
+  uint64_t sum_rows = 0;
+  for (absl::string_view line : absl::StrSplit(c.err(), '\n')) {
+    constexpr absl::string_view kPrefix = "allocprof: unwind table for ";
+    if (!absl::StartsWith(line, kPrefix)) continue;
+    line.remove_prefix(kPrefix.size());
+    const size_t colon = line.rfind(": ");
+    uint64_t rows = 0;
+    if (colon == absl::string_view::npos ||
+        !absl::SimpleAtoi(line.substr(colon + 2, line.find(' ', colon + 2) - colon - 2), &rows)) {
+      continue;
+    }
+    absl::string_view path = line.substr(0, colon);
+    const bool counted = absl::StrContains(path, "/libc.so") ||
+                         absl::StrContains(path, "/libstdc++.so") ||
+                         absl::EndsWith(path, "/malloc_loop_nofp");
+    if (counted) sum_rows += rows;
+    printf("  %-70.*s %8" PRIu64 " rows %8.1f KiB%s\n", static_cast<int>(path.size()),
+           path.data(), rows, rows * 8 / 1024.0, counted ? "" : "  (not in the sum)");
+  }
+  printf("  libc + libstdc++ + the program: %" PRIu64 " rows, %.1f KiB\n", sum_rows,
+         sum_rows * 8 / 1024.0);
 }
 
 }  // namespace
@@ -681,5 +763,6 @@ int main(int argc, char** argv) {
     printf("- allocprof -p did not exit within %.0f s of its target and was stopped with "
            "SIGINT.\n", kAttachedExitTimeoutS);
   }
+  if (!o.nofp_loop.empty()) RunNofpComparison(o);
   return 0;
 }

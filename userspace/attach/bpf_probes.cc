@@ -92,8 +92,16 @@ absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::LoadWith(
   skel->rodata->floor_stacks = config.floor_stacks;
   skel->rodata->wakeup_bytes = config.ring_buffer_bytes / 8;
   skel->rodata->sample_bytes = config.sample_bytes;
+  skel->rodata->unwind_mode = config.unwind_mode;
+  // Frame-pointer stacks need none of the unwinder's maps: one entry each.
+  const bool unwinds = config.unwind_mode != AP_UNWIND_FP;
   int err = bpf_map__set_max_entries(skel->maps.events, config.ring_buffer_bytes);
   if (!err) err = bpf_map__set_max_entries(skel->maps.stacks, config.stack_map_entries);
+  if (!err) err = bpf_map__set_max_entries(skel->maps.unwind_rows, unwinds ? config.unwind_rows : 1);
+  if (!err) {
+    err = bpf_map__set_max_entries(skel->maps.unwound_stacks,
+                                   unwinds ? config.stack_map_entries : 1);
+  }
   if (err) return LibbpfError(err, "cannot size the BPF maps");
 
   err = allocprof_bpf::load(skel);
@@ -214,6 +222,20 @@ absl::Status BpfProbes::AttachFunction(const ProbedFunction& f) {
 int BpfProbes::ring_buffer_fd() const { return bpf_map__fd(skel_->maps.events); }
 
 int BpfProbes::stack_map_fd() const { return bpf_map__fd(skel_->maps.stacks); }
+
+int BpfProbes::unwound_stack_map_fd() const {
+  return bpf_map__fd(skel_->maps.unwound_stacks);
+}
+
+UnwindMaps BpfProbes::unwind_maps() const {
+  UnwindMaps maps;
+  maps.rows_fd = bpf_map__fd(skel_->maps.unwind_rows);
+  maps.row_capacity = bpf_map__max_entries(skel_->maps.unwind_rows);
+  maps.mappings_fd = bpf_map__fd(skel_->maps.unwind_mappings);
+  // __u64 is unsigned long long; the same 8 bytes.
+  maps.index = reinterpret_cast<volatile uint64_t*>(&skel_->bss->unwind_index);
+  return maps;
+}
 
 DropCounters BpfProbes::ReadDropCounters() const {
   DropCounters sums = {};

@@ -34,6 +34,21 @@ struct ProbeConfig {
   bool sessions = true;
   // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
   uint64_t sample_bytes = 0;
+  // --unwind: AP_UNWIND_* (bpf/events.h).
+  uint32_t unwind_mode = AP_UNWIND_FP;
+  // Capacity of the unwind row array, with CFI unwinding: 8 bytes a row,
+  // preallocated (4 MiB); libc has 28k rows, libstdc++ 34k.
+  uint32_t unwind_rows = 1u << 19;
+};
+
+// Where the unwind tables live, for UnwindTables (userspace/unwind): the
+// row array and the two mapping tables are mmap-able arrays; `index` is
+// the BPF program's unwind_index in its mapped .bss.
+struct UnwindMaps {
+  int rows_fd = -1;
+  uint32_t row_capacity = 0;
+  int mappings_fd = -1;
+  volatile uint64_t* index = nullptr;
 };
 
 using DropCounters = std::array<uint64_t, AP_CNT_COUNT>;
@@ -60,6 +75,9 @@ class BpfProbes {
 
   int ring_buffer_fd() const;
   int stack_map_fd() const;
+  // Stacks walked in BPF (--unwind auto|dwarf), by id.
+  int unwound_stack_map_fd() const;
+  UnwindMaps unwind_maps() const;
   // Sums of the per-CPU drop counters.
   DropCounters ReadDropCounters() const;
   size_t link_count() const { return links_.size() + multi_links_.size(); }

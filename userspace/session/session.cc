@@ -25,6 +25,7 @@
 #include "userspace/stacks/stack_resolver.h"
 #include "userspace/stacks/stack_table.h"
 #include "userspace/symbols/symbolizer.h"
+#include "userspace/unwind/unwind_tables.h"
 
 namespace allocprof {
 namespace {
@@ -77,6 +78,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   config.ring_buffer_bytes = options.ring_buffer_mib << 20;
   config.sample_bytes = options.sample_bytes;
   config.sessions = options.uprobe_sessions;
+  config.unwind_mode = options.unwind_mode;
   auto probes = BpfProbes::Load(config);
   if (!probes.ok()) return probes.status();
   s = (*probes)->AttachSyscalls();
@@ -102,6 +104,22 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     return WithContext(absl::FailedPreconditionError(FirstOf(problems)),
                        t.description());
   }
+  // Unwind tables before the target runs on: its first stacks need them.
+  std::unique_ptr<UnwindTables> unwind_tables;
+  std::vector<std::string> unwind_problems;
+  if (options.unwind_mode != AP_UNWIND_FP) {
+    auto tables = UnwindTables::Create((*probes)->unwind_maps());
+    if (!tables.ok()) return tables.status();
+    unwind_tables = *std::move(tables);
+    unwind_tables->Update((*symbolizer)->modules(), probe_log, &unwind_problems);
+    if (options.verbose) {
+      std::cerr << "allocprof: stacks walked with CFI (--unwind "
+                << (options.unwind_mode == AP_UNWIND_DWARF ? "dwarf" : "auto") << "): "
+                << unwind_tables->rows_used() << " rows ("
+                << (unwind_tables->bytes_used() + 1023) / 1024 << " KiB) for "
+                << unwind_tables->mapping_count() << " mappings\n";
+    }
+  }
   if (!allocators.CoversAllocation()) {
     return absl::NotFoundError(absl::StrCat(
         "no allocator found in ", t.description(),
@@ -124,7 +142,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
 
   Aggregator aggregator;
   StackTable stack_table;
-  StackResolver resolver((*probes)->stack_map_fd());
+  StackResolver resolver((*probes)->stack_map_fd(),
+                         (*probes)->unwound_stack_map_fd());
   ReturnSlotFinder return_slots((*symbolizer)->modules());
   EventSink sink(aggregator, stack_table, &resolver, &return_slots,
                  &(*symbolizer)->modules());
@@ -191,6 +210,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     for (const std::string& line : (*symbolizer)->load_errors()) {
       profile.notes.push_back(line);
     }
+    for (const std::string& line : unwind_problems) profile.notes.push_back(line);
     for (const std::string& line : late_problems) profile.notes.push_back(line);
     for (const std::string& spec : allocators.UnmatchedCustom()) {
       profile.notes.push_back(absl::StrCat("'", spec, "': its object was never mapped"));
@@ -220,6 +240,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     if (sink.TakeNewCode() && (*symbolizer)->RefreshModules().ok()) {
       std::vector<std::string> late;
       allocators.ProbeNewObjects((*symbolizer)->modules(), &late, probe_log);
+      if (unwind_tables) unwind_tables->Update((*symbolizer)->modules(), probe_log, &late);
       for (std::string& line : late) {
         std::cerr << "allocprof: " << line << "\n";
         late_problems.push_back(std::move(line));

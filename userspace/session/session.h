@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "bpf/events.h"
 #include "userspace/attach/custom_functions.h"
 #include "userspace/outputs/output_files.h"
 
@@ -38,6 +39,8 @@ struct SessionOptions {
   // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
   uint64_t sample_bytes = 0;
   bool uprobe_sessions = true;  // where the kernel has them
+  // --unwind: AP_UNWIND_* (bpf/events.h); CFI where there is some by default.
+  uint32_t unwind_mode = AP_UNWIND_AUTO;
 };
 
 // Runs until the duration passes, SIGINT/SIGTERM arrives or the target
