@@ -195,7 +195,8 @@ struct ap_unwind_mapping {
 };
 
 /* Mappings per table. unwind_mappings holds two tables, so that userspace
- * rewrites one while BPF reads the other (see unwind_index). */
+ * rewrites one while BPF reads the other (see unwind_index in
+ * bpf/unwind.bpf.h). */
 #define AP_UNWIND_MAX_MAPPINGS 512
 
 /* ap_unwound_stack.flags */

@@ -15,6 +15,9 @@
 #ifndef ENOMEM
 #define ENOMEM 12
 #endif
+#ifndef EBUSY
+#define EBUSY 16
+#endif
 #ifndef EFAULT
 #define EFAULT 14
 #endif
@@ -22,9 +25,10 @@
 /* AP_UNWIND_*, set by userspace before load. */
 const volatile __u32 unwind_mode = AP_UNWIND_FP;
 
-/* Which half of unwind_mappings is current (bit 32) and how many mappings
- * it holds (low 32 bits). Userspace fills the other half, then flips this
- * with one 64-bit store, so a walk never sees a half-written table. */
+/* The mapping table's generation (high 32 bits; its parity is the half of
+ * unwind_mappings that is current) and how many mappings it holds (low 32
+ * bits). Userspace fills the other half, then publishes it with one 64-bit
+ * store, so a walk never sees a half-written table. */
 volatile __u64 unwind_index = 0;
 
 /* Rows of every object, each object's sorted by pc; mapped by userspace
@@ -56,6 +60,10 @@ struct {
 	__type(value, struct ap_unwound_stack);
 } unwound_stacks SEC(".maps");
 
+/* Words of stack read in one go at the start of a walk: one copy instead of
+ * one or two per frame for the frames near the top. */
+#define AP_UNWIND_CHUNK_WORDS 128
+
 /* One walk in progress; per CPU, too big for the BPF stack. */
 struct walk {
 	__u64 pc;
@@ -68,10 +76,18 @@ struct walk {
 	__u64 call_return;
 	__u64 h1;
 	__u64 h2;
+	__u64 index;     /* unwind_index when the walk began */
 	__u32 table;     /* first index of the current half of unwind_mappings */
 	__u32 mappings;  /* mappings in it */
 	__u32 at_entry;  /* frame 0 is at a function's first instruction */
 	__u32 complete;  /* reached the outermost frame */
+	/* A walk runs on this CPU: a program that preempts it (another thread
+	 * of the target) must not reuse this scratch; it counts a failure. */
+	__u32 busy;
+	/* The top of the stack, read once: most frames' words are in it. */
+	__u32 chunk_words;
+	__u64 chunk_base;
+	__u64 chunk[AP_UNWIND_CHUNK_WORDS];
 	struct ap_unwound_stack out;
 };
 
@@ -81,6 +97,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct walk);
 } walks SEC(".maps");
+
+/* Rows found, by the address looked up, per CPU: a hot path returns to
+ * the same few addresses, and two binary searches per frame (some 20 cache
+ * misses in a large table) become one lookup. Entries hold the generation
+ * of the mapping table they came from, so a new table (dlopen) voids them. */
+#define AP_ROW_CACHE_SIZE 1024
+struct row_cache_entry {
+	__u64 addr;
+	__u64 bias;
+	__u32 generation;
+	__u32 found;
+	struct ap_unwind_row row;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AP_ROW_CACHE_SIZE);
+	__type(key, __u32);
+	__type(value, struct row_cache_entry);
+} row_cache SEC(".maps");
 
 /* Largest table searched: 2^25 rows, more than any object has. */
 #define AP_ROW_SEARCH_STEPS 25
@@ -137,6 +173,47 @@ find_row(const struct ap_unwind_mapping *m, __u64 vaddr)
 	return bpf_map_lookup_elem(&unwind_rows, &i);
 }
 
+/* The row for `addr` through the per-CPU cache; NULL when no table covers
+ * it. The pointer is to the cache entry's copy. */
+static __always_inline const struct ap_unwind_row *cached_row(struct walk *w,
+							       __u64 addr)
+{
+	__u32 slot = (__u32)((addr * 0x9e3779b97f4a7c15ull) >> 40) & (AP_ROW_CACHE_SIZE - 1);
+	struct row_cache_entry *c = bpf_map_lookup_elem(&row_cache, &slot);
+	__u32 generation = (__u32)(w->index >> 32);
+
+	if (c && c->addr == addr && c->generation == generation)
+		return c->found ? &c->row : NULL;
+	const struct ap_unwind_mapping *m = find_mapping(w, addr);
+	const struct ap_unwind_row *row = m ? find_row(m, addr - m->bias) : NULL;
+
+	if (!c)
+		return row;
+	c->addr = addr;
+	c->generation = generation;
+	c->found = row != NULL;
+	if (row)
+		c->row = *row;
+	return row ? &c->row : NULL;
+}
+
+/* The word at user address `addr`: from the chunk read at the start when
+ * it is there, else read on its own. 0 on success. */
+static __always_inline long read_word(struct walk *w, __u64 addr, __u64 *out)
+{
+	__u64 off = addr - w->chunk_base;
+
+	if ((off & 7) == 0 && off < (__u64)w->chunk_words * 8) {
+		__u64 i = off / 8;
+
+		if (i < AP_UNWIND_CHUNK_WORDS) {
+			*out = w->chunk[i];
+			return 0;
+		}
+	}
+	return bpf_probe_read_user(out, sizeof(*out), (void *)addr);
+}
+
 /* Frame pointers are only believed when they point up the stack, aligned,
  * and not absurdly far (a program's stack is megabytes, not gigabytes). */
 static __always_inline bool plausible_fp(__u64 bp, __u64 sp)
@@ -166,8 +243,7 @@ static long unwind_step(__u32 index, void *ctx)
 	 * So is the instruction after a syscall. Only a probe at a function's
 	 * entry has the exact pc. */
 	__u64 lookup = (n == 0 && w->at_entry) ? pc : pc - 1;
-	const struct ap_unwind_mapping *m = find_mapping(w, lookup);
-	const struct ap_unwind_row *row = m ? find_row(m, lookup - m->bias) : NULL;
+	const struct ap_unwind_row *row = cached_row(w, lookup);
 	__u8 type = row ? row->cfa_type : AP_CFA_NONE;
 	__u64 cfa, bp = w->bp, ret = 0;
 	__s8 rbp_rule = row ? row->rbp_rule : AP_RBP_SAME;
@@ -192,8 +268,8 @@ static long unwind_step(__u32 index, void *ctx)
 		 * return address. */
 		__u64 pair[2];
 
-		if (!plausible_fp(w->bp, w->sp) ||
-		    bpf_probe_read_user(pair, sizeof(pair), (void *)w->bp))
+		if (!plausible_fp(w->bp, w->sp) || read_word(w, w->bp, &pair[0]) ||
+		    read_word(w, w->bp + 8, &pair[1]))
 			return 1;
 		cfa = w->bp + 16;
 		bp = pair[0];
@@ -201,13 +277,12 @@ static long unwind_step(__u32 index, void *ctx)
 		rbp_rule = AP_RBP_SAME; /* bp already read */
 		goto have_return;
 	}
-	if (cfa <= w->sp || bpf_probe_read_user(&ret, sizeof(ret), (void *)(cfa - 8)))
+	if (cfa <= w->sp || read_word(w, cfa - 8, &ret))
 		return 1;
 	if (rbp_rule == AP_RBP_UNKNOWN) {
 		bp = 0;
 	} else if (rbp_rule != AP_RBP_SAME &&
-		   bpf_probe_read_user(&bp, sizeof(bp),
-				       (void *)(cfa + 8 * (__s64)rbp_rule))) {
+		   read_word(w, cfa + 8 * (__s64)rbp_rule, &bp)) {
 		return 1;
 	}
 have_return:
@@ -225,46 +300,9 @@ have_return:
 	return 0;
 }
 
-/* Walks the user stack from (ip, sp, bp) into unwound_stacks and returns its
- * id, or -errno (counted) when it cannot be kept. `at_entry`: the registers
- * are at a function's first instruction. `call_slot`/`call_return`: see
- * struct walk. */
-static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
-					       bool at_entry, __u64 call_slot,
-					       __u64 call_return)
+/* Keeps the walked stack in unwound_stacks; its id, or -errno (counted). */
+static __always_inline __s32 store_stack(struct walk *w)
 {
-	__u32 zero = 0;
-	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
-
-	if (!w) {
-		count(AP_CNT_STACK_FAILED);
-		return -ENOMEM;
-	}
-	__u64 index = unwind_index;
-
-	w->pc = ip;
-	w->sp = sp;
-	w->bp = bp;
-	w->call_slot = call_slot;
-	w->call_return = call_return;
-	w->h1 = 0xcbf29ce484222325ull;
-	w->h2 = 0;
-	w->table = (index >> 32) ? AP_UNWIND_MAX_MAPPINGS : 0;
-	w->mappings = (__u32)index;
-	if (w->mappings > AP_UNWIND_MAX_MAPPINGS)
-		w->mappings = AP_UNWIND_MAX_MAPPINGS;
-	w->at_entry = at_entry;
-	w->complete = 0;
-	w->out.len = 0;
-	w->out.flags = 0;
-
-	struct walk *wp = w;
-
-	bpf_loop(AP_MAX_STACK_DEPTH, unwind_step, &wp, 0);
-	if (!w->complete) {
-		w->out.flags |= AP_STACK_TRUNCATED;
-		w->h1 ^= 0x5bd1e995;
-	}
 	/* Non-negative as a record's __s32 stack_id. */
 	__u32 id = (__u32)(w->h1 >> 33);
 
@@ -294,6 +332,66 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 	}
 	count(AP_CNT_STACK_FAILED);
 	return -EEXIST;
+}
+
+/* Walks the user stack from (ip, sp, bp) into unwound_stacks and returns its
+ * id, or -errno (counted) when it cannot be kept. `at_entry`: the registers
+ * are at a function's first instruction. `call_slot`/`call_return`: see
+ * struct walk. */
+static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
+					       bool at_entry, __u64 call_slot,
+					       __u64 call_return)
+{
+	__u32 zero = 0;
+	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
+
+	if (!w || w->busy) {
+		count(AP_CNT_STACK_FAILED);
+		return w ? -EBUSY : -ENOMEM;
+	}
+	w->busy = 1;
+	__u64 index = unwind_index;
+
+	w->index = index;
+	w->pc = ip;
+	w->sp = sp;
+	w->bp = bp;
+	w->call_slot = call_slot;
+	w->call_return = call_return;
+	w->h1 = 0xcbf29ce484222325ull;
+	w->h2 = 0;
+	w->table = ((index >> 32) & 1) ? AP_UNWIND_MAX_MAPPINGS : 0;
+	w->mappings = (__u32)index;
+	if (w->mappings > AP_UNWIND_MAX_MAPPINGS)
+		w->mappings = AP_UNWIND_MAX_MAPPINGS;
+	w->at_entry = at_entry;
+	w->complete = 0;
+	w->out.len = 0;
+	w->out.flags = 0;
+	/* The top of the stack in one read; near the stack's end (the main
+	 * thread's first frames) a shorter one, up to the end of sp's page. */
+	w->chunk_base = sp;
+	w->chunk_words = AP_UNWIND_CHUNK_WORDS;
+	if (bpf_probe_read_user(w->chunk, sizeof(w->chunk), (void *)sp)) {
+		__u32 words = (4096 - (sp & 4095)) / 8;
+
+		w->chunk_words = 0;
+		if (words > 0 && words <= AP_UNWIND_CHUNK_WORDS &&
+		    bpf_probe_read_user(w->chunk, words * 8, (void *)sp) == 0)
+			w->chunk_words = words;
+	}
+
+	struct walk *wp = w;
+
+	bpf_loop(AP_MAX_STACK_DEPTH, unwind_step, &wp, 0);
+	if (!w->complete) {
+		w->out.flags |= AP_STACK_TRUNCATED;
+		w->h1 ^= 0x5bd1e995;
+	}
+	__s32 id = store_stack(w);
+
+	w->busy = 0;
+	return id;
 }
 
 /* The stack at a uprobe on a function's entry. */

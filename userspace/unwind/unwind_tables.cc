@@ -161,11 +161,12 @@ void UnwindTables::Update(const ModuleMap& modules, std::ostream* log,
     table.resize(AP_UNWIND_MAX_MAPPINGS);
   }
   // Written to the half BPF does not read, then published with one store.
-  const uint32_t next = table_ ^ 1;
-  memcpy(mappings_ + next * AP_UNWIND_MAX_MAPPINGS, table.data(),
+  // The generation's parity is the half; a new generation also voids the
+  // rows BPF cached from the old table.
+  const uint32_t next = ++generation_;
+  memcpy(mappings_ + (next & 1) * AP_UNWIND_MAX_MAPPINGS, table.data(),
          table.size() * sizeof(ap_unwind_mapping));
   __atomic_store_n(index_, (uint64_t{next} << 32) | table.size(), __ATOMIC_RELEASE);
-  table_ = next;
   mappings_published_ = table.size();
   if (log) *log << pending.str();
 }

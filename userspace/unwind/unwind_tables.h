@@ -59,7 +59,8 @@ class UnwindTables {
   size_t mappings_bytes_ = 0;
   volatile uint64_t* index_ = nullptr;
   uint32_t next_row_ = 0;
-  uint32_t table_ = 0;  // the half of the mapping tables BPF reads
+  // Of the mapping table BPF reads; its parity is the half of the BPF array.
+  uint32_t generation_ = 0;
   size_t mappings_published_ = 0;
   // Objects by build ID (else by path), and paths to those keys.
   absl::flat_hash_map<std::string, ObjectRows> objects_;
