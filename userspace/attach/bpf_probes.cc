@@ -237,6 +237,20 @@ UnwindMaps BpfProbes::unwind_maps() const {
   return maps;
 }
 
+std::vector<ProgramRunStats> BpfProbes::ReadRunStats() const {
+  std::vector<ProgramRunStats> stats;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    const int fd = bpf_program__fd(prog);
+    if (fd < 0) continue;  // not loaded
+    bpf_prog_info info = {};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+    stats.push_back({bpf_program__name(prog), info.run_cnt, info.run_time_ns});
+  }
+  return stats;
+}
+
 DropCounters BpfProbes::ReadDropCounters() const {
   DropCounters sums = {};
   int cpus = libbpf_num_possible_cpus();

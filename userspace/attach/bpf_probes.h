@@ -53,6 +53,14 @@ struct UnwindMaps {
 
 using DropCounters = std::array<uint64_t, AP_CNT_COUNT>;
 
+// The kernel's account of one program's runs; zero unless BPF statistics
+// are on (sysctl kernel.bpf_stats_enabled=1), as benchmarks turn them.
+struct ProgramRunStats {
+  std::string name;
+  uint64_t runs = 0;
+  uint64_t run_time_ns = 0;
+};
+
 class BpfProbes {
  public:
   // Opens and loads the BPF object configured for `config`.
@@ -80,6 +88,8 @@ class BpfProbes {
   UnwindMaps unwind_maps() const;
   // Sums of the per-CPU drop counters.
   DropCounters ReadDropCounters() const;
+  // Every loaded program's runs so far.
+  std::vector<ProgramRunStats> ReadRunStats() const;
   size_t link_count() const { return links_.size() + multi_links_.size(); }
 
  private:

@@ -272,6 +272,14 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   if (!drained.ok()) return drained.status();
   std::cerr << "allocprof: " << why << "; writing the report\n";
 
+  if (options.verbose) {
+    // Benchmarks read what each program cost (kernel.bpf_stats_enabled=1).
+    for (const ProgramRunStats& p : (*probes)->ReadRunStats()) {
+      if (p.runs == 0 || p.run_time_ns == 0) continue;
+      std::cerr << "allocprof: BPF program " << p.name << ": " << p.runs << " runs, "
+                << p.run_time_ns / p.runs << " ns each\n";
+    }
+  }
   sample();  // the end of the session is the last point of every series
   Profile profile = snapshot(true);
   if (options.peek > 0) PeekShownStacks(t.pid(), options.top, &profile);
