@@ -202,6 +202,33 @@ TEST_F(UnwindTest, LinkedAndDlopenedLibraries) {
   ExpectNoProgramsLeft();
 }
 
+// --unwind dwarf follows CFI only: the stack through the assembly without
+// CFI ends there, truncated and counted; stacks with CFI all the way are
+// complete.
+TEST_F(UnwindTest, DwarfOnlyStopsWhereThereIsNoCfi) {
+  const std::string folded_path = ScratchPath("dwarf_only.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTracing(
+      {"--unwind", "dwarf", "--folded", folded_path, "--", kUnwindLibs, "--now"}, 0, &ap));
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << BriefOutputs(*ap);
+  EXPECT_TRUE(ExitedWith(*ap, 0)) << BriefOutputs(*ap);
+  const std::string text = ReadFile(folded_path);
+  const Folded folded = ParseFolded(text);
+  ExpectChain(folded, "linked_leak_inner", {"linked_leak", "main"});
+  bool truncated_above_trampoline = false;
+  for (const FoldedStack& s : folded.stacks) {
+    if (s.frames.size() >= 4 && s.frames[0] == kTruncated && s.frames[1] == "fp_trampoline" &&
+        s.frames[2] == "mixed_inner") {
+      truncated_above_trampoline = true;
+      EXPECT_EQ(s.bytes, MIXED_COUNT * MIXED_SIZE) << s.line;
+    }
+  }
+  EXPECT_TRUE(truncated_above_trampoline) << text;
+  const Report report = ParseReport(ap->out());
+  ASSERT_TRUE(report.lost.has_value()) << BriefOutputs(*ap);
+  EXPECT_THAT(*report.lost, ::testing::ContainsRegex("[1-9][0-9]* stacks truncated"));
+}
+
 TEST_F(UnwindTest, BadUnwindModeIsMisuse) {
   std::string message;
   ASSERT_NO_FATAL_FAILURE(RunFailing({kAllocprof, "--unwind", "frames", "-p", "1"},
