@@ -154,6 +154,31 @@ TEST_F(CfiRowsTest, WithoutEhFrameHdrTheCodeIsScanned) {
   }
 }
 
+// Objects built without unwind tables keep their CFI in .debug_frame only.
+TEST_F(CfiRowsTest, DebugFrameFillsWhatEhFrameLacks) {
+  auto both = BuildCfiRows(CFI_SAMPLE_DEBUG_FRAME_PATH);
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_TRUE(both->had_debug_frame);
+  auto fn = SymbolAddress(CFI_SAMPLE_DEBUG_FRAME_PATH, "cfi_sample_push");
+  ASSERT_TRUE(fn.has_value());
+  const ap_unwind_row* entry = FindRow(both->rows, *fn);
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->cfa_type, AP_CFA_RSP);
+  EXPECT_EQ(entry->cfa_offset, 8);
+  const ap_unwind_row* pushed = FindRow(both->rows, *fn + 2);
+  ASSERT_NE(pushed, nullptr);
+  EXPECT_EQ(pushed->cfa_offset, 16);
+  // The assembly's CFI came through too.
+  auto outermost = SymbolAddress(CFI_SAMPLE_DEBUG_FRAME_PATH, "cfi_sample_outermost");
+  ASSERT_TRUE(outermost.has_value());
+  const ap_unwind_row* end = FindRow(both->rows, *outermost);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->cfa_type, AP_CFA_END);
+  for (size_t i = 1; i < both->rows.size(); ++i) {
+    EXPECT_LT(both->rows[i - 1].pc, both->rows[i].pc);
+  }
+}
+
 TEST(CfiRows, UnreadableFileIsAnError) {
   EXPECT_FALSE(BuildCfiRows("/nonexistent/object.so").ok());
 }
