@@ -106,6 +106,22 @@ TEST_F(UnwindTest, FramePointersAloneLoseTheCallers) {
   EXPECT_EQ(complete, 0) << "a frame-pointer walk found main above leak_malloc";
 }
 
+// --unwind fp is how stacks were taken before CFI: on the frame-pointer
+// build of leaks it still gives the whole truth, with the [sp] caller
+// spliced in by userspace.
+TEST_F(UnwindTest, FramePointerModeKeepsTheTruth) {
+  const std::string folded_path = ScratchPath("leaks_fp_mode.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTracing(
+      {"--unwind", "fp", "--folded", folded_path, "--", kLeaks, "--now"}, 0, &ap));
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << BriefOutputs(*ap);
+  EXPECT_TRUE(ExitedWith(*ap, 0)) << BriefOutputs(*ap);
+  ExpectFoldedTruth(ReadFile(folded_path), LeaksTruth(), {"churn", "free_presession"});
+  const Report report = ParseReport(ap->out());
+  ASSERT_TRUE(report.lost.has_value()) << BriefOutputs(*ap);
+  EXPECT_EQ(*report.lost, "none");
+}
+
 struct CppSums {
   int64_t direct = 0;       // operator new <- keep_objects <- caller
   int64_t via_library = 0;  // operator new <- libstdc++ ... <- keep_objects <- caller
