@@ -215,6 +215,11 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		needs_return = st.sampled || st.old_sampled;
 		st.lazy = session && !needs_return;
 	}
+	/* A walk with CFI from a syscall inside this call meets the slot of
+	 * its return address, which a uretprobe replaces with its trampoline:
+	 * the walk needs what the slot held at entry (syscall_stack()). */
+	if (unwind_mode != AP_UNWIND_FP && st.caller == 0)
+		bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
 	st.stack_id = (!sample_bytes || st.sampled) ? capture_entry_stack(ctx) : -1;
 	*slot = st;
 	return needs_return ? 0 : 1;

@@ -78,9 +78,11 @@ static __always_inline void syscall_stack(void *ctx, struct ap_syscall_event *r)
 	}
 	/* The CFI walk finds the wrapper's caller itself: no stack words. */
 	r->event.flags |= AP_F_UNWOUND;
+	const bool known_slot = st && st->caller != 0;
+
 	r->event.stack_id = regs ? unwind_user_stack(regs->ip, regs->sp, regs->bp,
-						     false, st ? st->sp : 0,
-						     st ? st->caller : 0)
+						     false, known_slot ? st->sp : 0,
+						     known_slot ? st->caller : 0)
 				 : -EFAULT;
 }
 
