@@ -81,7 +81,8 @@ static __always_inline void syscall_stack(void *ctx, struct ap_syscall_event *r)
 	const bool known_slot = st && st->caller != 0;
 
 	r->event.stack_id = regs ? unwind_user_stack(regs->ip, regs->sp, regs->bp,
-						     false, known_slot ? st->sp : 0,
+						     AP_WALK_AFTER_SYSCALL,
+						     known_slot ? st->sp : 0,
 						     known_slot ? st->caller : 0)
 				 : -EFAULT;
 }

@@ -79,7 +79,7 @@ struct walk {
 	__u64 index;     /* unwind_index when the walk began */
 	__u32 table;     /* first index of the current half of unwind_mappings */
 	__u32 mappings;  /* mappings in it */
-	__u32 at_entry;  /* frame 0 is at a function's first instruction */
+	__u32 frame0;    /* AP_WALK_* */
 	__u32 complete;  /* reached the outermost frame */
 	/* A walk runs on this CPU: a program that preempts it (another thread
 	 * of the target) must not reuse this scratch; it counts a failure. */
@@ -117,6 +117,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct row_cache_entry);
 } row_cache SEC(".maps");
+
+/* Where the registers a walk starts from were taken. */
+/* At a probe on a function's entry: pc is exact, and where no CFI covers
+ * it the return address is at [sp]. */
+#define AP_WALK_AT_ENTRY 0
+/* After a syscall instruction: pc is the next instruction, looked up at
+ * pc - 1 like a return address. */
+#define AP_WALK_AFTER_SYSCALL 1
+/* At an instruction that faulted: pc is exact; frame pointers where there
+ * is no CFI. */
+#define AP_WALK_AT_FAULT 2
 
 /* Largest table searched: 2^25 rows, more than any object has. */
 #define AP_ROW_SEARCH_STEPS 25
@@ -242,7 +253,7 @@ static long unwind_step(__u32 index, void *ctx)
 	 * last instruction (a call to a noreturn function): look up the call.
 	 * So is the instruction after a syscall. Only a probe at a function's
 	 * entry has the exact pc. */
-	__u64 lookup = (n == 0 && w->at_entry) ? pc : pc - 1;
+	__u64 lookup = (n == 0 && w->frame0 != AP_WALK_AFTER_SYSCALL) ? pc : pc - 1;
 	const struct ap_unwind_row *row = cached_row(w, lookup);
 	__u8 type = row ? row->cfa_type : AP_CFA_NONE;
 	__u64 cfa, bp = w->bp, ret = 0;
@@ -260,7 +271,7 @@ static long unwind_step(__u32 index, void *ctx)
 		cfa = w->sp + 8 + ((pc & 15) >= row->cfa_offset ? 8 : 0);
 	} else if (unwind_mode == AP_UNWIND_DWARF) {
 		return 1;
-	} else if (n == 0 && w->at_entry) {
+	} else if (n == 0 && w->frame0 == AP_WALK_AT_ENTRY) {
 		/* No CFI at a probed entry: the return address is at [sp]. */
 		cfa = w->sp + 8;
 	} else {
@@ -335,11 +346,11 @@ static __always_inline __s32 store_stack(struct walk *w)
 }
 
 /* Walks the user stack from (ip, sp, bp) into unwound_stacks and returns its
- * id, or -errno (counted) when it cannot be kept. `at_entry`: the registers
- * are at a function's first instruction. `call_slot`/`call_return`: see
- * struct walk. */
+ * id, or -errno (counted) when it cannot be kept. `frame0` (AP_WALK_*) says
+ * where the registers were taken. `call_slot`/`call_return`: see struct
+ * walk. */
 static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
-					       bool at_entry, __u64 call_slot,
+					       __u32 frame0, __u64 call_slot,
 					       __u64 call_return)
 {
 	__u32 zero = 0;
@@ -364,7 +375,7 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 	w->mappings = (__u32)index;
 	if (w->mappings > AP_UNWIND_MAX_MAPPINGS)
 		w->mappings = AP_UNWIND_MAX_MAPPINGS;
-	w->at_entry = at_entry;
+	w->frame0 = frame0;
 	w->complete = 0;
 	w->out.len = 0;
 	w->out.flags = 0;
@@ -397,8 +408,8 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 /* The stack at a uprobe on a function's entry. */
 static __always_inline __s32 entry_stack(struct pt_regs *ctx)
 {
-	return unwind_user_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp, true,
-				 0, 0);
+	return unwind_user_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp,
+				 AP_WALK_AT_ENTRY, 0, 0);
 }
 
 /* AP_F_UNWOUND when records' stack ids name unwound_stacks. */
