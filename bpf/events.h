@@ -47,6 +47,10 @@
 /* Heap record of a sampled allocation (--sample-bytes): it stands for
  * size / (1 - exp(-size / N)) bytes. */
 #define AP_F_SAMPLED (1u << 3)
+/* stack_id names a stack in map "unwound_stacks", walked in BPF with the
+ * unwind tables below (--unwind auto|dwarf), not one in "stacks". Such a
+ * stack already has the probed function's caller: `caller` is not spliced. */
+#define AP_F_UNWOUND (1u << 4)
 
 /*
  * What one allocator probe does, packed by userspace into the probe's BPF
@@ -145,12 +149,91 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #define AP_CNT_USER_READ_FAILED 5 /* posix_memalign result unreadable */
 #define AP_CNT_SYSCALLS_FULL 6    /* mmap-family call missed: map full */
 #define AP_CNT_SAMPLES_FULL 7     /* sampled block's free unseen: map full */
-#define AP_CNT_FAULT_VMA_UNKNOWN 8 /* page fault dropped: its mapping could
+#define AP_CNT_STACK_TRUNCATED 8  /* distinct unwound stacks that end
+				   * early: see AP_STACK_TRUNCATED */
+#define AP_CNT_FAULT_VMA_UNKNOWN 9 /* page fault dropped: its mapping could
 				    * not be looked up (mmap lock busy) */
-#define AP_CNT_COUNT 9
+#define AP_CNT_COUNT 10
 
 /* Exponential gaps between sample points (map "sample_gaps"), drawn by
  * userspace; BPF picks one at random after each sample. */
 #define AP_SAMPLE_GAPS 1024
+
+/*
+ * Unwinding with call-frame information (--unwind). Userspace turns each
+ * mapped object's .eh_frame/.debug_frame into rows (one per address range
+ * with the same rules), sorted by address, in map "unwind_rows"; map
+ * "unwind_mappings" says which rows serve which mapping of the target. BPF
+ * walks the user stack frame by frame with a binary search in each.
+ */
+#define AP_UNWIND_FP 0    /* frame pointers only (bpf_get_stackid)       */
+#define AP_UNWIND_AUTO 1  /* CFI where there is some, else frame pointers */
+#define AP_UNWIND_DWARF 2 /* CFI only: a frame without it ends the stack  */
+
+/* ap_unwind_row.cfa_type: how the canonical frame address (the caller's sp,
+ * just above the return address) is found. */
+#define AP_CFA_NONE 0 /* no CFI covers this address (a gap)               */
+#define AP_CFA_RSP 1  /* CFA = rsp + cfa_offset                            */
+#define AP_CFA_RBP 2  /* CFA = rbp + cfa_offset                            */
+#define AP_CFA_PLT 3  /* PLT stub: CFA = rsp + 8, + 8 more once
+		       * (rip & 15) >= cfa_offset (the stub pushed its index) */
+#define AP_CFA_END 4  /* the return address is undefined: the outermost
+		       * frame (_start, clone), the stack is complete       */
+
+/* ap_unwind_row.rbp_rule, else: rbp was saved at CFA + 8 * rbp_rule. */
+#define AP_RBP_SAME 0       /* rbp still holds the caller's value          */
+#define AP_RBP_UNKNOWN -128 /* not recoverable (saved in another register) */
+
+/* One row: the rules from `pc` (ELF virtual address, below 4 GiB) up to the
+ * next row's pc. The return address is always at CFA - 8 on x86-64. */
+struct ap_unwind_row {
+	__u32 pc;
+	__u16 cfa_offset;
+	__u8 cfa_type; /* AP_CFA_* */
+	__s8 rbp_rule;
+};
+
+/* One executable mapping of the target with rows: addresses in
+ * [start, end) are ELF virtual address + bias; its rows are
+ * unwind_rows[first_row, first_row + row_count). */
+struct ap_unwind_mapping {
+	__u64 start;
+	__u64 end;
+	__u64 bias;
+	__u32 first_row;
+	__u32 row_count;
+};
+
+/* Mappings per table. unwind_mappings holds two tables, so that userspace
+ * rewrites one while BPF reads the other (see unwind_index in
+ * bpf/unwind.bpf.h). */
+#define AP_UNWIND_MAX_MAPPINGS 512
+
+/* ap_unwound_stack.flags */
+/* The walk stopped before the outermost frame: no CFI and no usable frame
+ * pointer, an unreadable stack word, or the depth limit. */
+#define AP_STACK_TRUNCATED (1u << 0)
+
+/* A stack walked in BPF, leaf first (map "unwound_stacks", keyed by a hash
+ * of the frames). `check` is a second hash of them: a different stack with
+ * the same key is a collision, counted and dropped. */
+struct ap_unwound_stack {
+	__u32 len;
+	__u32 flags; /* AP_STACK_* */
+	__u64 check;
+	__u64 ips[AP_MAX_STACK_DEPTH];
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
+static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
+static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
+	      "layout changed");
+#else
+_Static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
+_Static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
+_Static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
+	       "layout changed");
+#endif
 
 #endif /* ALLOCPROF_BPF_EVENTS_H */

@@ -157,7 +157,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 {
 	if (floor_mode) {
 		if (floor_stacks)
-			capture_stack(ctx);
+			capture_entry_stack(ctx);
 		return 0;
 	}
 	if (!is_target())
@@ -213,7 +213,12 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		needs_return = st.sampled || st.old_sampled;
 		st.lazy = session && !needs_return;
 	}
-	st.stack_id = (!sample_bytes || st.sampled) ? capture_stack(ctx) : -1;
+	/* A walk with CFI from a syscall inside this call meets the slot of
+	 * its return address, which a uretprobe replaces with its trampoline:
+	 * the walk needs what the slot held at entry (syscall_stack()). */
+	if (unwind_mode != AP_UNWIND_FP && st.caller == 0)
+		bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
+	st.stack_id = (!sample_bytes || st.sampled) ? capture_entry_stack(ctx) : -1;
 	*slot = st;
 	return needs_return ? 0 : 1;
 }
@@ -256,7 +261,7 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		type = AP_EV_REALLOC;
 
 	__u64 old_ptr = st->old_ptr;
-	__u32 flags = AP_F_HAS_CALLER;
+	__u32 flags = AP_F_HAS_CALLER | unwound_flag();
 
 	if (sample_bytes) {
 		/* The old block goes where the call succeeded: a new block, or

@@ -94,13 +94,15 @@ int ap_page_fault(struct ap_page_fault_args *ctx)
 	if (!f.private_memory)
 		return 0;
 
-	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_PAGE_FAULT);
+	/* A CFI walk looks the faulting instruction itself up. */
+	struct ap_syscall_event *r = stack_event(ctx, AP_EV_PAGE_FAULT, AP_WALK_AT_FAULT);
 
 	if (!r)
 		return 0;
-	/* The fault may strike anywhere in a function, frame pointer or not:
-	 * only its CFI tells where its return address lies (userspace looks),
-	 * a scan for a word that follows a call could pick a stale one. */
+	/* Frame pointers: the fault may strike anywhere in a function, frame
+	 * pointer or not; only its CFI tells where its return address lies
+	 * (userspace looks), a scan for a word that follows a call could pick
+	 * a stale one. */
 	r->event.caller = 0;
 	r->event.flags &= ~AP_F_HAS_CALLER;
 	r->event.addr = ctx->address & ~4095ull;

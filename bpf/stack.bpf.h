@@ -4,6 +4,7 @@
 #define ALLOCPROF_BPF_STACK_BPF_H
 
 #include "maps.bpf.h"
+#include "unwind.bpf.h"
 
 /* User stack by frame pointers into the stacks map. A hash collision without
  * BPF_F_REUSE_STACKID returns -EEXIST: the record keeps its bytes but loses
@@ -15,6 +16,16 @@ static __always_inline __s32 capture_stack(void *ctx)
 	if (id < 0)
 		count(id == -EEXIST ? AP_CNT_STACK_COLLISION : AP_CNT_STACK_FAILED);
 	return (__s32)id;
+}
+
+/* The user stack at a uprobe on a function's entry, as --unwind says: by
+ * frame pointers (the caller at [sp] is added by userspace), or walked with
+ * CFI, which finds that caller by itself (CFA = rsp + 8 at entry). */
+static __always_inline __s32 capture_entry_stack(struct pt_regs *ctx)
+{
+	if (unwind_mode == AP_UNWIND_FP)
+		return capture_stack(ctx);
+	return entry_stack(ctx);
 }
 
 /* Is the code just before `ret` a call instruction, so that `ret` is a real

@@ -59,19 +59,40 @@ static __always_inline bool take_args(struct trace_event_raw_sys_exit *ctx,
 	return (__u64)ctx->ret < (__u64)-4095;
 }
 
-/* Is this thread inside a probed allocator call right now? Then the syscall
- * is the allocator fetching backing store. */
-static __always_inline bool in_allocator(void)
+/* The user stack of an address-space syscall. The thread may be inside a
+ * probed allocator call right now: then the syscall is the allocator
+ * fetching backing store, and a walk with CFI must know where that call's
+ * return address was, which a uretprobe has replaced by its trampoline. */
+static __always_inline void syscall_stack(void *ctx, struct ap_syscall_event *r,
+					  __u32 frame0)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	return regs && enclosing(thread_state(false), regs->sp) != NULL;
+	struct call_state *st = regs ? enclosing(thread_state(false), regs->sp) : NULL;
+
+	if (st)
+		r->event.flags |= AP_F_IN_ALLOCATOR;
+	if (unwind_mode == AP_UNWIND_FP) {
+		r->event.stack_id = capture_stack(ctx);
+		copy_syscall_stack(r);
+		return;
+	}
+	/* The CFI walk finds the wrapper's caller itself: no stack words. */
+	r->event.flags |= AP_F_UNWOUND;
+	const bool known_slot = st && st->caller != 0;
+
+	r->event.stack_id = regs ? unwind_user_stack(regs->ip, regs->sp, regs->bp,
+						     frame0,
+						     known_slot ? st->sp : 0,
+						     known_slot ? st->caller : 0)
+				 : -EFAULT;
 }
 
-/* Reserve an address-space record and fill what they all share: who made
- * the call. Submit with submit_event(&r->event). */
-static __always_inline struct ap_syscall_event *syscall_event(void *ctx,
-							      __u32 type)
+/* Reserve a record with a user stack and fill what they all share: who
+ * made the call (or the fault: `frame0` is AP_WALK_*, where the registers
+ * were taken). Submit with submit_event(&r->event). */
+static __always_inline struct ap_syscall_event *stack_event(void *ctx, __u32 type,
+							    __u32 frame0)
 {
 	struct ap_syscall_event *r =
 		bpf_ringbuf_reserve(&events, sizeof(*r), 0);
@@ -82,11 +103,14 @@ static __always_inline struct ap_syscall_event *syscall_event(void *ctx,
 	}
 	init_event(&r->event, type);
 	__builtin_memset(r->stack, 0, sizeof(r->stack));
-	if (in_allocator())
-		r->event.flags |= AP_F_IN_ALLOCATOR;
-	r->event.stack_id = capture_stack(ctx);
-	copy_syscall_stack(r);
+	syscall_stack(ctx, r, frame0);
 	return r;
+}
+
+static __always_inline struct ap_syscall_event *syscall_event(void *ctx,
+							      __u32 type)
+{
+	return stack_event(ctx, type, AP_WALK_AFTER_SYSCALL);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mmap")

@@ -73,6 +73,10 @@ ABSL_FLAG(bool, java, true,
 ABSL_FLAG(bool, sessions, true,
           "put allocator probes in uprobe sessions where the kernel has them "
           "(Linux 6.13+); --nosessions uses plain uprobes and uretprobes");
+ABSL_FLAG(std::string, unwind, "auto",
+          "how user stacks are taken: auto (call-frame information where an "
+          "object has it, frame pointers elsewhere), dwarf (call-frame "
+          "information only) or fp (frame pointers only)");
 ABSL_FLAG(bool, v, false, "verbose: what is attached where, libbpf's messages");
 ABSL_FLAG(uint32_t, stack_storage, 16384,
           "distinct stacks the kernel can hold (more: fewer collisions, more "
@@ -203,6 +207,16 @@ int main(int argc, char** argv) {
   }
   options.uprobe_sessions = absl::GetFlag(FLAGS_sessions);
   options.java = absl::GetFlag(FLAGS_java);
+  const std::string unwind = absl::GetFlag(FLAGS_unwind);
+  if (unwind == "auto") {
+    options.unwind_mode = AP_UNWIND_AUTO;
+  } else if (unwind == "dwarf") {
+    options.unwind_mode = AP_UNWIND_DWARF;
+  } else if (unwind == "fp") {
+    options.unwind_mode = AP_UNWIND_FP;
+  } else {
+    return UsageError("--unwind must be auto, dwarf or fp");
+  }
   options.verbose = absl::GetFlag(FLAGS_v);
   options.floor_mode = absl::GetFlag(FLAGS_floor) || absl::GetFlag(FLAGS_floor_stacks);
   options.floor_stacks = absl::GetFlag(FLAGS_floor_stacks);

@@ -322,6 +322,7 @@ struct LoopRun {
   // allocprof's own account of the run, from its report: the line with the
   // event count and the one with lost data.
   std::vector<std::string> report_lines;
+  std::string err;  // allocprof's stderr
 };
 
 // Runs argv, which ends in the loop program, to completion and takes the
@@ -362,6 +363,7 @@ absl::StatusOr<LoopRun> RunLoop(std::vector<std::string> argv) {
   run.maxrss_mib = c.usage().ru_maxrss / 1024.0;
   run.wall_s = c.exit_s() - c.start_s();
   run.interrupted = c.interrupted();
+  run.err = c.err();
   for (absl::string_view line : absl::StrSplit(c.out(), '\n')) {
     if ((absl::StartsWith(line, "allocprof: ") && absl::StrContains(line, " events")) ||
         absl::StartsWith(line, "Lost: ")) {
@@ -516,6 +518,7 @@ std::vector<double> Field(const std::vector<LoopRun>& runs, double LoopRun::*f) 
 
 struct Options {
   std::string allocprof, loop;
+  std::string nofp_loop;  // --nofp-loop: also compare FP and CFI stacks
   int runs = 3;
   int target_ms = 1000;
   bool quick = false;
@@ -527,7 +530,9 @@ struct Options {
           "[--target-ms MS] [--quick]\n"
           "  --runs N        runs of each measurement (default 3)\n"
           "  --target-ms MS  length of each timed loop (default 1000)\n"
-          "  --quick         one short run of each, a smoke test of the set-up\n");
+          "  --quick         one short run of each, a smoke test of the set-up\n"
+          "  --nofp-loop P   also time stacks by frame pointers and by CFI on P, the\n"
+          "                  loop built without frame pointers, and size its unwind tables\n");
   exit(2);
 }
 
@@ -547,6 +552,8 @@ Options ParseOptions(int argc, char** argv) {
     } else if (a == "--target-ms" && has_value) {
       if (!absl::SimpleAtoi(argv[++i], &o.target_ms) || o.target_ms < 1) Usage();
       target_set = true;
+    } else if (a == "--nofp-loop" && has_value) {
+      o.nofp_loop = argv[++i];
     } else if (a == "--quick") {
       o.quick = true;
     } else {
@@ -565,6 +572,124 @@ Options ParseOptions(int argc, char** argv) {
   fprintf(stderr, "bench_overhead: %.*s failed: %s\n", static_cast<int>(during.size()),
           during.data(), std::string(s.message()).c_str());
   exit(1);
+}
+
+// Nanoseconds per run of `program` as allocprof -v reports it at the end
+// ("allocprof: BPF program NAME: N runs, T ns each"); -1 if absent.
+double BpfNsPerRun(const std::string& err, absl::string_view program) {
+  const std::string prefix = absl::StrCat("allocprof: BPF program ", program, ": ");
+  for (absl::string_view line : absl::StrSplit(err, '\n')) {
+    if (!absl::StartsWith(line, prefix)) continue;
+    std::vector<absl::string_view> f = absl::StrSplit(line.substr(prefix.size()), ' ');
+    double ns = 0;
+    if (f.size() >= 4 && absl::SimpleAtod(f[2], &ns)) return ns;
+  }
+  return -1;
+}
+
+// Stacks without frame pointers: the loop built as Debian builds libc and
+// libstdc++, its stacks taken by frame pointers (--unwind fp, which stop
+// after a frame or two there) and walked with CFI (--unwind auto). The
+// per-event cost of a stack is what the kernel counts for the allocating
+// probe's program (BPF statistics, turned on for these runs): the floor's
+// program does nothing else, so it is the capture itself, free of the trap
+// cost that makes the loop's figures noisy. Then the unwind tables' memory,
+// from allocprof -v.
+void RunNofpComparison(const Options& o) {
+  const std::vector<std::string> loop = {o.nofp_loop, "--target-ms",
+                                         std::to_string(o.target_ms)};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), o.allocprof);
+    args.push_back("--");
+    args.insert(args.end(), loop.begin(), loop.end());
+    return args;
+  };
+  constexpr char kStats[] = "/proc/sys/kernel/bpf_stats_enabled";
+  std::string stats_before;
+  if (FILE* f = fopen(kStats, "re")) {
+    char c = 0;
+    if (fread(&c, 1, 1, f) == 1) stats_before.assign(1, c);
+    fclose(f);
+  }
+  auto set_stats = [&](const std::string& v) {
+    if (FILE* f = fopen(kStats, "we")) {
+      fputs(v.c_str(), f);
+      fclose(f);
+    }
+  };
+  set_stats("1");
+  struct Mode {
+    const char* name;
+    std::vector<std::string> argv;
+    std::vector<double> ns;
+    std::vector<double> bpf_ns;
+  };
+  Mode modes[] = {{"(n1) --floor", with({"-v", "--floor"}), {}, {}},
+                  {"(n2) --floor-stacks --unwind fp", with({"-v", "--floor-stacks", "--unwind", "fp"}), {}, {}},
+                  {"(n3) --floor-stacks --unwind auto", with({"-v", "--floor-stacks"}), {}, {}},
+                  {"(n4) allocprof --unwind fp", with({"-v", "--unwind", "fp"}), {}, {}},
+                  {"(n5) allocprof --unwind auto", with({"-v"}), {}, {}}};
+  for (int r = 0; r < o.runs; r++) {
+    for (Mode& m : modes) {
+      absl::StatusOr<LoopRun> run = RunLoop(m.argv);
+      if (!run.ok()) Die(run.status(), m.name);
+      // Uprobe sessions: one program serves the entry and the return.
+      const double bpf_ns = BpfNsPerRun(run->err, "ap_alloc_session");
+      fprintf(stderr, "bench_overhead: run %d/%d %-34s %10.1f ns/pair, %6.0f ns/BPF run\n",
+              r + 1, o.runs, m.name, run->ns_per_pair, bpf_ns);
+      m.ns.push_back(run->ns_per_pair);
+      m.bpf_ns.push_back(bpf_ns);
+    }
+  }
+  set_stats(stats_before.empty() ? "0" : stats_before);
+  printf("\nstacks without frame pointers: %s\n", o.nofp_loop.c_str());
+  printf("%-44s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
+  for (const Mode& m : modes) PrintRow(m.name, "ns/pair", m.ns, "%.1f");
+  for (const Mode& m : modes) {
+    PrintRow(absl::StrCat(m.name, " BPF").c_str(), "ns/run", m.bpf_ns, "%.0f");
+  }
+  // The allocating program runs at entry and at return: a stack is taken
+  // once per two runs.
+  std::vector<double> fp_stack, cfi_stack;
+  for (int r = 0; r < o.runs; r++) {
+    fp_stack.push_back(2 * (modes[1].bpf_ns[r] - modes[0].bpf_ns[r]));
+    cfi_stack.push_back(2 * (modes[2].bpf_ns[r] - modes[0].bpf_ns[r]));
+  }
+  PrintRow("stack per allocation, frame pointers", "ns", fp_stack, "%.0f");
+  PrintRow("stack per allocation, CFI walk", "ns", cfi_stack, "%.0f");
+  PrintRatio("CFI vs frame-pointer stack per allocation", cfi_stack, fp_stack);
+  PrintRatio("BPF per run, full tracing: CFI vs fp (n5/n4)", modes[4].bpf_ns, modes[3].bpf_ns);
+  PrintRatio("loop, full tracing: CFI vs fp (n5/n4)", modes[4].ns, modes[3].ns);
+
+  // allocprof -v names every table it loads: "unwind table for PATH: N rows (K KiB)".
+  absl::StatusOr<std::unique_ptr<Child>> started =
+      Child::Start(with({"-v", "--floor"}));
+  if (!started.ok()) Die(started.status(), "allocprof -v");
+  Child& c = **started;
+  absl::Status s = c.Finish(kReportTimeoutS);
+  if (!s.ok()) Die(Failed(c, s), "allocprof -v");
+  printf("\nunwind tables (BPF memory, 8 bytes a row):\n");
+  uint64_t sum_rows = 0;
+  for (absl::string_view line : absl::StrSplit(c.err(), '\n')) {
+    constexpr absl::string_view kPrefix = "allocprof: unwind table for ";
+    if (!absl::StartsWith(line, kPrefix)) continue;
+    line.remove_prefix(kPrefix.size());
+    const size_t colon = line.rfind(": ");
+    uint64_t rows = 0;
+    if (colon == absl::string_view::npos ||
+        !absl::SimpleAtoi(line.substr(colon + 2, line.find(' ', colon + 2) - colon - 2), &rows)) {
+      continue;
+    }
+    absl::string_view path = line.substr(0, colon);
+    const bool counted = absl::StrContains(path, "/libc.so") ||
+                         absl::StrContains(path, "/libstdc++.so") ||
+                         absl::EndsWith(path, "/malloc_loop_nofp");
+    if (counted) sum_rows += rows;
+    printf("  %-70.*s %8" PRIu64 " rows %8.1f KiB%s\n", static_cast<int>(path.size()),
+           path.data(), rows, rows * 8 / 1024.0, counted ? "" : "  (not in the sum)");
+  }
+  printf("  libc + libstdc++ + the program: %" PRIu64 " rows, %.1f KiB\n", sum_rows,
+         sum_rows * 8 / 1024.0);
 }
 
 }  // namespace
@@ -742,5 +867,6 @@ int main(int argc, char** argv) {
     printf("- allocprof -p did not exit within %.0f s of its target and was stopped with "
            "SIGINT.\n", kAttachedExitTimeoutS);
   }
+  if (!o.nofp_loop.empty()) RunNofpComparison(o);
   return 0;
 }

@@ -93,7 +93,11 @@ TEST_F(DlopenTest, PluginLoadedAfterAttachIsTraced) {
 
   const Report report = ParseReport(ap->out());
   ASSERT_TRUE(report.lost.has_value()) << BriefOutputs(*ap);
-  EXPECT_EQ(*report.lost, "none");
+  // Nothing dropped. mimalloc's constructor maps memory while dlopen is
+  // still loading it, before allocprof has its unwind table: that stack
+  // (through code without frame pointers) may end early, and says so.
+  EXPECT_THAT(*report.lost, ::testing::MatchesRegex(
+                                "none|[0-9]+ stacks truncated\\. WARNING: .*"));
 
   if (HasFailure()) {
     PrintReference(folded_text, *profile, *ap);

@@ -94,8 +94,16 @@ absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::LoadWith(
   skel->rodata->sample_bytes = config.sample_bytes;
   skel->rodata->thp_policy = static_cast<uint32_t>(config.thp.mode);
   skel->rodata->thp_size = config.thp.size;
+  skel->rodata->unwind_mode = config.unwind_mode;
+  // Frame-pointer stacks need none of the unwinder's maps: one entry each.
+  const bool unwinds = config.unwind_mode != AP_UNWIND_FP;
   int err = bpf_map__set_max_entries(skel->maps.events, config.ring_buffer_bytes);
   if (!err) err = bpf_map__set_max_entries(skel->maps.stacks, config.stack_map_entries);
+  if (!err) err = bpf_map__set_max_entries(skel->maps.unwind_rows, unwinds ? config.unwind_rows : 1);
+  if (!err) {
+    err = bpf_map__set_max_entries(skel->maps.unwound_stacks,
+                                   unwinds ? config.stack_map_entries : 1);
+  }
   if (err) return LibbpfError(err, "cannot size the BPF maps");
 
   err = allocprof_bpf::load(skel);
@@ -229,6 +237,34 @@ absl::Status BpfProbes::AttachFunction(const ProbedFunction& f) {
 int BpfProbes::ring_buffer_fd() const { return bpf_map__fd(skel_->maps.events); }
 
 int BpfProbes::stack_map_fd() const { return bpf_map__fd(skel_->maps.stacks); }
+
+int BpfProbes::unwound_stack_map_fd() const {
+  return bpf_map__fd(skel_->maps.unwound_stacks);
+}
+
+UnwindMaps BpfProbes::unwind_maps() const {
+  UnwindMaps maps;
+  maps.rows_fd = bpf_map__fd(skel_->maps.unwind_rows);
+  maps.row_capacity = bpf_map__max_entries(skel_->maps.unwind_rows);
+  maps.mappings_fd = bpf_map__fd(skel_->maps.unwind_mappings);
+  // __u64 is unsigned long long; the same 8 bytes.
+  maps.index = reinterpret_cast<volatile uint64_t*>(&skel_->bss->unwind_index);
+  return maps;
+}
+
+std::vector<ProgramRunStats> BpfProbes::ReadRunStats() const {
+  std::vector<ProgramRunStats> stats;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    const int fd = bpf_program__fd(prog);
+    if (fd < 0) continue;  // not loaded
+    bpf_prog_info info = {};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+    stats.push_back({bpf_program__name(prog), info.run_cnt, info.run_time_ns});
+  }
+  return stats;
+}
 
 DropCounters BpfProbes::ReadDropCounters() const {
   DropCounters sums = {};

@@ -39,9 +39,32 @@ struct ProbeConfig {
   // --mode pages: when a write fault may fill a transparent huge page of
   // anonymous memory (see TransparentHugePages()).
   ThpPolicy thp;
+  // --unwind: AP_UNWIND_* (bpf/events.h).
+  uint32_t unwind_mode = AP_UNWIND_FP;
+  // Capacity of the unwind row array, with CFI unwinding: 8 bytes a row,
+  // preallocated (4 MiB); libc has 28k rows, libstdc++ 34k.
+  uint32_t unwind_rows = 1u << 19;
+};
+
+// Where the unwind tables live, for UnwindTables (userspace/unwind): the
+// row array and the two mapping tables are mmap-able arrays; `index` is
+// the BPF program's unwind_index in its mapped .bss.
+struct UnwindMaps {
+  int rows_fd = -1;
+  uint32_t row_capacity = 0;
+  int mappings_fd = -1;
+  volatile uint64_t* index = nullptr;
 };
 
 using DropCounters = std::array<uint64_t, AP_CNT_COUNT>;
+
+// The kernel's account of one program's runs; zero unless BPF statistics
+// are on (sysctl kernel.bpf_stats_enabled=1), as benchmarks turn them.
+struct ProgramRunStats {
+  std::string name;
+  uint64_t runs = 0;
+  uint64_t run_time_ns = 0;
+};
 
 class BpfProbes {
  public:
@@ -67,8 +90,13 @@ class BpfProbes {
 
   int ring_buffer_fd() const;
   int stack_map_fd() const;
+  // Stacks walked in BPF (--unwind auto|dwarf), by id.
+  int unwound_stack_map_fd() const;
+  UnwindMaps unwind_maps() const;
   // Sums of the per-CPU drop counters.
   DropCounters ReadDropCounters() const;
+  // Every loaded program's runs so far.
+  std::vector<ProgramRunStats> ReadRunStats() const;
   size_t link_count() const { return links_.size() + multi_links_.size(); }
 
  private:

@@ -10,6 +10,13 @@ namespace allocprof {
 StackRef EventSink::StackOf(const ap_event& e,
                             absl::Span<const uint64_t> stack_words,
                             bool at_fault) {
+  // A stack walked with CFI already holds every caller; a lost one keeps
+  // the caller BPF read at [sp].
+  if (e.flags & AP_F_UNWOUND) {
+    const uint64_t lost_caller =
+        (e.stack_id < 0 && (e.flags & AP_F_HAS_CALLER)) ? e.caller : 0;
+    return stacks_.Intern({e.stack_id, lost_caller, 0, true});
+  }
   uint64_t caller = (e.flags & AP_F_HAS_CALLER) ? e.caller : 0;
   uint64_t caller2 = 0;
   if (!stack_words.empty() && resolver_ && return_slots_ && e.stack_id >= 0) {
@@ -39,7 +46,8 @@ bool EventSink::ReleasedWithin(const ap_event& e) {
 
 bool EventSink::MadeByLoader(const ap_event& e) {
   if (!resolver_ || !modules_ || e.stack_id < 0) return false;
-  const std::vector<uint64_t>& frames = resolver_->KernelFrames(e.stack_id);
+  const std::vector<uint64_t>& frames =
+      resolver_->Frames(e.stack_id, e.flags & AP_F_UNWOUND);
   if (frames.empty()) return false;
   const Module* module = modules_->Find(frames[0]);
   return module != nullptr && IsGlibcLoaderPath(module->path);

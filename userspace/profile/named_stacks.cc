@@ -10,6 +10,12 @@ const NamedStack& NamedStacks::Name(StackRef ref) {
   named.lost_errno = resolved.lost_errno;
   for (size_t i = 0; i < resolved.frames.size(); ++i) {
     uint64_t addr = resolved.frames[i];
+    if (addr == kTruncatedFrame) {
+      Frame truncated;
+      truncated.function = "[truncated]";
+      named.frames.push_back(std::move(truncated));
+      continue;
+    }
     // Every frame but the leaf is a return address, which points just past
     // its call: look up the call itself, which is in the calling function
     // even when the call was the function's last instruction.

@@ -27,6 +27,7 @@
 #include "userspace/stacks/stack_resolver.h"
 #include "userspace/stacks/stack_table.h"
 #include "userspace/symbols/symbolizer.h"
+#include "userspace/unwind/unwind_tables.h"
 
 namespace allocprof {
 namespace {
@@ -82,6 +83,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   config.sample_bytes = options.sample_bytes;
   config.sessions = options.uprobe_sessions;
   if (options.pages_mode) config.thp = TransparentHugePages();
+  config.unwind_mode = options.unwind_mode;
   auto probes = BpfProbes::Load(config);
   if (!probes.ok()) return probes.status();
   s = (*probes)->AttachSyscalls();
@@ -109,6 +111,22 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     }
     return WithContext(absl::FailedPreconditionError(FirstOf(problems)),
                        t.description());
+  }
+  // Unwind tables before the target runs on: its first stacks need them.
+  std::unique_ptr<UnwindTables> unwind_tables;
+  std::vector<std::string> unwind_problems;
+  if (options.unwind_mode != AP_UNWIND_FP) {
+    auto tables = UnwindTables::Create((*probes)->unwind_maps());
+    if (!tables.ok()) return tables.status();
+    unwind_tables = *std::move(tables);
+    unwind_tables->Update((*symbolizer)->modules(), probe_log, &unwind_problems);
+    if (options.verbose) {
+      std::cerr << "allocprof: stacks walked with CFI (--unwind "
+                << (options.unwind_mode == AP_UNWIND_DWARF ? "dwarf" : "auto") << "): "
+                << unwind_tables->rows_used() << " rows ("
+                << (unwind_tables->bytes_used() + 1023) / 1024 << " KiB) for "
+                << unwind_tables->mapping_count() << " mappings\n";
+    }
   }
   if (!options.pages_mode && !allocators.CoversAllocation()) {
     return absl::NotFoundError(absl::StrCat(
@@ -138,7 +156,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   Aggregator aggregator(kPageBytes, options.pages_mode ? Accounting::kPages
                                                        : Accounting::kAllocations);
   StackTable stack_table;
-  StackResolver resolver((*probes)->stack_map_fd());
+  StackResolver resolver((*probes)->stack_map_fd(),
+                         (*probes)->unwound_stack_map_fd());
   ReturnSlotFinder return_slots((*symbolizer)->modules());
   EventSink sink(aggregator, stack_table, &resolver, &return_slots,
                  &(*symbolizer)->modules());
@@ -230,6 +249,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     for (const std::string& line : (*symbolizer)->load_errors()) {
       profile.notes.push_back(line);
     }
+    for (const std::string& line : unwind_problems) profile.notes.push_back(line);
     for (const std::string& line : late_problems) profile.notes.push_back(line);
     if (java) {
       for (std::string& line : java->Notes()) profile.notes.push_back(std::move(line));
@@ -266,6 +286,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
         !options.pages_mode) {
       std::vector<std::string> late;
       allocators.ProbeNewObjects((*symbolizer)->modules(), &late, probe_log);
+      if (unwind_tables) unwind_tables->Update((*symbolizer)->modules(), probe_log, &late);
       for (std::string& line : late) {
         std::cerr << "allocprof: " << line << "\n";
         late_problems.push_back(std::move(line));
@@ -297,6 +318,14 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   if (!drained.ok()) return drained.status();
   std::cerr << "allocprof: " << why << "; writing the report\n";
 
+  if (options.verbose) {
+    // Benchmarks read what each program cost (kernel.bpf_stats_enabled=1).
+    for (const ProgramRunStats& p : (*probes)->ReadRunStats()) {
+      if (p.runs == 0 || p.run_time_ns == 0) continue;
+      std::cerr << "allocprof: BPF program " << p.name << ": " << p.runs << " runs, "
+                << p.run_time_ns / p.runs << " ns each\n";
+    }
+  }
   sample();  // the end of the session is the last point of every series
   // Methods compiled during the session get their names now.
   if ((*symbolizer)->RefreshModules().ok()) ask_java();

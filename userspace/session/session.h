@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "bpf/events.h"
 #include "userspace/attach/custom_functions.h"
 #include "userspace/outputs/output_files.h"
 
@@ -44,6 +45,8 @@ struct SessionOptions {
   // A Java target (libjvm.so mapped) gets names for its JIT-compiled frames
   // through the JVM's attach listener; --no-java leaves the JVM alone.
   bool java = true;
+  // --unwind: AP_UNWIND_* (bpf/events.h); CFI where there is some by default.
+  uint32_t unwind_mode = AP_UNWIND_AUTO;
 };
 
 // Runs until the duration passes, SIGINT/SIGTERM arrives or the target

@@ -18,14 +18,17 @@ struct StackOrigin {
   int32_t stack_id = 0;  // id in the stacks map, or -errno of a failed capture
   uint64_t caller = 0;   // return address into the probed function's caller; 0: unknown
   uint64_t caller2 = 0;  // the caller's own return address, when recovered (see SpliceCaller)
+  // stack_id names a stack BPF walked with CFI (AP_F_UNWOUND): complete as
+  // it is, callers included.
+  bool unwound = false;
 
   template <typename H>
   friend H AbslHashValue(H h, const StackOrigin& o) {
-    return H::combine(std::move(h), o.stack_id, o.caller, o.caller2);
+    return H::combine(std::move(h), o.stack_id, o.caller, o.caller2, o.unwound);
   }
   friend bool operator==(const StackOrigin& a, const StackOrigin& b) {
     return a.stack_id == b.stack_id && a.caller == b.caller &&
-           a.caller2 == b.caller2;
+           a.caller2 == b.caller2 && a.unwound == b.unwound;
   }
 };
 

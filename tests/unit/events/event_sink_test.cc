@@ -53,6 +53,38 @@ TEST_F(EventSinkTest, CallerIsPartOfTheStackIdentity) {
   EXPECT_EQ(aggregator.ByStack().size(), 2u);
 }
 
+// A stack walked with CFI already has the caller as frame 1: the caller BPF
+// read at [sp] is not part of its identity, so it is never spliced in again.
+TEST_F(EventSinkTest, UnwoundStacksCarryNoSplicedCaller) {
+  ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, /*stack_id=*/5);
+  a.caller = 0x401000;
+  a.flags = AP_F_HAS_CALLER | AP_F_UNWOUND;
+  ap_event b = a;
+  b.addr = 0x2000;
+  b.caller = 0x402000;
+  sink.Handle(a);
+  sink.Handle(b);
+  ASSERT_EQ(stacks.size(), 1u) << "one walked stack, whatever [sp] held";
+  EXPECT_TRUE(stacks.origin(0).unwound);
+  EXPECT_EQ(stacks.origin(0).caller, 0u);
+  EXPECT_EQ(stacks.origin(0).stack_id, 5);
+  // The same id from the kernel's stack map is another stack.
+  ap_event fp = a;
+  fp.flags = AP_F_HAS_CALLER;
+  fp.addr = 0x3000;
+  sink.Handle(fp);
+  EXPECT_EQ(stacks.size(), 2u);
+}
+
+// A walked stack that could not be kept keeps the caller BPF read.
+TEST_F(EventSinkTest, LostUnwoundStackKeepsItsCaller) {
+  ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, /*stack_id=*/-17);
+  a.caller = 0x401000;
+  a.flags = AP_F_HAS_CALLER | AP_F_UNWOUND;
+  sink.Handle(a);
+  EXPECT_EQ(stacks.origin(0).caller, 0x401000u);
+}
+
 TEST_F(EventSinkTest, CallerWithoutFlagIsIgnored) {
   ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, 5);
   a.caller = 0xdead;  // not validated by BPF

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * User stacks walked with call-frame information (--unwind auto|dwarf), for
+ * code built without frame pointers: per frame, a binary search for the
+ * mapping and one for its row (events.h, struct ap_unwind_row), then the
+ * caller's sp, rbp and return address by the row's rules. Where there is no
+ * row, frame pointers (auto). The frames are deduplicated in a hash map,
+ * like the kernel's stack map: records carry only the stack's id.
+ */
+#ifndef ALLOCPROF_BPF_UNWIND_BPF_H
+#define ALLOCPROF_BPF_UNWIND_BPF_H
+
+#include "maps.bpf.h"
+
+#ifndef ENOMEM
+#define ENOMEM 12
+#endif
+#ifndef EBUSY
+#define EBUSY 16
+#endif
+#ifndef EFAULT
+#define EFAULT 14
+#endif
+
+/* AP_UNWIND_*, set by userspace before load. */
+const volatile __u32 unwind_mode = AP_UNWIND_FP;
+
+/* The mapping table's generation (high 32 bits; its parity is the half of
+ * unwind_mappings that is current) and how many mappings it holds (low 32
+ * bits). Userspace fills the other half, then publishes it with one 64-bit
+ * store, so a walk never sees a half-written table. */
+volatile __u64 unwind_index = 0;
+
+/* Rows of every object, each object's sorted by pc; mapped by userspace
+ * (BPF_F_MMAPABLE), which writes them with memcpy. Sized at load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ap_unwind_row);
+} unwind_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2 * AP_UNWIND_MAX_MAPPINGS);
+	__type(key, __u32);
+	__type(value, struct ap_unwind_mapping);
+} unwind_mappings SEC(".maps");
+
+/* Walked stacks by a hash of their frames (the id in records). Entries are
+ * made only for new stacks, so no preallocation: a session keeps what it
+ * saw, up to max_entries (then the capture fails, counted). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct ap_unwound_stack);
+} unwound_stacks SEC(".maps");
+
+/* Words of stack read in one go at the start of a walk: one copy instead of
+ * one or two per frame for the frames near the top. */
+#define AP_UNWIND_CHUNK_WORDS 128
+
+/* One walk in progress; per CPU, too big for the BPF stack. */
+struct walk {
+	__u64 pc;
+	__u64 sp;
+	__u64 bp;
+	/* The return-address slot of the thread's probed call in progress and
+	 * what it held at entry: a uretprobe replaces it with the kernel's
+	 * trampoline until the call returns. 0: none. */
+	__u64 call_slot;
+	__u64 call_return;
+	__u64 h1;
+	__u64 h2;
+	__u64 index;     /* unwind_index when the walk began */
+	__u32 table;     /* first index of the current half of unwind_mappings */
+	__u32 mappings;  /* mappings in it */
+	__u32 frame0;    /* AP_WALK_* */
+	__u32 complete;  /* reached the outermost frame */
+	/* A walk runs on this CPU: a program that preempts it (another thread
+	 * of the target) must not reuse this scratch; it counts a failure. */
+	__u32 busy;
+	/* The top of the stack, read once: most frames' words are in it. */
+	__u32 chunk_words;
+	__u64 chunk_base;
+	__u64 chunk[AP_UNWIND_CHUNK_WORDS];
+	struct ap_unwound_stack out;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk);
+} walks SEC(".maps");
+
+/* Rows found, by the address looked up, per CPU: a hot path returns to
+ * the same few addresses, and two binary searches per frame (some 20 cache
+ * misses in a large table) become one lookup. Entries hold the generation
+ * of the mapping table they came from, so a new table (dlopen) voids them. */
+#define AP_ROW_CACHE_SIZE 1024
+struct row_cache_entry {
+	__u64 addr;
+	__u64 bias;
+	__u32 generation;
+	__u32 found;
+	struct ap_unwind_row row;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AP_ROW_CACHE_SIZE);
+	__type(key, __u32);
+	__type(value, struct row_cache_entry);
+} row_cache SEC(".maps");
+
+/* Where the registers a walk starts from were taken. */
+/* At a probe on a function's entry: pc is exact, and where no CFI covers
+ * it the return address is at [sp]. */
+#define AP_WALK_AT_ENTRY 0
+/* After a syscall instruction: pc is the next instruction, looked up at
+ * pc - 1 like a return address. */
+#define AP_WALK_AFTER_SYSCALL 1
+/* At an instruction that faulted: pc is exact; frame pointers where there
+ * is no CFI. */
+#define AP_WALK_AT_FAULT 2
+
+/* Largest table searched: 2^25 rows, more than any object has. */
+#define AP_ROW_SEARCH_STEPS 25
+#define AP_MAPPING_SEARCH_STEPS 10 /* 2^10 > AP_UNWIND_MAX_MAPPINGS */
+
+static __always_inline const struct ap_unwind_mapping *
+find_mapping(const struct walk *w, __u64 addr)
+{
+	__u32 lo = 0, hi = w->mappings;
+
+	/* The first mapping that starts above addr; the one before it. */
+	for (int k = 0; k < AP_MAPPING_SEARCH_STEPS && lo < hi; k++) {
+		__u32 mid = lo + (hi - lo) / 2;
+		__u32 i = w->table + mid;
+		const struct ap_unwind_mapping *m =
+			bpf_map_lookup_elem(&unwind_mappings, &i);
+
+		if (!m)
+			return NULL;
+		if (m->start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	__u32 i = w->table + lo - 1;
+	const struct ap_unwind_mapping *m = bpf_map_lookup_elem(&unwind_mappings, &i);
+
+	return m && addr < m->end ? m : NULL;
+}
+
+static __always_inline const struct ap_unwind_row *
+find_row(const struct ap_unwind_mapping *m, __u64 vaddr)
+{
+	__u32 lo = 0, hi = m->row_count;
+
+	for (int k = 0; k < AP_ROW_SEARCH_STEPS && lo < hi; k++) {
+		__u32 mid = lo + (hi - lo) / 2;
+		__u32 i = m->first_row + mid;
+		const struct ap_unwind_row *r = bpf_map_lookup_elem(&unwind_rows, &i);
+
+		if (!r)
+			return NULL;
+		if (r->pc <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	__u32 i = m->first_row + lo - 1;
+
+	return bpf_map_lookup_elem(&unwind_rows, &i);
+}
+
+/* The row for `addr` through the per-CPU cache; NULL when no table covers
+ * it. The pointer is to the cache entry's copy. */
+static __always_inline const struct ap_unwind_row *cached_row(struct walk *w,
+							       __u64 addr)
+{
+	__u32 slot = (__u32)((addr * 0x9e3779b97f4a7c15ull) >> 40) & (AP_ROW_CACHE_SIZE - 1);
+	struct row_cache_entry *c = bpf_map_lookup_elem(&row_cache, &slot);
+	__u32 generation = (__u32)(w->index >> 32);
+
+	if (c && c->addr == addr && c->generation == generation)
+		return c->found ? &c->row : NULL;
+	const struct ap_unwind_mapping *m = find_mapping(w, addr);
+	const struct ap_unwind_row *row = m ? find_row(m, addr - m->bias) : NULL;
+
+	if (!c)
+		return row;
+	c->addr = addr;
+	c->generation = generation;
+	c->found = row != NULL;
+	if (row)
+		c->row = *row;
+	return row ? &c->row : NULL;
+}
+
+/* The word at user address `addr`: from the chunk read at the start when
+ * it is there, else read on its own. 0 on success. */
+static __always_inline long read_word(struct walk *w, __u64 addr, __u64 *out)
+{
+	__u64 off = addr - w->chunk_base;
+
+	if ((off & 7) == 0 && off < (__u64)w->chunk_words * 8) {
+		__u64 i = off / 8;
+
+		if (i < AP_UNWIND_CHUNK_WORDS) {
+			*out = w->chunk[i];
+			return 0;
+		}
+	}
+	return bpf_probe_read_user(out, sizeof(*out), (void *)addr);
+}
+
+/* Frame pointers are only believed when they point up the stack, aligned,
+ * and not absurdly far (a program's stack is megabytes, not gigabytes). */
+static __always_inline bool plausible_fp(__u64 bp, __u64 sp)
+{
+	return bp >= sp && (bp & 7) == 0 && bp - sp < (1ull << 30);
+}
+
+/* One frame: records w->pc, then moves w to the caller. Returns 1 to stop
+ * (the stack is complete, or cannot be followed: not complete). */
+static long unwind_step(__u32 index, void *ctx)
+{
+	struct walk *w = *(struct walk **)ctx;
+	__u32 n = w->out.len;
+
+	if (n >= AP_MAX_STACK_DEPTH)
+		return 1;
+	__u64 pc = w->pc;
+
+	w->out.ips[n] = pc;
+	w->out.len = n + 1;
+	w->h1 = (w->h1 ^ pc) * 0x100000001b3ull;
+	w->h2 = (w->h2 + pc) * 0x9e3779b97f4a7c15ull;
+	w->h2 ^= w->h2 >> 29;
+
+	/* A return address points past its call, which may be a function's
+	 * last instruction (a call to a noreturn function): look up the call.
+	 * So is the instruction after a syscall. Only a probe at a function's
+	 * entry has the exact pc. */
+	__u64 lookup = (n == 0 && w->frame0 != AP_WALK_AFTER_SYSCALL) ? pc : pc - 1;
+	const struct ap_unwind_row *row = cached_row(w, lookup);
+	__u8 type = row ? row->cfa_type : AP_CFA_NONE;
+	__u64 cfa, bp = w->bp, ret = 0;
+	__s8 rbp_rule = row ? row->rbp_rule : AP_RBP_SAME;
+
+	if (type == AP_CFA_END) {
+		w->complete = 1;
+		return 1;
+	}
+	if (type == AP_CFA_RSP) {
+		cfa = w->sp + row->cfa_offset;
+	} else if (type == AP_CFA_RBP) {
+		cfa = w->bp + row->cfa_offset;
+	} else if (type == AP_CFA_PLT) {
+		cfa = w->sp + 8 + ((pc & 15) >= row->cfa_offset ? 8 : 0);
+	} else if (unwind_mode == AP_UNWIND_DWARF) {
+		return 1;
+	} else if (n == 0 && w->frame0 == AP_WALK_AT_ENTRY) {
+		/* No CFI at a probed entry: the return address is at [sp]. */
+		cfa = w->sp + 8;
+	} else {
+		/* Frame pointers: [rbp] is the caller's rbp, above it the
+		 * return address. */
+		__u64 pair[2];
+
+		if (!plausible_fp(w->bp, w->sp) || read_word(w, w->bp, &pair[0]) ||
+		    read_word(w, w->bp + 8, &pair[1]))
+			return 1;
+		cfa = w->bp + 16;
+		bp = pair[0];
+		ret = pair[1];
+		rbp_rule = AP_RBP_SAME; /* bp already read */
+		goto have_return;
+	}
+	if (cfa <= w->sp || read_word(w, cfa - 8, &ret))
+		return 1;
+	if (rbp_rule == AP_RBP_UNKNOWN) {
+		bp = 0;
+	} else if (rbp_rule != AP_RBP_SAME &&
+		   read_word(w, cfa + 8 * (__s64)rbp_rule, &bp)) {
+		return 1;
+	}
+have_return:
+	if (cfa <= w->sp)
+		return 1;
+	if (cfa - 8 == w->call_slot)
+		ret = w->call_return;
+	if (ret == 0) {
+		w->complete = 1;
+		return 1;
+	}
+	w->pc = ret;
+	w->sp = cfa;
+	w->bp = bp;
+	return 0;
+}
+
+/* Keeps the walked stack in unwound_stacks; its id, or -errno (counted). */
+static __always_inline __s32 store_stack(struct walk *w)
+{
+	/* Non-negative as a record's __s32 stack_id. */
+	__u32 id = (__u32)(w->h1 >> 33);
+
+	w->out.check = w->h2 ^ w->out.len;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct ap_unwound_stack *known = bpf_map_lookup_elem(&unwound_stacks, &id);
+
+		if (known) {
+			if (known->check == w->out.check)
+				return (__s32)id;
+			count(AP_CNT_STACK_COLLISION);
+			return -EEXIST;
+		}
+		long err = bpf_map_update_elem(&unwound_stacks, &id, &w->out, BPF_NOEXIST);
+
+		if (err == 0) {
+			/* Counted once per distinct stack, not per record. */
+			if (w->out.flags & AP_STACK_TRUNCATED)
+				count(AP_CNT_STACK_TRUNCATED);
+			return (__s32)id;
+		}
+		if (err != -EEXIST) {
+			count(AP_CNT_STACK_FAILED);
+			return (__s32)err;
+		}
+		/* Another CPU stored this id just now: compare with it. */
+	}
+	count(AP_CNT_STACK_FAILED);
+	return -EEXIST;
+}
+
+/* Walks the user stack from (ip, sp, bp) into unwound_stacks and returns its
+ * id, or -errno (counted) when it cannot be kept. `frame0` (AP_WALK_*) says
+ * where the registers were taken. `call_slot`/`call_return`: see struct
+ * walk. */
+static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
+					       __u32 frame0, __u64 call_slot,
+					       __u64 call_return)
+{
+	__u32 zero = 0;
+	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
+
+	if (!w || w->busy) {
+		count(AP_CNT_STACK_FAILED);
+		return w ? -EBUSY : -ENOMEM;
+	}
+	w->busy = 1;
+	__u64 index = unwind_index;
+
+	w->index = index;
+	w->pc = ip;
+	w->sp = sp;
+	w->bp = bp;
+	w->call_slot = call_slot;
+	w->call_return = call_return;
+	w->h1 = 0xcbf29ce484222325ull;
+	w->h2 = 0;
+	w->table = ((index >> 32) & 1) ? AP_UNWIND_MAX_MAPPINGS : 0;
+	w->mappings = (__u32)index;
+	if (w->mappings > AP_UNWIND_MAX_MAPPINGS)
+		w->mappings = AP_UNWIND_MAX_MAPPINGS;
+	w->frame0 = frame0;
+	w->complete = 0;
+	w->out.len = 0;
+	w->out.flags = 0;
+	/* The top of the stack in one read; near the stack's end (the main
+	 * thread's first frames) a shorter one, up to the end of sp's page. */
+	w->chunk_base = sp;
+	w->chunk_words = AP_UNWIND_CHUNK_WORDS;
+	if (bpf_probe_read_user(w->chunk, sizeof(w->chunk), (void *)sp)) {
+		__u32 words = (4096 - (sp & 4095)) / 8;
+
+		w->chunk_words = 0;
+		if (words > 0 && words <= AP_UNWIND_CHUNK_WORDS &&
+		    bpf_probe_read_user(w->chunk, words * 8, (void *)sp) == 0)
+			w->chunk_words = words;
+	}
+
+	struct walk *wp = w;
+
+	bpf_loop(AP_MAX_STACK_DEPTH, unwind_step, &wp, 0);
+	if (!w->complete) {
+		w->out.flags |= AP_STACK_TRUNCATED;
+		w->h1 ^= 0x5bd1e995;
+	}
+	__s32 id = store_stack(w);
+
+	w->busy = 0;
+	return id;
+}
+
+/* The stack at a uprobe on a function's entry. */
+static __always_inline __s32 entry_stack(struct pt_regs *ctx)
+{
+	return unwind_user_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp,
+				 AP_WALK_AT_ENTRY, 0, 0);
+}
+
+/* AP_F_UNWOUND when records' stack ids name unwound_stacks. */
+static __always_inline __u32 unwound_flag(void)
+{
+	return unwind_mode != AP_UNWIND_FP ? AP_F_UNWOUND : 0;
+}
+
+#endif /* ALLOCPROF_BPF_UNWIND_BPF_H */

@@ -1,0 +1,199 @@
+#include "userspace/unwind/cfi_rows.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace allocprof {
+namespace {
+
+// The ELF virtual address of `name` in the .symtab or .dynsym of `path`.
+std::optional<uint64_t> SymbolAddress(const std::string& path, const char* name) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  std::optional<uint64_t> found;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn && !found; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; ++i) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
+      const char* s = elf_strptr(elf, sh.sh_link, sym.st_name);
+      if (s && strcmp(s, name) == 0 && sym.st_value != 0) found = sym.st_value;
+    }
+  }
+  elf_end(elf);
+  close(fd);
+  return found;
+}
+
+class CfiRowsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto built = BuildCfiRows(CFI_SAMPLE_PATH);
+    ASSERT_TRUE(built.ok()) << built.status();
+    rows_ = std::move(built->rows);
+    built_ = *std::move(built);
+    ASSERT_FALSE(rows_.empty());
+  }
+
+  // The row at `vaddr`, which must exist.
+  ap_unwind_row At(uint64_t vaddr) {
+    const ap_unwind_row* row = FindRow(rows_, vaddr);
+    EXPECT_NE(row, nullptr) << "no row at 0x" << std::hex << vaddr;
+    return row ? *row : ap_unwind_row{};
+  }
+
+  // The first row after the one at `vaddr`.
+  ap_unwind_row After(uint64_t vaddr) {
+    const ap_unwind_row* row = FindRow(rows_, vaddr);
+    EXPECT_NE(row, nullptr);
+    EXPECT_NE(row + 1, rows_.data() + rows_.size());
+    return row ? row[1] : ap_unwind_row{};
+  }
+
+  std::vector<ap_unwind_row> rows_;
+  CfiRows built_;
+};
+
+TEST_F(CfiRowsTest, EntryIsRspPlus8AndAPushMakesIt16) {
+  auto fn = SymbolAddress(CFI_SAMPLE_PATH, "cfi_sample_push");
+  ASSERT_TRUE(fn.has_value());
+  const ap_unwind_row entry = At(*fn);
+  EXPECT_EQ(entry.cfa_type, AP_CFA_RSP);
+  EXPECT_EQ(entry.cfa_offset, 8);
+  EXPECT_EQ(entry.rbp_rule, AP_RBP_SAME);
+  EXPECT_EQ(entry.pc, *fn) << "a function's first row starts at the function";
+  // The first push is 1 (push %rbx) or 2 bytes (push %r12) long.
+  const ap_unwind_row pushed = After(*fn);
+  EXPECT_EQ(pushed.cfa_type, AP_CFA_RSP);
+  EXPECT_EQ(pushed.cfa_offset, 16);
+  EXPECT_GE(pushed.pc, *fn + 1);
+  EXPECT_LE(pushed.pc, *fn + 2);
+}
+
+TEST_F(CfiRowsTest, FramePointerFunctionIsRbpBased) {
+  auto fn = SymbolAddress(CFI_SAMPLE_PATH, "cfi_sample_fp");
+  ASSERT_TRUE(fn.has_value());
+  EXPECT_EQ(At(*fn).cfa_offset, 8);
+  // push %rbp (1 byte): rsp+16, rbp saved at CFA-16; mov %rsp,%rbp (3
+  // bytes): rbp+16.
+  const ap_unwind_row pushed = At(*fn + 1);
+  EXPECT_EQ(pushed.cfa_type, AP_CFA_RSP);
+  EXPECT_EQ(pushed.cfa_offset, 16);
+  EXPECT_EQ(pushed.rbp_rule, -2);
+  const ap_unwind_row framed = At(*fn + 4);
+  EXPECT_EQ(framed.cfa_type, AP_CFA_RBP);
+  EXPECT_EQ(framed.cfa_offset, 16);
+  EXPECT_EQ(framed.rbp_rule, -2);
+}
+
+TEST_F(CfiRowsTest, UndefinedReturnAddressEndsTheStack) {
+  auto fn = SymbolAddress(CFI_SAMPLE_PATH, "cfi_sample_outermost");
+  ASSERT_TRUE(fn.has_value());
+  EXPECT_EQ(At(*fn).cfa_type, AP_CFA_END);
+  EXPECT_EQ(At(*fn + 3).cfa_type, AP_CFA_END);
+}
+
+TEST_F(CfiRowsTest, PltStubsHaveTheirExpressionRule) {
+  int plt_rows = 0;
+  for (const ap_unwind_row& r : rows_) {
+    if (r.cfa_type != AP_CFA_PLT) continue;
+    ++plt_rows;
+    // binutils: the index is pushed from byte 11 (lazy .plt) or 10 (.plt.sec).
+    EXPECT_TRUE(r.cfa_offset == 11 || r.cfa_offset == 10) << r.cfa_offset;
+  }
+  EXPECT_GT(plt_rows, 0) << "calls to cfi_sample_sink go through the PLT";
+  EXPECT_EQ(built_.unsupported, 0u);
+}
+
+TEST_F(CfiRowsTest, SortedAndMerged) {
+  for (size_t i = 1; i < rows_.size(); ++i) {
+    EXPECT_LT(rows_[i - 1].pc, rows_[i].pc) << "row " << i;
+    const bool same = rows_[i - 1].cfa_type == rows_[i].cfa_type &&
+                      rows_[i - 1].cfa_offset == rows_[i].cfa_offset &&
+                      rows_[i - 1].rbp_rule == rows_[i].rbp_rule;
+    EXPECT_FALSE(same) << "rows " << i - 1 << " and " << i << " should be one";
+  }
+  // Past the last function, no CFI.
+  EXPECT_EQ(rows_.back().cfa_type, AP_CFA_NONE);
+}
+
+TEST_F(CfiRowsTest, BuildIdIsRead) {
+  EXPECT_EQ(built_.build_id.size(), 40u) << "GNU ld writes a 20-byte SHA-1 build ID";
+  EXPECT_EQ(ReadBuildId(CFI_SAMPLE_PATH), built_.build_id);
+}
+
+TEST_F(CfiRowsTest, WithoutEhFrameHdrTheCodeIsScanned) {
+  auto scanned = BuildCfiRows(CFI_SAMPLE_NOHDR_PATH);
+  ASSERT_TRUE(scanned.ok()) << scanned.status();
+  for (const char* name : {"cfi_sample_push", "cfi_sample_fp", "cfi_sample_outermost"}) {
+    SCOPED_TRACE(name);
+    auto fn = SymbolAddress(CFI_SAMPLE_NOHDR_PATH, name);
+    auto same_fn = SymbolAddress(CFI_SAMPLE_PATH, name);
+    ASSERT_TRUE(fn.has_value() && same_fn.has_value());
+    for (uint64_t at = 0; at < 8; ++at) {
+      const ap_unwind_row* row = FindRow(scanned->rows, *fn + at);
+      ASSERT_NE(row, nullptr);
+      const ap_unwind_row expected = At(*same_fn + at);
+      EXPECT_EQ(row->cfa_type, expected.cfa_type) << "+" << at;
+      EXPECT_EQ(row->cfa_offset, expected.cfa_offset) << "+" << at;
+      EXPECT_EQ(row->rbp_rule, expected.rbp_rule) << "+" << at;
+    }
+  }
+}
+
+// Objects built without unwind tables keep their CFI in .debug_frame only.
+TEST_F(CfiRowsTest, DebugFrameFillsWhatEhFrameLacks) {
+  auto both = BuildCfiRows(CFI_SAMPLE_DEBUG_FRAME_PATH);
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_TRUE(both->had_debug_frame);
+  auto fn = SymbolAddress(CFI_SAMPLE_DEBUG_FRAME_PATH, "cfi_sample_push");
+  ASSERT_TRUE(fn.has_value());
+  const ap_unwind_row* entry = FindRow(both->rows, *fn);
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->cfa_type, AP_CFA_RSP);
+  EXPECT_EQ(entry->cfa_offset, 8);
+  const ap_unwind_row* pushed = FindRow(both->rows, *fn + 2);
+  ASSERT_NE(pushed, nullptr);
+  EXPECT_EQ(pushed->cfa_offset, 16);
+  // The assembly's CFI came through too.
+  auto outermost = SymbolAddress(CFI_SAMPLE_DEBUG_FRAME_PATH, "cfi_sample_outermost");
+  ASSERT_TRUE(outermost.has_value());
+  const ap_unwind_row* end = FindRow(both->rows, *outermost);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->cfa_type, AP_CFA_END);
+  for (size_t i = 1; i < both->rows.size(); ++i) {
+    EXPECT_LT(both->rows[i - 1].pc, both->rows[i].pc);
+  }
+}
+
+TEST(CfiRows, UnreadableFileIsAnError) {
+  EXPECT_FALSE(BuildCfiRows("/nonexistent/object.so").ok());
+}
+
+TEST(FindRow, LastRowAtOrBelowTheAddress) {
+  const std::vector<ap_unwind_row> rows = {
+      {0x1000, 8, AP_CFA_RSP, 0}, {0x1004, 16, AP_CFA_RSP, 0}, {0x1010, 0, AP_CFA_NONE, 0}};
+  EXPECT_EQ(FindRow(rows, 0xfff), nullptr);
+  EXPECT_EQ(FindRow(rows, 0x1000), &rows[0]);
+  EXPECT_EQ(FindRow(rows, 0x1003), &rows[0]);
+  EXPECT_EQ(FindRow(rows, 0x1004), &rows[1]);
+  EXPECT_EQ(FindRow(rows, 0x100f), &rows[1]);
+  EXPECT_EQ(FindRow(rows, 0x5000), &rows[2]);
+  EXPECT_EQ(FindRow({}, 0x1000), nullptr);
+}
+
+}  // namespace
+}  // namespace allocprof

@@ -1,0 +1,44 @@
+// Compact unwind rows from an ELF object's call-frame information
+// (.eh_frame, and .debug_frame where present): for each address range, how
+// to find the caller's sp (the CFA), its rbp and the return address. BPF
+// walks user stacks with these rows (bpf/unwind.bpf.h).
+#ifndef ALLOCPROF_USERSPACE_UNWIND_CFI_ROWS_H_
+#define ALLOCPROF_USERSPACE_UNWIND_CFI_ROWS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "bpf/events.h"
+
+namespace allocprof {
+
+struct CfiRows {
+  // Sorted by pc, no two neighbours alike (a row lasts until the next one);
+  // a gap between functions is an AP_CFA_NONE row.
+  std::vector<ap_unwind_row> rows;
+  // The object's GNU build ID in hex; empty when it has none.
+  std::string build_id;
+  // Rows whose rules the BPF walker cannot follow (a CFA expression other
+  // than a PLT stub's, an offset out of range): stored as AP_CFA_NONE, so
+  // frame pointers are tried there.
+  uint64_t unsupported = 0;
+  bool had_debug_frame = false;
+};
+
+// Reads the CFI of the ELF file at `path`. An object without any CFI gives
+// no rows (frame pointers serve it); an unreadable file is an error.
+absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path);
+
+// The GNU build ID of the ELF file at `path` in hex, or "".
+std::string ReadBuildId(const std::string& path);
+
+// The row that applies at ELF virtual address `vaddr`: the last with
+// pc <= vaddr; null before the first. The BPF walker searches the same way.
+const ap_unwind_row* FindRow(absl::Span<const ap_unwind_row> rows, uint64_t vaddr);
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_UNWIND_CFI_ROWS_H_

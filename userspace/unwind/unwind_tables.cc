@@ -1,0 +1,174 @@
+#include "userspace/unwind/unwind_tables.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "userspace/common/unique_fd.h"
+#include "userspace/unwind/cfi_rows.h"
+
+namespace allocprof {
+namespace {
+
+size_t PageRounded(size_t bytes) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
+
+absl::StatusOr<void*> MapArray(int fd, size_t bytes, const char* what) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot map the BPF ", what));
+  }
+  return p;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> LoadBias(const std::string& path, uint64_t start,
+                                  uint64_t file_offset) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr);
+  if (elf == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not ELF"));
+  size_t phnum = 0;
+  std::optional<uint64_t> bias;
+  if (elf_getphdrnum(elf, &phnum) == 0) {
+    for (size_t i = 0; i < phnum && !bias; ++i) {
+      GElf_Phdr ph;
+      if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD) continue;
+      // A mapping starts at a page boundary at or below its segment.
+      const uint64_t first = ph.p_offset & ~uint64_t{4095};
+      if (file_offset >= first && file_offset < ph.p_offset + ph.p_filesz) {
+        bias = start - file_offset + ph.p_offset - ph.p_vaddr;
+      }
+    }
+  }
+  elf_end(elf);
+  if (!bias) {
+    return absl::NotFoundError(absl::StrCat("no segment of ", path, " at offset 0x",
+                                            absl::Hex(file_offset)));
+  }
+  return *bias;
+}
+
+absl::StatusOr<std::unique_ptr<UnwindTables>> UnwindTables::Create(const UnwindMaps& maps) {
+  std::unique_ptr<UnwindTables> t(new UnwindTables());
+  t->row_capacity_ = maps.row_capacity;
+  t->rows_bytes_ = PageRounded(size_t{maps.row_capacity} * sizeof(ap_unwind_row));
+  auto rows = MapArray(maps.rows_fd, t->rows_bytes_, "unwind rows");
+  if (!rows.ok()) return rows.status();
+  t->rows_ = static_cast<ap_unwind_row*>(*rows);
+  t->mappings_bytes_ = PageRounded(2 * AP_UNWIND_MAX_MAPPINGS * sizeof(ap_unwind_mapping));
+  auto mappings = MapArray(maps.mappings_fd, t->mappings_bytes_, "unwind mappings");
+  if (!mappings.ok()) return mappings.status();
+  t->mappings_ = static_cast<ap_unwind_mapping*>(*mappings);
+  t->index_ = maps.index;
+  return t;
+}
+
+UnwindTables::~UnwindTables() {
+  if (rows_) munmap(rows_, rows_bytes_);
+  if (mappings_) munmap(mappings_, mappings_bytes_);
+}
+
+const ObjectRows& UnwindTables::RowsFor(const std::string& path, std::ostream* log,
+                                        std::vector<std::string>* problems) {
+  // `log` is the caller's buffer: lines are printed once the table is live.
+  if (auto known = key_of_path_.find(path); known != key_of_path_.end()) {
+    return objects_[known->second];
+  }
+  std::string id = ReadBuildId(path);
+  std::string key = id.empty() ? absl::StrCat("path:", path) : id;
+  key_of_path_[path] = key;
+  auto [it, inserted] = objects_.try_emplace(key);
+  ObjectRows& object = it->second;
+  if (!inserted) return object;  // the same object by another path
+  object.path = path;
+  auto built = BuildCfiRows(path);
+  if (!built.ok()) {
+    problems->push_back(absl::StrCat("no unwind table for ", path, ": ",
+                                     built.status().message()));
+    return object;
+  }
+  if (built->rows.empty()) {
+    if (log) *log << "allocprof: no CFI in " << path << ": frame pointers there\n";
+    return object;
+  }
+  if (built->rows.size() > row_capacity_ - next_row_) {
+    problems->push_back(absl::StrCat("no room for the unwind table of ", path, " (",
+                                     built->rows.size(), " rows; ",
+                                     row_capacity_ - next_row_, " left)"));
+    return object;
+  }
+  memcpy(rows_ + next_row_, built->rows.data(), built->rows.size() * sizeof(ap_unwind_row));
+  object.first_row = next_row_;
+  object.row_count = static_cast<uint32_t>(built->rows.size());
+  object.loaded = true;
+  next_row_ += object.row_count;
+  if (log) {
+    *log << "allocprof: unwind table for " << path << ": " << object.row_count
+         << " rows (" << (uint64_t{object.row_count} * sizeof(ap_unwind_row) + 1023) / 1024
+         << " KiB)";
+    if (built->unsupported) *log << ", " << built->unsupported << " left to frame pointers";
+    if (built->had_debug_frame) *log << ", with .debug_frame";
+    *log << "\n";
+  }
+  return object;
+}
+
+void UnwindTables::Update(const ModuleMap& modules, std::ostream* log,
+                          std::vector<std::string>* problems) {
+  // What is logged is true once published: someone may act on the line
+  // (start the code it names) right away.
+  std::ostringstream pending;
+  std::ostream* buffer = log ? &pending : nullptr;
+  std::vector<ap_unwind_mapping> table;
+  for (const Module& module : modules.modules()) {
+    if (module.kind != Module::Kind::kFile) continue;
+    const std::string path = modules.ElfPath(module);
+    if (path.empty()) continue;
+    const ObjectRows& object = RowsFor(path, buffer, problems);
+    if (!object.loaded) continue;
+    const std::string bias_key = absl::StrCat(path, "@", module.start, "+", module.file_offset);
+    auto [b, inserted] = biases_.try_emplace(bias_key);
+    if (inserted) {
+      auto bias = LoadBias(path, module.start, module.file_offset);
+      b->second.ok = bias.ok();
+      b->second.bias = bias.ok() ? *bias : 0;
+      if (!bias.ok()) problems->push_back(std::string(bias.status().message()));
+    }
+    if (!b->second.ok) continue;
+    table.push_back({module.start, module.end, b->second.bias, object.first_row,
+                     object.row_count});
+  }
+  std::sort(table.begin(), table.end(),
+            [](const ap_unwind_mapping& a, const ap_unwind_mapping& b) {
+              return a.start < b.start;
+            });
+  if (table.size() > AP_UNWIND_MAX_MAPPINGS) {
+    problems->push_back(absl::StrCat("unwind tables for ", AP_UNWIND_MAX_MAPPINGS, " of ",
+                                     table.size(), " code mappings only"));
+    table.resize(AP_UNWIND_MAX_MAPPINGS);
+  }
+  // Written to the half BPF does not read, then published with one store.
+  // The generation's parity is the half; a new generation also voids the
+  // rows BPF cached from the old table.
+  const uint32_t next = ++generation_;
+  memcpy(mappings_ + (next & 1) * AP_UNWIND_MAX_MAPPINGS, table.data(),
+         table.size() * sizeof(ap_unwind_mapping));
+  __atomic_store_n(index_, (uint64_t{next} << 32) | table.size(), __ATOMIC_RELEASE);
+  mappings_published_ = table.size();
+  if (log) *log << pending.str();
+}
+
+}  // namespace allocprof

@@ -1,0 +1,83 @@
+// The target's unwind tables in BPF: rows for every executable file mapping,
+// built once per object (cached by build ID) and appended to the BPF row
+// array; a table of mappings that the BPF walker searches per frame.
+// Objects mapped later (dlopen) get their rows when Update sees them.
+#ifndef ALLOCPROF_USERSPACE_UNWIND_UNWIND_TABLES_H_
+#define ALLOCPROF_USERSPACE_UNWIND_UNWIND_TABLES_H_
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "bpf/events.h"
+#include "userspace/attach/bpf_probes.h"
+#include "userspace/symbols/module_map.h"
+
+namespace allocprof {
+
+// One object's rows in the BPF row array.
+struct ObjectRows {
+  std::string path;  // the first path it was loaded from
+  uint32_t first_row = 0;
+  uint32_t row_count = 0;
+  bool loaded = false;  // false: no rows (no CFI, unreadable, no room)
+};
+
+class UnwindTables {
+ public:
+  // Maps the BPF arrays of `maps` into this process.
+  static absl::StatusOr<std::unique_ptr<UnwindTables>> Create(const UnwindMaps& maps);
+  ~UnwindTables();
+
+  // Gives every file mapping of `modules` its object's rows (building them
+  // the first time the object is seen) and publishes a new mapping table.
+  // One line per new object goes to `log` if not null; objects whose rows
+  // could not be made go to `problems` (their frames fall back to frame
+  // pointers).
+  void Update(const ModuleMap& modules, std::ostream* log,
+              std::vector<std::string>* problems);
+
+  uint32_t rows_used() const { return next_row_; }
+  // Bytes of BPF memory the rows take.
+  uint64_t bytes_used() const { return uint64_t{next_row_} * sizeof(ap_unwind_row); }
+  size_t mapping_count() const { return mappings_published_; }
+
+ private:
+  UnwindTables() = default;
+  // The rows of the object at `path`, loaded into BPF if new.
+  const ObjectRows& RowsFor(const std::string& path, std::ostream* log,
+                            std::vector<std::string>* problems);
+
+  ap_unwind_row* rows_ = nullptr;
+  size_t rows_bytes_ = 0;
+  uint32_t row_capacity_ = 0;
+  ap_unwind_mapping* mappings_ = nullptr;
+  size_t mappings_bytes_ = 0;
+  volatile uint64_t* index_ = nullptr;
+  uint32_t next_row_ = 0;
+  // Of the mapping table BPF reads; its parity is the half of the BPF array.
+  uint32_t generation_ = 0;
+  size_t mappings_published_ = 0;
+  // Objects by build ID (else by path), and paths to those keys.
+  absl::flat_hash_map<std::string, ObjectRows> objects_;
+  absl::flat_hash_map<std::string, std::string> key_of_path_;
+  struct Bias {
+    bool ok = false;
+    uint64_t bias = 0;
+  };
+  // Load bias per (path, file offset) of a mapping.
+  absl::flat_hash_map<std::string, Bias> biases_;
+};
+
+// The load bias of a mapping of `path` that starts at `start` and maps file
+// offset `file_offset`: mapped address - ELF virtual address.
+absl::StatusOr<uint64_t> LoadBias(const std::string& path, uint64_t start,
+                                  uint64_t file_offset);
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_UNWIND_UNWIND_TABLES_H_
