@@ -61,11 +61,7 @@ TEST_F(DlopenTest, PluginLoadedAfterAttachIsTraced) {
       << "allocprof did not probe the allocator mapped after attach\n"
       << BriefOutputs(*ap);
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
-  ap->Signal(SIGINT);
-  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << BriefOutputs(*ap);
-  EXPECT_TRUE(ExitedWith(*ap, 0)) << BriefOutputs(*ap);
-  target.proc->Signal(SIGTERM);
-  ASSERT_TRUE(target.proc->WaitExit(kRunTimeout));
+  ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap.get(), &target));
   EXPECT_TRUE(ExitedWith(*target.proc, 0)) << target.proc->Describe();
 
   const std::string folded_text = ReadFile(folded);

@@ -41,11 +41,7 @@ TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
   ASSERT_NO_FATAL_FAILURE(StartTracing(
       {"-p", std::to_string(target.pid), "--folded", folded_path, "-v"}, target.pid, &ap));
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
-  ap->Signal(SIGINT);
-  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
-  ASSERT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
-  target.proc->Signal(SIGTERM);
-  ASSERT_TRUE(target.proc->WaitExit(kRunTimeout));
+  ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap.get(), &target));
 
   const std::string context = Outputs(*ap);
   EXPECT_THAT(ap->out(), HasSubstr("compiled Java frames are named from the JVM's perf map"))

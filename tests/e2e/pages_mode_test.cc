@@ -33,11 +33,7 @@ TEST_F(PagesModeTest, CountsWrittenPagesExactlyWithoutUprobes) {
   EXPECT_NE(first_byte, 0xCC) << "a uprobe sits on malloc in pages mode";
 
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
-  ap->Signal(SIGINT);
-  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
-  ASSERT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
-  target.proc->Signal(SIGTERM);
-  ASSERT_TRUE(target.proc->WaitExit(kRunTimeout));
+  ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap.get(), &target));
 
   const std::string context = Outputs(*ap);
   EXPECT_THAT(ap->out(), HasSubstr("Pages mode: pages of 4096 B")) << context;

@@ -90,6 +90,14 @@ void RunScenarios(Target* target) {
       << Quoted(p->err());
 }
 
+void StopTracingThenTarget(Process* allocprof, Target* target) {
+  allocprof->Signal(SIGINT);
+  ASSERT_TRUE(allocprof->WaitExit(kRunTimeout)) << Outputs(*allocprof);
+  ASSERT_TRUE(ExitedWith(*allocprof, 0)) << Outputs(*allocprof);
+  target->proc->Signal(SIGTERM);
+  ASSERT_TRUE(target->proc->WaitExit(kRunTimeout)) << target->proc->Describe();
+}
+
 void MallocByte(const Target& target, uint8_t* byte) {
   std::string error;
   ASSERT_TRUE(ReadByte(target.pid, target.malloc_addr, byte, &error)) << error;

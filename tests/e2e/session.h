@@ -65,6 +65,11 @@ void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
                   pid_t* traced_pid = nullptr,
                   const std::vector<std::string>& env = {});
 
+// Ends a trace of a target started with TESTPROG_STAY_ARG (or one that
+// otherwise waits for SIGTERM): SIGINT to allocprof, which must exit 0 after
+// its report, then SIGTERM to the target, which must exit.
+void StopTracingThenTarget(Process* allocprof, Target* target);
+
 // How allocprof's interface says it fails.
 enum class Failure {
   kError,   // exit 1, exactly one "allocprof: " line on stderr

@@ -200,11 +200,7 @@ TEST_F(UnwindTest, LinkedAndDlopenedLibraries) {
       << "allocprof made no unwind table for the plugin mapped after attach\n"
       << BriefOutputs(*ap);
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
-  ap->Signal(SIGINT);
-  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << BriefOutputs(*ap);
-  EXPECT_TRUE(ExitedWith(*ap, 0)) << BriefOutputs(*ap);
-  target.proc->Signal(SIGTERM);
-  ASSERT_TRUE(target.proc->WaitExit(kRunTimeout));
+  ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap.get(), &target));
 
   const std::string text = ReadFile(folded_path);
   ExpectFoldedTruth(text, FromTruth(unwind_libs_expected), {});
