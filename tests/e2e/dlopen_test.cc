@@ -93,7 +93,7 @@ TEST_F(DlopenTest, PluginLoadedAfterAttachIsTraced) {
   // still loading it, before allocprof has its unwind table: that stack
   // (through code without frame pointers) may end early, and says so.
   EXPECT_THAT(*report.lost, ::testing::MatchesRegex(
-                                "none|[0-9]+ stacks truncated\\. WARNING: .*"));
+                                "none|[0-9]+ stacks truncated \\(their bytes are counted.*"));
 
   if (HasFailure()) {
     PrintReference(folded_text, *profile, *ap);

@@ -20,7 +20,7 @@ constexpr Loss kLosses[] = {
     {AP_CNT_USER_READ_FAILED, "allocations (posix_memalign result unreadable)"},
     {AP_CNT_SYSCALLS_FULL, "mmap-family calls (per-thread syscall map full)"},
     {AP_CNT_SAMPLES_FULL, "frees of sampled blocks (live sample map full)"},
-    {AP_CNT_STACK_TRUNCATED, "stacks truncated"},
+    {AP_CNT_STACK_TRUNCATED, kTruncatedStacksLoss},
     {AP_CNT_FAULT_VMA_UNKNOWN, "page faults (mapping busy, not looked up)"},
 };
 

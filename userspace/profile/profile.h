@@ -146,6 +146,9 @@ struct LossCount {
   std::string what;
   uint64_t count = 0;
 };
+// LossCount::what of the stacks that end in a [truncated] frame: their
+// bytes are counted, their outer frames are missing.
+inline constexpr char kTruncatedStacksLoss[] = "stacks truncated";
 
 // Which value a picture is drawn by.
 enum class Weight { kBytes, kObjects };

@@ -126,8 +126,15 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
         << profile.mismatch_example << "\n";
   }
   if (profile.lossy()) {
+    // A truncated stack keeps its bytes; only its outer frames are missing.
+    bool bytes_lost = false;
+    for (const LossCount& loss : profile.losses) {
+      bytes_lost |= loss.what != kTruncatedStacksLoss;
+    }
     out << "Lost: " << LossSummary(profile)
-        << ". WARNING: the figures above are lower bounds.\n";
+        << (bytes_lost ? ". WARNING: the figures above are lower bounds.\n"
+                       : " (their bytes are counted; frames above [truncated] are "
+                         "missing)\n");
   } else {
     out << "Lost: none\n";
   }

@@ -102,6 +102,15 @@ TEST(WriteTextReport, LossesAreNamedWithAWarning) {
                         "collision). WARNING: the figures above are lower bounds."));
 }
 
+TEST(WriteTextReport, TruncatedStacksAloneLoseNoBytes) {
+  Profile p = TwoStacks();
+  p.losses = {{kTruncatedStacksLoss, 3}};
+  EXPECT_THAT(Report(p), HasSubstr("Lost: 3 stacks truncated (their bytes are counted; "
+                                   "frames above [truncated] are missing)\n"));
+  p.losses.push_back({"events (ring buffer full)", 1});
+  EXPECT_THAT(Report(p), HasSubstr("WARNING: the figures above are lower bounds"));
+}
+
 TEST(WriteTextReport, NotesArePrinted) {
   Profile p = TwoStacks();
   p.notes = {"2 allocator calls were already under way when tracing began and are not counted."};
