@@ -31,18 +31,44 @@ class JavaTest : public E2eTest {
   }
 };
 
-TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
-  const std::string folded_path = ScratchPath("java.folded");
+// JavaLeaks run by `launcher` (empty, or a command that execs the rest:
+// the JVM keeps its PID), traced with -p from its ready line to its done
+// line; the folded stacks and allocprof's process come back.
+void TraceJavaLeaks(const std::vector<std::string>& launcher,
+                    const std::vector<std::string>& java_flags, const std::string& folded_path,
+                    std::unique_ptr<Process>* ap) {
+  std::vector<std::string> argv = launcher;
+  argv.push_back(kJava);
+  argv.insert(argv.end(), java_flags.begin(), java_flags.end());
+  argv.insert(argv.end(), {"-cp", kJavaLeaksJar, "JavaLeaks"});
   Target target;
   // The JVM starts and warms up in a few seconds even on a busy host.
-  ASSERT_NO_FATAL_FAILURE(
-      StartTarget(kJava, {"-cp", kJavaLeaksJar, "JavaLeaks"}, &target));
-  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTarget(argv[0], {argv.begin() + 1, argv.end()}, &target));
   ASSERT_NO_FATAL_FAILURE(StartTracing(
-      {"-p", std::to_string(target.pid), "--folded", folded_path, "-v"}, target.pid, &ap));
+      {"-p", std::to_string(target.pid), "--folded", folded_path, "-v"}, target.pid, ap));
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
-  ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap.get(), &target));
+  ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap->get(), &target));
+}
 
+// The bytes of the stacks through Unsafe_AllocateMemory0 that have a frame
+// containing `text`.
+int64_t BytesAboveUnsafe(const Folded& folded, const std::string& text) {
+  int64_t bytes = 0;
+  for (const FoldedStack& stack : folded.stacks) {
+    bool through_unsafe = false, found = false;
+    for (const std::string& frame : stack.frames) {
+      through_unsafe |= frame.rfind("Unsafe_AllocateMemory0", 0) == 0;
+      found |= frame.find(text) != std::string::npos;
+    }
+    if (through_unsafe && found) bytes += stack.bytes;
+  }
+  return bytes;
+}
+
+TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
+  const std::string folded_path = ScratchPath("java.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(TraceJavaLeaks({}, {}, folded_path, &ap));
   const std::string context = Outputs(*ap);
   EXPECT_THAT(ap->out(), HasSubstr("compiled Java frames are named from the JVM's perf map"))
       << context;
@@ -51,18 +77,45 @@ TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
   EXPECT_EQ(BytesThrough(folded, "Unsafe_AllocateMemory0"), kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0") << context;
   // Above it, compiled java.nio code, by its Java name from the perf map.
-  bool named = false;
-  for (const FoldedStack& stack : folded.stacks) {
-    bool through_unsafe = false, java_nio = false;
-    for (const std::string& frame : stack.frames) {
-      through_unsafe |= frame.rfind("Unsafe_AllocateMemory0", 0) == 0;
-      java_nio |= frame.find("java.nio.") != std::string::npos;
-    }
-    named |= through_unsafe && java_nio;
-  }
-  EXPECT_TRUE(named) << "no compiled java.nio frame named\n"
-                     << StacksThrough(folded, "Unsafe_AllocateMemory0");
+  EXPECT_GT(BytesAboveUnsafe(folded, "java.nio."), 0)
+      << "no compiled java.nio frame named\n"
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
   ExpectNoProgramsLeft();
+}
+
+// With frame pointers kept in compiled code, the walk goes through every
+// Java frame down to the thread's start (the launcher's JavaMain).
+TEST_F(JavaTest, PreserveFramePointerGivesWholeStacks) {
+  const std::string folded_path = ScratchPath("java_fp.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(
+      TraceJavaLeaks({}, {"-XX:+PreserveFramePointer"}, folded_path, &ap));
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  EXPECT_EQ(BytesThrough(folded, "Unsafe_AllocateMemory0"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0") << Outputs(*ap);
+  // Every one of those stacks goes down to the thread's start, through
+  // compiled java.nio code and the interpreted frames of JavaLeaks.
+  EXPECT_EQ(BytesAboveUnsafe(folded, "JavaMain"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+  EXPECT_EQ(BytesAboveUnsafe(folded, "java.nio."), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+}
+
+// A JVM whose /tmp is read-only (its own mount namespace) can start no
+// attach listener and write no perf map: the report comes all the same,
+// with every byte, and says why Java frames have no names.
+TEST_F(JavaTest, ReadOnlyTmpStillReportsAndSaysWhy) {
+  const std::string folded_path = ScratchPath("java_ro.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(TraceJavaLeaks(
+      {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+       "mount --bind -o ro /tmp /tmp && exec \"$0\" \"$@\""},
+      {}, folded_path, &ap));
+  EXPECT_THAT(ap->out(), HasSubstr("compiled Java frames are not named")) << Outputs(*ap);
+  EXPECT_THAT(ap->out(), HasSubstr("Read-only file system")) << Outputs(*ap);
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  EXPECT_EQ(BytesThrough(folded, "Unsafe_AllocateMemory0"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0") << Outputs(*ap);
 }
 
 TEST_F(JavaTest, NoJavaLeavesTheJvmAlone) {
