@@ -76,9 +76,13 @@ TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
   // Every direct byte the program kept, once.
   EXPECT_EQ(BytesThrough(folded, "Unsafe_AllocateMemory0"), kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0") << context;
-  // Above it, compiled java.nio code, by its Java name from the perf map.
-  EXPECT_GT(BytesAboveUnsafe(folded, "java.nio."), 0)
+  // Above it, compiled java.nio code, by its Java name from the perf map,
+  // and the walk goes on through it (rows from its prologue) and the
+  // interpreted frames of JavaLeaks down to the thread's start.
+  EXPECT_EQ(BytesAboveUnsafe(folded, "java.nio."), kLeakedBytes)
       << "no compiled java.nio frame named\n"
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+  EXPECT_EQ(BytesAboveUnsafe(folded, "JavaMain"), kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
   ExpectNoProgramsLeft();
 }

@@ -2,7 +2,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include <fstream>
+#include <sstream>
+
 #include "userspace/java/jvm_attach.h"
+#include "userspace/symbols/process_handle.h"
 
 namespace allocprof {
 namespace {
@@ -36,6 +40,18 @@ absl::Status JavaTarget::WritePerfMap() {
   return absl::OkStatus();
 }
 
+JitRows JavaTarget::CompiledFrameRows() const {
+  if (written_ == 0 || !last_error_.ok()) return {};
+  absl::StatusOr<ProcessHandle> handle = ProcessHandle::Open(pid_);
+  if (!handle.ok()) return {};
+  absl::StatusOr<int> ns_pid = handle->NamespacePid();
+  std::ifstream in(handle->RootPath(absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid_,
+                                                 ".map")));
+  std::stringstream text;
+  text << in.rdbuf();
+  return BuildJitRows(pid_, ParsePerfMap(text.str()));
+}
+
 std::vector<std::string> JavaTarget::Notes() const {
   std::vector<std::string> notes;
   if (!last_error_.ok()) {
@@ -48,9 +64,9 @@ std::vector<std::string> JavaTarget::Notes() const {
         "its attach listener (jcmd Compiler.perfmap, no restart)");
   }
   notes.push_back(
-      "Java: interpreted frames show as \"Interpreter\"; with default flags "
-      "(-XX:-PreserveFramePointer) a frame-pointer walk may end at the first compiled "
-      "Java frame");
+      "Java: interpreted frames show as \"Interpreter\"; methods compiled after tracing "
+      "began are walked through only with -XX:+PreserveFramePointer (their stacks may "
+      "end in [truncated])");
   return notes;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "userspace/java/jit_frames.h"
 #include "userspace/symbols/module_map.h"
 
 namespace allocprof {
@@ -27,6 +28,10 @@ class JavaTarget {
   // A failure is kept for the notes, never fatal: the session goes on with
   // compiled frames unnamed.
   absl::Status WritePerfMap();
+
+  // Unwind rows for the compiled methods of the perf map last written (see
+  // jit_frames.h); empty when there is none.
+  JitRows CompiledFrameRows() const;
 
   // Lines for the report's notes: how compiled frames were named, or why
   // they were not, and what default flags mean for Java stacks.

@@ -171,6 +171,33 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   auto waiter = Waiter::Create({(*reader)->epoll_fd(), stop_fd->get(), t.exit_fd()});
   if (!waiter.ok()) return waiter.status();
 
+  // A JVM names its compiled code only when asked. One launched with -- CMD
+  // maps libjvm.so later (the launcher loads it): it is found at the end.
+  std::unique_ptr<JavaTarget> java;
+  auto ask_java = [&]() {
+    if (!options.java || t.exited()) return;
+    if (!java && !IsJvm((*symbolizer)->modules())) return;
+    if (!java) java = std::make_unique<JavaTarget>(t.pid());
+    absl::Status written = java->WritePerfMap();
+    if (options.verbose) {
+      std::cerr << "allocprof: Java target: "
+                << (written.ok() ? "the JVM wrote its perf map" : written.message()) << "\n";
+    }
+  };
+  ask_java();
+  // Compiled Java code has no CFI: rows from its methods' prologues let the
+  // walk go on through it with default flags.
+  if (java && unwind_tables) {
+    const JitRows jit = java->CompiledFrameRows();
+    if (jit.methods > 0 && unwind_tables->SetJitCode(jit.start, jit.end, jit.rows)) {
+      unwind_tables->Update((*symbolizer)->modules(), nullptr, &unwind_problems);
+      if (options.verbose) {
+        std::cerr << "allocprof: Java target: unwind rows for " << jit.methods
+                  << " compiled methods\n";
+      }
+    }
+  }
+
   // Growth is sampled with or without --interval: leak suspects need it.
   // Started (the RSS read) before the target is told, or let go.
   SessionEvidence evidence(
@@ -189,21 +216,6 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   std::cerr << "; Ctrl-C to stop\n";
   s = t.Release();
   if (!s.ok()) return s;
-
-  // A JVM names its compiled code only when asked. One launched with -- CMD
-  // maps libjvm.so later (the launcher loads it): it is found at the end.
-  std::unique_ptr<JavaTarget> java;
-  auto ask_java = [&]() {
-    if (!options.java || t.exited()) return;
-    if (!java && !IsJvm((*symbolizer)->modules())) return;
-    if (!java) java = std::make_unique<JavaTarget>(t.pid());
-    absl::Status written = java->WritePerfMap();
-    if (options.verbose) {
-      std::cerr << "allocprof: Java target: "
-                << (written.ok() ? "the JVM wrote its perf map" : written.message()) << "\n";
-    }
-  };
-  ask_java();
 
   NamedStacks names(stack_table, resolver, **symbolizer);
   ProfileBuilder builder(names, **symbolizer, t.program_path());

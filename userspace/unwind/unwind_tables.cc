@@ -126,6 +126,18 @@ const ObjectRows& UnwindTables::RowsFor(const std::string& path, std::ostream* l
   return object;
 }
 
+bool UnwindTables::SetJitCode(uint64_t start, uint64_t end,
+                              const std::vector<ap_unwind_row>& rows) {
+  // Appended, never written over: a walk may be reading the rows of the
+  // table published before. A new set costs the rows of the old one.
+  const uint32_t first = next_row_;
+  if (rows.size() > row_capacity_ - first) return false;
+  memcpy(rows_ + first, rows.data(), rows.size() * sizeof(ap_unwind_row));
+  next_row_ = first + static_cast<uint32_t>(rows.size());
+  jit_ = {start, end, start, first, static_cast<uint32_t>(rows.size())};
+  return true;
+}
+
 void UnwindTables::Update(const ModuleMap& modules, std::ostream* log,
                           std::vector<std::string>* problems) {
   // What is logged is true once published: someone may act on the line
@@ -151,6 +163,7 @@ void UnwindTables::Update(const ModuleMap& modules, std::ostream* log,
     table.push_back({module.start, module.end, b->second.bias, object.first_row,
                      object.row_count});
   }
+  if (jit_.row_count != 0) table.push_back(jit_);
   std::sort(table.begin(), table.end(),
             [](const ap_unwind_mapping& a, const ap_unwind_mapping& b) {
               return a.start < b.start;

@@ -41,6 +41,11 @@ class UnwindTables {
   void Update(const ModuleMap& modules, std::ostream* log,
               std::vector<std::string>* problems);
 
+  // Rows for code with no file behind it (a JIT's), relative to `start`,
+  // sorted: they cover [start, end) from the next Update on, in place of
+  // any given before. False when the row array has no room for them.
+  bool SetJitCode(uint64_t start, uint64_t end, const std::vector<ap_unwind_row>& rows);
+
   uint32_t rows_used() const { return next_row_; }
   // Bytes of BPF memory the rows take.
   uint64_t bytes_used() const { return uint64_t{next_row_} * sizeof(ap_unwind_row); }
@@ -71,6 +76,8 @@ class UnwindTables {
   };
   // Load bias per (path, file offset) of a mapping.
   absl::flat_hash_map<std::string, Bias> biases_;
+  // The JIT's rows (SetJitCode), a mapping of their own; row_count 0: none.
+  ap_unwind_mapping jit_ = {};
 };
 
 // The load bias of a mapping of `path` that starts at `start` and maps file

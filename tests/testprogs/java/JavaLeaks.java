@@ -2,7 +2,8 @@
 // (tests/e2e/java_test.cc), with testprog.h's handshake:
 //
 //   1. warms up: WARMUP_BUFFERS direct buffers allocated and dropped, so
-//      that the JIT compiles java.nio's allocation path;
+//      that the JIT compiles java.nio's allocation path, and waits until the
+//      JIT has been idle for 300 ms;
 //   2. prints "ready PID malloc=0x0 free=0x0" and waits for SIGUSR1;
 //   3. leakDirect keeps LEAK_COUNT x ByteBuffer.allocateDirect(LEAK_SIZE),
 //      each one malloc of exactly LEAK_SIZE bytes in libjvm's
@@ -35,6 +36,16 @@ public class JavaLeaks {
   public static void main(String[] args) throws Exception {
     warmUp();
     System.gc();  // the warm-up's buffers are freed before the trace, mostly
+    // The JIT compiles in the background: wait until it has been idle for a
+    // while, so that what the trace sees is compiled code already there.
+    java.lang.management.CompilationMXBean jit =
+        java.lang.management.ManagementFactory.getCompilationMXBean();
+    for (long last = -1, idle = 0; idle < 3; ) {
+      Thread.sleep(100);
+      long now = jit.getTotalCompilationTime();
+      idle = now == last ? idle + 1 : 0;
+      last = now;
+    }
     CountDownLatch go = new CountDownLatch(1);
     Signal.handle(new Signal("USR1"), s -> go.countDown());
     System.out.println("ready " + ProcessHandle.current().pid() + " malloc=0x0 free=0x0");

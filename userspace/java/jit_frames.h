@@ -1,0 +1,55 @@
+// Unwind rows for HotSpot's compiled Java code, so that a stack walk with
+// default flags (-XX:-PreserveFramePointer, rbp a general register in
+// compiled code) goes on through compiled frames instead of ending there.
+//
+// Every compiled method (C1, C2, native wrappers) builds its frame in its
+// verified entry the same way (MacroAssembler::verified_entry):
+//   [stack bang]  push %rbp  [mov %rsp,%rbp]  sub $N,%rsp
+// and keeps it fixed at every call it makes, so at a return address into it
+// the caller's sp (the CFA) is sp + N + 16, the return address lies at
+// CFA - 8 and the caller's rbp at CFA - 16: one row per method. The
+// prologue is decoded with capstone from the code in the target's memory,
+// at the addresses the JVM's perf map names. Interpreted frames and stubs
+// get no row: the interpreter keeps rbp as a frame pointer, which the walk
+// follows where there is no row.
+#ifndef ALLOCPROF_USERSPACE_JAVA_JIT_FRAMES_H_
+#define ALLOCPROF_USERSPACE_JAVA_JIT_FRAMES_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "bpf/events.h"
+#include "userspace/symbols/perf_map.h"
+
+namespace allocprof {
+
+// The frame size (N + 16: locals, saved rbp and return address) a compiled
+// method's prologue in `code` builds; nullopt when `code` does not start
+// with HotSpot's frame building.
+std::optional<uint32_t> CompiledFrameSize(absl::Span<const uint8_t> code);
+
+// Whether a perf map name is a compiled Java method's ("void
+// java.nio.DirectByteBuffer.<init>(int)"), not a stub's ("StubRoutines (1)",
+// "Interpreter"): stubs build frames of other shapes (the call stub pushes
+// a call's arguments below its frame).
+bool IsJavaMethodName(absl::string_view name);
+
+// Rows for the compiled methods of `entries` relative to `base` (sorted,
+// a gap row after each method), reading each method's first bytes from
+// process `pid`. Methods whose prologue is not recognised get none.
+struct JitRows {
+  uint64_t start = 0;  // the lowest method's address: the rows' base
+  uint64_t end = 0;    // past the highest method
+  std::vector<ap_unwind_row> rows;
+  size_t methods = 0;  // methods with a row
+};
+JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries);
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_JAVA_JIT_FRAMES_H_
