@@ -64,9 +64,9 @@ std::vector<std::string> JavaTarget::Notes() const {
         "its attach listener (jcmd Compiler.perfmap, no restart)");
   }
   notes.push_back(
-      "Java: interpreted frames show as \"Interpreter\"; methods compiled after tracing "
-      "began are walked through only with -XX:+PreserveFramePointer (their stacks may "
-      "end in [truncated])");
+      "Java: interpreted frames show as \"Interpreter\"; a method compiled less than 10 s "
+      "before it allocated may have no unwind row yet (its stacks end in [truncated] unless "
+      "the JVM runs with -XX:+PreserveFramePointer)");
   return notes;
 }
 

@@ -35,6 +35,10 @@ namespace {
 // How long buffered events may wait when BPF does not wake us (it only does
 // for full batches) -- and so how late a running summary may be.
 constexpr absl::Duration kMaxEventDelay = absl::Milliseconds(50);
+// How often a Java target's compiled methods get unwind rows again: the
+// JVM writes its perf map in a fraction of a second, and methods compiled
+// since the last time have none until then.
+constexpr absl::Duration kJitRowsEvery = absl::Seconds(10);
 // x86-64's base page: what mappings are rounded to and pages mode counts.
 constexpr uint64_t kPageBytes = 4096;
 
@@ -184,10 +188,11 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
                 << (written.ok() ? "the JVM wrote its perf map" : written.message()) << "\n";
     }
   };
-  ask_java();
   // Compiled Java code has no CFI: rows from its methods' prologues let the
-  // walk go on through it with default flags.
-  if (java && unwind_tables) {
+  // walk go on through it with default flags. The JIT goes on compiling:
+  // the rows are made again from a fresh perf map every kJitRowsEvery.
+  auto load_jit_rows = [&]() {
+    if (!java || !unwind_tables) return;
     const JitRows jit = java->CompiledFrameRows();
     if (jit.methods > 0 && unwind_tables->SetJitCode(jit.start, jit.end, jit.rows)) {
       unwind_tables->Update((*symbolizer)->modules(), nullptr, &unwind_problems);
@@ -196,7 +201,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
                   << " compiled methods\n";
       }
     }
-  }
+  };
+  ask_java();
+  load_jit_rows();
 
   // Growth is sampled with or without --interval: leak suspects need it.
   // Started (the RSS read) before the target is told, or let go.
@@ -227,6 +234,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   absl::Duration sample_every =
       GrowthSampleInterval(options.duration, options.interval);
   absl::Time next_sample = start + sample_every;
+  absl::Time next_jit_rows = start + kJitRowsEvery;
   auto sample = [&]() {
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     // Thinned: the samples kept are twice as far apart now.
@@ -313,6 +321,11 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       why = "the duration passed";
     }
     if (why.empty() && absl::Now() >= next_sample) sample();
+    if (why.empty() && java && absl::Now() >= next_jit_rows) {
+      ask_java();
+      load_jit_rows();
+      next_jit_rows += kJitRowsEvery;
+    }
     if (why.empty() && absl::Now() >= next_summary) {
       Profile so_far = snapshot(false);
       const Totals& totals = so_far.totals;
