@@ -179,6 +179,15 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 		       * (rip & 15) >= cfa_offset (the stub pushed its index) */
 #define AP_CFA_END 4  /* the return address is undefined: the outermost
 		       * frame (_start, clone), the stack is complete       */
+#define AP_CFA_JAVA_INTERP 5 /* HotSpot's interpreter: rbp is its frame
+			      * pointer (CFA = rbp + 16), and the frame's
+			      * Method* lies at rbp + 8 * rbp_rule; the frame
+			      * is recorded as AP_FRAME_JAVA_METHOD | Method*,
+			      * which names it (userspace/java)             */
+
+/* A recorded frame that is a Java method (a Method* in the JVM), not a pc:
+ * user addresses never have the top bit. */
+#define AP_FRAME_JAVA_METHOD (1ull << 63)
 
 /* ap_unwind_row.rbp_rule, else: rbp was saved at CFA + 8 * rbp_rule. */
 #define AP_RBP_SAME 0       /* rbp still holds the caller's value          */

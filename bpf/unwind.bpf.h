@@ -243,12 +243,6 @@ static long unwind_step(__u32 index, void *ctx)
 		return 1;
 	__u64 pc = w->pc;
 
-	w->out.ips[n] = pc;
-	w->out.len = n + 1;
-	w->h1 = (w->h1 ^ pc) * 0x100000001b3ull;
-	w->h2 = (w->h2 + pc) * 0x9e3779b97f4a7c15ull;
-	w->h2 ^= w->h2 >> 29;
-
 	/* A return address points past its call, which may be a function's
 	 * last instruction (a call to a noreturn function): look up the call.
 	 * So is the instruction after a syscall. Only a probe at a function's
@@ -258,6 +252,23 @@ static long unwind_step(__u32 index, void *ctx)
 	__u8 type = row ? row->cfa_type : AP_CFA_NONE;
 	__u64 cfa, bp = w->bp, ret = 0;
 	__s8 rbp_rule = row ? row->rbp_rule : AP_RBP_SAME;
+	__u64 frame = pc;
+
+	/* Every interpreted frame has the interpreter's pc: the method it runs
+	 * is what tells them apart. */
+	if (type == AP_CFA_JAVA_INTERP) {
+		__u64 method = 0;
+
+		if (plausible_fp(w->bp, w->sp) &&
+		    read_word(w, w->bp + 8 * (__s64)rbp_rule, &method) == 0 && method &&
+		    !(method & AP_FRAME_JAVA_METHOD))
+			frame = AP_FRAME_JAVA_METHOD | method;
+	}
+	w->out.ips[n] = frame;
+	w->out.len = n + 1;
+	w->h1 = (w->h1 ^ frame) * 0x100000001b3ull;
+	w->h2 = (w->h2 + frame) * 0x9e3779b97f4a7c15ull;
+	w->h2 ^= w->h2 >> 29;
 
 	if (type == AP_CFA_END) {
 		w->complete = 1;
@@ -269,9 +280,9 @@ static long unwind_step(__u32 index, void *ctx)
 		cfa = w->bp + row->cfa_offset;
 	} else if (type == AP_CFA_PLT) {
 		cfa = w->sp + 8 + ((pc & 15) >= row->cfa_offset ? 8 : 0);
-	} else if (unwind_mode == AP_UNWIND_DWARF) {
+	} else if (unwind_mode == AP_UNWIND_DWARF && type != AP_CFA_JAVA_INTERP) {
 		return 1;
-	} else if (n == 0 && w->frame0 == AP_WALK_AT_ENTRY) {
+	} else if (n == 0 && w->frame0 == AP_WALK_AT_ENTRY && type != AP_CFA_JAVA_INTERP) {
 		/* No CFI at a probed entry: the return address is at [sp]. */
 		cfa = w->sp + 8;
 	} else {

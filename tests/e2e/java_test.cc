@@ -84,6 +84,11 @@ TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
   EXPECT_EQ(BytesAboveUnsafe(folded, "JavaMain"), kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
+  // The interpreted frames are named from their Method*: the program's own
+  // leaking method is there by name.
+  EXPECT_EQ(BytesAboveUnsafe(folded, "JavaLeaks.leakDirect [interpreted]"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+  EXPECT_THAT(ap->out(), HasSubstr("interpreted frames are named from the Method*")) << context;
   ExpectNoProgramsLeft();
 }
 

@@ -52,6 +52,21 @@ JitRows JavaTarget::CompiledFrameRows() const {
   return BuildJitRows(pid_, ParsePerfMap(text.str()));
 }
 
+void JavaTarget::ReadMethodLayout(const ModuleMap& modules) {
+  if (methods_) return;
+  auto names = JavaMethodNames::ForJvm(pid_, modules);
+  if (!names.ok()) {
+    methods_error_ = names.status();
+    return;
+  }
+  methods_ = *std::move(names);
+  methods_error_ = absl::OkStatus();
+}
+
+std::optional<std::string> JavaTarget::MethodName(uint64_t method) {
+  return methods_ ? methods_->Name(method) : std::nullopt;
+}
+
 std::vector<std::string> JavaTarget::Notes() const {
   std::vector<std::string> notes;
   if (!last_error_.ok()) {
@@ -64,9 +79,14 @@ std::vector<std::string> JavaTarget::Notes() const {
         "its attach listener (jcmd Compiler.perfmap, no restart)");
   }
   notes.push_back(
-      "Java: interpreted frames show as \"Interpreter\"; a method compiled less than 10 s "
-      "before it allocated may have no unwind row yet (its stacks end in [truncated] unless "
-      "the JVM runs with -XX:+PreserveFramePointer)");
+      methods_error_.ok()
+          ? "Java: interpreted frames are named from the Method* in their frame, read with the "
+            "JVM's own VMStructs layout"
+          : absl::StrCat("Java: interpreted frames show as \"Interpreter\" (",
+                         methods_error_.message(), ")"));
+  notes.push_back(
+      "Java: a method compiled less than 10 s before it allocated may have no unwind row yet "
+      "(its stacks end in [truncated] unless the JVM runs with -XX:+PreserveFramePointer)");
   return notes;
 }
 

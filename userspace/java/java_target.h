@@ -8,11 +8,14 @@
 
 #include <sys/types.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "userspace/java/jit_frames.h"
+#include "userspace/java/method_names.h"
 #include "userspace/symbols/module_map.h"
 
 namespace allocprof {
@@ -33,14 +36,22 @@ class JavaTarget {
   // jit_frames.h); empty when there is none.
   JitRows CompiledFrameRows() const;
 
-  // Lines for the report's notes: how compiled frames were named, or why
-  // they were not, and what default flags mean for Java stacks.
+  // Reads the JVM's VMStructs (once) so that interpreted frames can be
+  // named; a failure is kept for the notes.
+  void ReadMethodLayout(const ModuleMap& modules);
+  // The Java method a Method* is, or nullopt (see JavaMethodNames).
+  std::optional<std::string> MethodName(uint64_t method);
+
+  // Lines for the report's notes: how compiled and interpreted frames were
+  // named, or why they were not.
   std::vector<std::string> Notes() const;
 
  private:
   pid_t pid_;
   int written_ = 0;
   absl::Status last_error_;
+  std::unique_ptr<JavaMethodNames> methods_;
+  absl::Status methods_error_ = absl::UnavailableError("not read");
 };
 
 }  // namespace allocprof

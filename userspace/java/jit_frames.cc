@@ -16,6 +16,13 @@ constexpr size_t kPrologueInsns = 24;
 // rbp saved at CFA - 16 (ap_unwind_row.rbp_rule counts words from the CFA).
 constexpr int8_t kSavedRbpRule = -2;
 
+// The perf map's name of the template interpreter's code, and where an
+// interpreted frame keeps its Method*, in words from rbp
+// (frame::interpreter_frame_method_offset in HotSpot's frame_x86.hpp,
+// unchanged since JDK 8).
+constexpr absl::string_view kInterpreterName = "Interpreter";
+constexpr int8_t kInterpreterMethodSlot = -3;
+
 bool Is(const cs_insn& insn, unsigned id) { return insn.id == id; }
 
 bool IsReg(const cs_x86_op& op, x86_reg reg) {
@@ -75,7 +82,7 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
   // overlaps are rare).
   std::vector<PerfMapEntry> methods;
   for (PerfMapEntry& e : entries) {
-    if (e.size == 0 || !IsJavaMethodName(e.name)) continue;
+    if (e.size == 0 || (!IsJavaMethodName(e.name) && e.name != kInterpreterName)) continue;
     if (!methods.empty() && e.start < methods.back().start + methods.back().size) continue;
     methods.push_back(std::move(e));
   }
@@ -85,6 +92,18 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
   if (out.end - out.start > UINT32_MAX) return out;  // rows hold 32-bit offsets
   uint8_t code[kPrologueBytes];
   for (const PerfMapEntry& m : methods) {
+    ap_unwind_row gap = {};
+    gap.pc = static_cast<uint32_t>(m.start + m.size - out.start);
+    gap.cfa_type = AP_CFA_NONE;
+    if (m.name == kInterpreterName) {
+      ap_unwind_row row = {};
+      row.pc = static_cast<uint32_t>(m.start - out.start);
+      row.cfa_type = AP_CFA_JAVA_INTERP;
+      row.rbp_rule = kInterpreterMethodSlot;
+      out.rows.push_back(row);
+      out.rows.push_back(gap);
+      continue;
+    }
     iovec local = {code, std::min<size_t>(sizeof(code), m.size)};
     iovec remote = {reinterpret_cast<void*>(m.start), local.iov_len};
     const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
@@ -98,9 +117,6 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
     row.cfa_type = AP_CFA_RSP;
     row.rbp_rule = kSavedRbpRule;
     out.rows.push_back(row);
-    ap_unwind_row gap = {};
-    gap.pc = static_cast<uint32_t>(m.start + m.size - out.start);
-    gap.cfa_type = AP_CFA_NONE;
     out.rows.push_back(gap);
     ++out.methods;
   }

@@ -181,7 +181,12 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   auto ask_java = [&]() {
     if (!options.java || t.exited()) return;
     if (!java && !IsJvm((*symbolizer)->modules())) return;
-    if (!java) java = std::make_unique<JavaTarget>(t.pid());
+    if (!java) {
+      java = std::make_unique<JavaTarget>(t.pid());
+      java->ReadMethodLayout((*symbolizer)->modules());
+      (*symbolizer)->set_java_method_namer(
+          [&java](uint64_t method) { return java->MethodName(method); });
+    }
     absl::Status written = java->WritePerfMap();
     if (options.verbose) {
       std::cerr << "allocprof: Java target: "

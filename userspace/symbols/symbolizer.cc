@@ -42,6 +42,14 @@ Frame Symbolizer::Symbolize(uint64_t addr) {
 
   Frame frame;
   frame.addr = addr;
+  if (addr & kJavaMethodFrame) {
+    // An interpreted Java frame, by the Method* it runs.
+    std::optional<std::string> name;
+    if (java_method_namer_) name = java_method_namer_(addr & ~kJavaMethodFrame);
+    frame.function = name ? absl::StrCat(*name, " [interpreted]") : "Interpreter";
+    frame.module = "[jit]";
+    return frame;
+  }
   const Module* module = modules_.Find(addr);
   if (module == nullptr || module->kind == Module::Kind::kAnonymous) {
     SymbolizeJit(module, &frame);

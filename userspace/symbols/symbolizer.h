@@ -14,7 +14,9 @@
 #define ALLOCPROF_USERSPACE_SYMBOLS_SYMBOLIZER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,14 @@ class Symbolizer {
   // and why; its frames show as "module+0xOFFSET". For the report's notes.
   const std::vector<std::string>& load_errors() const { return load_errors_; }
 
+  // Frames with this bit are not addresses but a Java method (HotSpot's
+  // Method*) that an interpreted frame runs (bpf/events.h,
+  // AP_FRAME_JAVA_METHOD): `namer` names them; without one, or when it
+  // cannot, they read "Interpreter".
+  static constexpr uint64_t kJavaMethodFrame = uint64_t{1} << 63;
+  using JavaMethodNamer = std::function<std::optional<std::string>(uint64_t method)>;
+  void set_java_method_namer(JavaMethodNamer namer) { java_method_namer_ = std::move(namer); }
+
   // The target's executable mappings, for other readers of its objects.
   const ModuleMap& modules() const { return modules_; }
 
@@ -84,6 +94,7 @@ class Symbolizer {
   absl::flat_hash_map<std::string, std::unique_ptr<SourceLines>> dwarf_cache_;
   absl::flat_hash_map<uint64_t, Frame> frames_;
   std::vector<std::string> load_errors_;
+  JavaMethodNamer java_method_namer_;
 };
 
 }  // namespace allocprof

@@ -101,6 +101,25 @@ TEST(SymbolsSymbolizer, LibcMallocHasItsPublicName) {
   EXPECT_TRUE(s->IsExecutable(malloc_addr));
 }
 
+TEST(SymbolsSymbolizer, JavaMethodFramesAreNamedByTheirNamer) {
+  std::unique_ptr<Symbolizer> s = ForSelf();
+  ASSERT_NE(s, nullptr);
+  const uint64_t frame = Symbolizer::kJavaMethodFrame | 0x7f0000001230;
+  EXPECT_EQ(s->Symbolize(frame).function, "Interpreter");  // no namer yet
+  uint64_t asked = 0;
+  s->set_java_method_namer([&asked](uint64_t method) -> std::optional<std::string> {
+    asked = method;
+    if (method == 0x7f0000001230) return "app.Handler.onMessage";
+    return std::nullopt;
+  });
+  Frame f = s->Symbolize(frame);
+  EXPECT_EQ(asked, 0x7f0000001230u);
+  EXPECT_EQ(f.function, "app.Handler.onMessage [interpreted]");
+  EXPECT_EQ(f.module, "[jit]");
+  EXPECT_EQ(s->Symbolize(Symbolizer::kJavaMethodFrame | 0x7f0000004560).function,
+            "Interpreter");
+}
+
 TEST(SymbolsSymbolizer, UnmappedAddress) {
   std::unique_ptr<Symbolizer> s = ForSelf();
   ASSERT_NE(s, nullptr);

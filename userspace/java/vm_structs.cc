@@ -1,0 +1,152 @@
+#include "userspace/java/vm_structs.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "userspace/common/unique_fd.h"
+
+namespace allocprof {
+namespace {
+
+// Entries are read until the one whose type name is NULL; a table this
+// long means something is wrong.
+constexpr int kMaxEntries = 20000;
+
+// The values of libjvm's exported symbols `names`, by name.
+absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>> SymbolValues(
+    const std::string& path, const std::vector<std::string>& names) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr);
+  if (elf == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not ELF"));
+  absl::flat_hash_map<std::string, uint64_t> found;
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    const size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+    for (size_t i = 0; data && i < count; ++i) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx == SHN_UNDEF) continue;
+      const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
+      if (name == nullptr) continue;
+      for (const std::string& want : names) {
+        if (want == name) found[want] = sym.st_value;
+      }
+    }
+  }
+  elf_end(elf);
+  for (const std::string& want : names) {
+    if (!found.contains(want)) {
+      return absl::NotFoundError(absl::StrCat(path, " exports no ", want));
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+bool ReadTargetMemory(pid_t pid, uint64_t addr, void* out, size_t size) {
+  iovec local = {out, size};
+  iovec remote = {reinterpret_cast<void*>(addr), size};
+  return process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
+}
+
+std::optional<std::string> ReadTargetString(pid_t pid, uint64_t addr, size_t max) {
+  if (addr == 0) return std::nullopt;
+  std::string s(max, '\0');
+  // A short read at the end of a mapping still gives the string's start.
+  iovec local = {s.data(), max};
+  iovec remote = {reinterpret_cast<void*>(addr), max};
+  const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (n <= 0) return std::nullopt;
+  const size_t end = s.find('\0');
+  if (end == std::string::npos || end >= static_cast<size_t>(n)) return std::nullopt;
+  s.resize(end);
+  return s;
+}
+
+absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
+                                          uint64_t load_bias) {
+  const std::vector<std::string> names = {
+      "gHotSpotVMStructs",
+      "gHotSpotVMStructEntryArrayStride",
+      "gHotSpotVMStructEntryTypeNameOffset",
+      "gHotSpotVMStructEntryFieldNameOffset",
+      "gHotSpotVMStructEntryIsStaticOffset",
+      "gHotSpotVMStructEntryOffsetOffset",
+      "gHotSpotVMTypes",
+      "gHotSpotVMTypeEntryArrayStride",
+      "gHotSpotVMTypeEntryTypeNameOffset",
+      "gHotSpotVMTypeEntrySizeOffset",
+  };
+  auto symbols = SymbolValues(libjvm, names);
+  if (!symbols.ok()) return symbols.status();
+  // Each symbol is a variable of libjvm: a pointer or an offset.
+  absl::flat_hash_map<std::string, uint64_t> v;
+  for (const std::string& name : names) {
+    uint64_t value = 0;
+    if (!ReadTargetMemory(pid, load_bias + symbols->at(name), &value, sizeof(value))) {
+      return absl::UnavailableError(absl::StrCat("cannot read ", name, " in the JVM"));
+    }
+    v[name] = value;
+  }
+  if (v["gHotSpotVMStructs"] == 0 || v["gHotSpotVMStructEntryArrayStride"] == 0) {
+    return absl::UnavailableError("the JVM has not filled in its VMStructs tables yet");
+  }
+  VmStructs out;
+  for (int i = 0; i < kMaxEntries; ++i) {
+    const uint64_t entry = v["gHotSpotVMStructs"] + i * v["gHotSpotVMStructEntryArrayStride"];
+    uint64_t type_name = 0, field_name = 0, offset = 0;
+    int32_t is_static = 0;
+    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryTypeNameOffset"], &type_name, 8) ||
+        type_name == 0) {
+      break;
+    }
+    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryFieldNameOffset"], &field_name, 8) ||
+        !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryIsStaticOffset"], &is_static, 4) ||
+        !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryOffsetOffset"], &offset, 8)) {
+      continue;
+    }
+    if (is_static) continue;
+    auto type = ReadTargetString(pid, type_name);
+    auto field = ReadTargetString(pid, field_name);
+    if (type && field) out.offsets_[absl::StrCat(*type, "::", *field)] = offset;
+  }
+  for (int i = 0; i < kMaxEntries; ++i) {
+    const uint64_t entry = v["gHotSpotVMTypes"] + i * v["gHotSpotVMTypeEntryArrayStride"];
+    uint64_t type_name = 0, size = 0;
+    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMTypeEntryTypeNameOffset"], &type_name, 8) ||
+        type_name == 0) {
+      break;
+    }
+    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMTypeEntrySizeOffset"], &size, 8)) continue;
+    if (auto type = ReadTargetString(pid, type_name)) out.sizes_[*type] = size;
+  }
+  if (out.offsets_.empty()) return absl::UnavailableError("the JVM's VMStructs table is empty");
+  return out;
+}
+
+std::optional<uint64_t> VmStructs::Offset(absl::string_view type, absl::string_view field) const {
+  auto it = offsets_.find(absl::StrCat(type, "::", field));
+  if (it == offsets_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint64_t> VmStructs::Size(absl::string_view type) const {
+  auto it = sizes_.find(type);
+  if (it == sizes_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace allocprof
