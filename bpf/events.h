@@ -180,10 +180,16 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #define AP_CFA_END 4  /* the return address is undefined: the outermost
 		       * frame (_start, clone), the stack is complete       */
 #define AP_CFA_JAVA_INTERP 5 /* HotSpot's interpreter: rbp is its frame
-			      * pointer (CFA = rbp + 16), and the frame's
-			      * Method* lies at rbp + 8 * rbp_rule; the frame
-			      * is recorded as AP_FRAME_JAVA_METHOD | Method*,
+			      * pointer (the caller's rbp at [rbp], the return
+			      * address above it; the caller's sp is the
+			      * sender sp at rbp - 8), and the frame's Method*
+			      * lies at rbp + 8 * rbp_rule; the frame is
+			      * recorded as AP_FRAME_JAVA_METHOD | Method*,
 			      * which names it (userspace/java)             */
+
+#define AP_CFA_STOP 6 /* code whose frame cannot be unwound (a compiled
+		       * method whose frame layout is unknown): the walk
+		       * ends here, truncated, rather than trust rbp       */
 
 /* A recorded frame that is a Java method (a Method* in the JVM), not a pc:
  * user addresses never have the top bit. */

@@ -274,6 +274,8 @@ static long unwind_step(__u32 index, void *ctx)
 		w->complete = 1;
 		return 1;
 	}
+	if (type == AP_CFA_STOP)
+		return 1;
 	if (type == AP_CFA_RSP) {
 		cfa = w->sp + row->cfa_offset;
 	} else if (type == AP_CFA_RBP) {
@@ -297,6 +299,15 @@ static long unwind_step(__u32 index, void *ctx)
 		bp = pair[0];
 		ret = pair[1];
 		rbp_rule = AP_RBP_SAME; /* bp already read */
+		/* An interpreted frame called from compiled code sits below the
+		 * arguments the c2i adapter pushed: the caller's own sp is the
+		 * "sender sp" the interpreter keeps at rbp - 8
+		 * (interpreter_frame_sender_sp_offset). */
+		__u64 sender_sp = 0;
+
+		if (type == AP_CFA_JAVA_INTERP && read_word(w, w->bp - 8, &sender_sp) == 0 &&
+		    sender_sp >= cfa && sender_sp - cfa < (1ull << 20))
+			cfa = sender_sp;
 		goto have_return;
 	}
 	if (cfa <= w->sp || read_word(w, cfa - 8, &ret))

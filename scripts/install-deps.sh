@@ -16,8 +16,8 @@ packages=(
   # (which links jemalloc) as a real service
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
   redis-server redis-tools
-  # and a Java program on Debian's OpenJDK
-  openjdk-17-jdk-headless
+  # and Java programs on Debian's OpenJDK, one of them on Netty
+  openjdk-17-jdk-headless libnetty-java
 )
 for option in "$@"; do
   case "$option" in

@@ -19,6 +19,7 @@ using ::testing::HasSubstr;
 
 const char* const kJava = ALLOCPROF_E2E_JAVA;
 const char* const kJavaLeaksJar = ALLOCPROF_E2E_JAVA_LEAKS_JAR;
+const char* const kNettyClasspath = ALLOCPROF_E2E_NETTY_CLASSPATH;
 // JavaLeaks.java's LEAK_COUNT x LEAK_SIZE.
 constexpr int64_t kLeakedBytes = 64 * 100000;
 
@@ -31,16 +32,18 @@ class JavaTest : public E2eTest {
   }
 };
 
-// JavaLeaks run by `launcher` (empty, or a command that execs the rest:
-// the JVM keeps its PID), traced with -p from its ready line to its done
-// line; the folded stacks and allocprof's process come back.
-void TraceJavaLeaks(const std::vector<std::string>& launcher,
-                    const std::vector<std::string>& java_flags, const std::string& folded_path,
-                    std::unique_ptr<Process>* ap) {
+// A Java test program (`classpath`, `main_class`) run by `launcher`
+// (empty, or a command that execs the rest: the JVM keeps its PID), traced
+// with -p from its ready line to its done line; the folded stacks and
+// allocprof's process come back.
+void TraceJavaProgram(const std::string& classpath, const std::string& main_class,
+                      const std::vector<std::string>& launcher,
+                      const std::vector<std::string>& java_flags, const std::string& folded_path,
+                      std::unique_ptr<Process>* ap) {
   std::vector<std::string> argv = launcher;
   argv.push_back(kJava);
   argv.insert(argv.end(), java_flags.begin(), java_flags.end());
-  argv.insert(argv.end(), {"-cp", kJavaLeaksJar, "JavaLeaks"});
+  argv.insert(argv.end(), {"-cp", classpath, main_class});
   Target target;
   // The JVM starts and warms up in a few seconds even on a busy host.
   ASSERT_NO_FATAL_FAILURE(StartTarget(argv[0], {argv.begin() + 1, argv.end()}, &target));
@@ -48,6 +51,12 @@ void TraceJavaLeaks(const std::vector<std::string>& launcher,
       {"-p", std::to_string(target.pid), "--folded", folded_path, "-v"}, target.pid, ap));
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
   ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap->get(), &target));
+}
+
+void TraceJavaLeaks(const std::vector<std::string>& launcher,
+                    const std::vector<std::string>& java_flags, const std::string& folded_path,
+                    std::unique_ptr<Process>* ap) {
+  TraceJavaProgram(kJavaLeaksJar, "JavaLeaks", launcher, java_flags, folded_path, ap);
 }
 
 // The bytes of the stacks through Unsafe_AllocateMemory0 that have a frame
@@ -125,6 +134,40 @@ TEST_F(JavaTest, ReadOnlyTmpStillReportsAndSaysWhy) {
   const Folded folded = ParseFolded(ReadFile(folded_path));
   EXPECT_EQ(BytesThrough(folded, "Unsafe_AllocateMemory0"), kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0") << Outputs(*ap);
+}
+
+// Netty's pooled allocator, with default flags: the handler that forgets to
+// release its replies makes the pool open new 16 MiB chunks, and the stack
+// of each goes from malloc through Unsafe_AllocateMemory0 and Netty's arena
+// (newChunk, allocateDirect) and the pipeline to the program's own code and
+// the thread's start. (The handler's own frame is there by name only where
+// the JIT did not inline it into the pipeline's compiled code: inlined
+// frames of compiled code are not expanded.)
+TEST_F(JavaTest, NettyPooledChunksLeadToTheLeakingHandler) {
+  ASSERT_NE(*kNettyClasspath, '\0')
+      << "no Netty at build time: scripts/install-deps.sh installs libnetty-java";
+  const std::string folded_path = ScratchPath("netty.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(
+      TraceJavaProgram(kNettyClasspath, "NettyLeaks", {}, {}, folded_path, &ap));
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  constexpr int64_t kChunk = 16 << 20;  // pageSize 8192 << maxOrder 11
+  // The largest stack through Unsafe_AllocateMemory0 holds whole chunks.
+  const FoldedStack* top = nullptr;
+  for (const FoldedStack& s : folded.stacks) {
+    bool unsafe = false;
+    for (const std::string& f : s.frames) unsafe |= f.rfind("Unsafe_AllocateMemory0", 0) == 0;
+    if (unsafe && (top == nullptr || s.bytes > top->bytes)) top = &s;
+  }
+  ASSERT_NE(top, nullptr) << StacksThrough(folded, "Unsafe_AllocateMemory0") << Outputs(*ap);
+  EXPECT_GE(top->bytes, kChunk) << top->line;
+  EXPECT_EQ(top->bytes % kChunk, 0) << top->line;
+  for (const char* frame : {"PoolArena$DirectArena.newChunk",
+                            "PoolArena$DirectArena.allocateDirect", "io.netty.channel.",
+                            "NettyLeaks.send", "NettyLeaks.main", "JavaMain"}) {
+    EXPECT_NE(top->line.find(frame), std::string::npos) << frame << " missing in\n" << top->line;
+  }
+  EXPECT_THAT(ap->out(), HasSubstr("are chunks of Netty's pooled allocator")) << Outputs(*ap);
 }
 
 TEST_F(JavaTest, NoJavaLeavesTheJvmAlone) {

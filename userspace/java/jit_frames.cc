@@ -11,7 +11,6 @@ namespace {
 // The verified entry lies after the inline cache check of the unverified
 // one (and its alignment); the frame is built within a few instructions.
 constexpr size_t kPrologueBytes = 96;
-constexpr size_t kPrologueInsns = 24;
 
 // rbp saved at CFA - 16 (ap_unwind_row.rbp_rule counts words from the CFA).
 constexpr int8_t kSavedRbpRule = -2;
@@ -23,10 +22,61 @@ constexpr int8_t kSavedRbpRule = -2;
 constexpr absl::string_view kInterpreterName = "Interpreter";
 constexpr int8_t kInterpreterMethodSlot = -3;
 
+constexpr uint8_t kPushRbp = 0x55;
+
 bool Is(const cs_insn& insn, unsigned id) { return insn.id == id; }
 
 bool IsReg(const cs_x86_op& op, x86_reg reg) {
   return op.type == X86_OP_REG && op.reg == reg;
+}
+
+bool IsPushRbp(const cs_insn& insn) {
+  const cs_x86& x86 = insn.detail->x86;
+  return Is(insn, X86_INS_PUSH) && x86.op_count == 1 && IsReg(x86.operands[0], X86_REG_RBP);
+}
+
+// The frame size the instructions after a `push %rbp` (insns[0]) build:
+// an optional `mov %rsp,%rbp`, then `sub $N,%rsp` -- or nothing more for
+// a frame of the saved rbp and return address alone (N = 0), which only
+// `may_be_bare` accepts: when the push was found by its byte, no further
+// check of what came before it was possible.
+std::optional<uint32_t> FrameAfterPush(const cs_insn* insns, size_t count, bool may_be_bare) {
+  size_t i = 1;
+  if (i < count && Is(insns[i], X86_INS_MOV) && insns[i].detail->x86.op_count == 2 &&
+      IsReg(insns[i].detail->x86.operands[0], X86_REG_RBP) &&
+      IsReg(insns[i].detail->x86.operands[1], X86_REG_RSP)) {
+    ++i;
+  }
+  if (i < count && Is(insns[i], X86_INS_SUB)) {
+    const cs_x86& x86 = insns[i].detail->x86;
+    if (x86.op_count == 2 && IsReg(x86.operands[0], X86_REG_RSP) &&
+        x86.operands[1].type == X86_OP_IMM && x86.operands[1].imm >= 0 &&
+        x86.operands[1].imm < 0xfff0) {
+      return static_cast<uint32_t>(x86.operands[1].imm) + 16;
+    }
+    return std::nullopt;
+  }
+  if (may_be_bare) return 16;
+  return std::nullopt;
+}
+
+// Decodes `code` and looks for the frame building among its first
+// instructions; `from_start`: `code` is the method's start, decoded in
+// order, so a push among them is the prologue's.
+std::optional<uint32_t> FrameIn(csh handle, absl::Span<const uint8_t> code, bool from_start) {
+  cs_insn* insns = nullptr;
+  const size_t limit = from_start ? 24 : 3;
+  const size_t count = cs_disasm(handle, code.data(), code.size(), 0, limit, &insns);
+  std::optional<uint32_t> size;
+  for (size_t i = 0; i < count; ++i) {
+    if (IsPushRbp(insns[i])) {
+      size = FrameAfterPush(insns + i, count - i, from_start);
+      break;
+    }
+    if (!from_start) break;
+  }
+  if (insns) cs_free(insns, count);
+  return size;
 }
 
 }  // namespace
@@ -44,31 +94,13 @@ std::optional<uint32_t> CompiledFrameSize(absl::Span<const uint8_t> code) {
   csh handle;
   if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) return std::nullopt;
   cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
-  cs_insn* insns = nullptr;
-  const size_t count = cs_disasm(handle, code.data(), code.size(), 0, kPrologueInsns, &insns);
-  std::optional<uint32_t> size;
-  bool pushed_rbp = false;
-  for (size_t i = 0; i < count; ++i) {
-    const cs_insn& insn = insns[i];
-    const cs_x86& x86 = insn.detail->x86;
-    if (!pushed_rbp) {
-      pushed_rbp = Is(insn, X86_INS_PUSH) && x86.op_count == 1 &&
-                   IsReg(x86.operands[0], X86_REG_RBP);
-      continue;
-    }
-    // After the push: an optional `mov %rsp,%rbp`, then the frame.
-    if (Is(insn, X86_INS_MOV) && x86.op_count == 2 && IsReg(x86.operands[0], X86_REG_RBP) &&
-        IsReg(x86.operands[1], X86_REG_RSP)) {
-      continue;
-    }
-    if (Is(insn, X86_INS_SUB) && x86.op_count == 2 && IsReg(x86.operands[0], X86_REG_RSP) &&
-        x86.operands[1].type == X86_OP_IMM && x86.operands[1].imm >= 0 &&
-        x86.operands[1].imm < 0xfff0) {
-      size = static_cast<uint32_t>(x86.operands[1].imm) + 16;
-    }
-    break;  // anything else: not HotSpot's frame building
+  // In order from the start; where that finds no push, by its byte: the
+  // JVM patches the verified entry of a method it retires with a jump over
+  // the first bytes of the stack bang, which then no longer decode.
+  std::optional<uint32_t> size = FrameIn(handle, code, /*from_start=*/true);
+  for (size_t at = 0; at < code.size() && !size; ++at) {
+    if (code[at] == kPushRbp) size = FrameIn(handle, code.subspan(at), /*from_start=*/false);
   }
-  if (insns) cs_free(insns, count);
   cs_close(&handle);
   return size;
 }
@@ -82,7 +114,7 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
   // overlaps are rare).
   std::vector<PerfMapEntry> methods;
   for (PerfMapEntry& e : entries) {
-    if (e.size == 0 || (!IsJavaMethodName(e.name) && e.name != kInterpreterName)) continue;
+    if (e.size == 0) continue;
     if (!methods.empty() && e.start < methods.back().start + methods.back().size) continue;
     methods.push_back(std::move(e));
   }
@@ -92,9 +124,21 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
   if (out.end - out.start > UINT32_MAX) return out;  // rows hold 32-bit offsets
   uint8_t code[kPrologueBytes];
   for (const PerfMapEntry& m : methods) {
+    // Code the map does not name is code compiled since it was written:
+    // its frame layout is unknown, and rbp is no frame pointer there.
     ap_unwind_row gap = {};
     gap.pc = static_cast<uint32_t>(m.start + m.size - out.start);
-    gap.cfa_type = AP_CFA_NONE;
+    gap.cfa_type = AP_CFA_STOP;
+    if (!IsJavaMethodName(m.name) && m.name != kInterpreterName) {
+      // Stubs and adapters (the call stub, i2c/c2i ...) keep rbp as their
+      // frame pointer where they have a frame at all.
+      ap_unwind_row stub = {};
+      stub.pc = static_cast<uint32_t>(m.start - out.start);
+      stub.cfa_type = AP_CFA_NONE;
+      out.rows.push_back(stub);
+      out.rows.push_back(gap);
+      continue;
+    }
     if (m.name == kInterpreterName) {
       ap_unwind_row row = {};
       row.pc = static_cast<uint32_t>(m.start - out.start);
@@ -107,10 +151,18 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
     iovec local = {code, std::min<size_t>(sizeof(code), m.size)};
     iovec remote = {reinterpret_cast<void*>(m.start), local.iov_len};
     const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-    if (n <= 0) continue;
     const std::optional<uint32_t> frame =
-        CompiledFrameSize({code, static_cast<size_t>(n)});
-    if (!frame) continue;
+        n > 0 ? CompiledFrameSize({code, static_cast<size_t>(n)}) : std::nullopt;
+    if (!frame) {
+      // rbp is no frame pointer in compiled code: better a truncated stack
+      // than one through garbage.
+      ap_unwind_row stop = {};
+      stop.pc = static_cast<uint32_t>(m.start - out.start);
+      stop.cfa_type = AP_CFA_STOP;
+      out.rows.push_back(stop);
+      out.rows.push_back(gap);
+      continue;
+    }
     ap_unwind_row row = {};
     row.pc = static_cast<uint32_t>(m.start - out.start);
     row.cfa_offset = static_cast<uint16_t>(*frame);

@@ -37,11 +37,29 @@ TEST(CompiledFrameSize, UnverifiedEntryIsSkippedUpToThePush) {
   EXPECT_EQ(CompiledFrameSize(code), 0x30u);
 }
 
+TEST(CompiledFrameSize, RetiredMethodWhoseEntryWasPatchedWithAJump) {
+  // The JVM wrote `jmp` over the first 5 bytes of the 7-byte stack bang.
+  const std::vector<uint8_t> code = {
+      0xe9, 0x5b, 0xe3, 0x57, 0x07, 0xfe, 0xff,  // jmp ...; the bang's tail
+      0x55,                                      // push %rbp
+      0x48, 0x81, 0xec, 0x40, 0x01, 0x00, 0x00,  // sub $0x140,%rsp
+      0x48, 0x89, 0xb4, 0x24, 0xd0, 0x00, 0x00, 0x00};
+  EXPECT_EQ(CompiledFrameSize(code), 0x150u);
+}
+
+TEST(CompiledFrameSize, FrameOfRbpAndReturnAddressAlone) {
+  const std::vector<uint8_t> code = {
+      0x89, 0x84, 0x24, 0x00, 0xc0, 0xfe, 0xff,  // mov %eax,-0x14000(%rsp)
+      0x55,                                      // push %rbp
+      0x48, 0x8b, 0xde};                         // mov %rsi,%rbx
+  EXPECT_EQ(CompiledFrameSize(code), 16u);
+}
+
 TEST(CompiledFrameSize, OtherShapesHaveNone) {
-  // A method made not entrant: its entry jumps away.
+  // Only a jump.
   EXPECT_FALSE(CompiledFrameSize(std::vector<uint8_t>{0xe9, 0x5b, 0xe3, 0x57, 0x07}));
-  // push %rbp not followed by the frame.
-  EXPECT_FALSE(CompiledFrameSize(std::vector<uint8_t>{0x55, 0x48, 0x89, 0xf3}));
+  // No push at all.
+  EXPECT_FALSE(CompiledFrameSize(std::vector<uint8_t>{0x48, 0x89, 0xf3, 0x48, 0x89, 0xf3}));
   EXPECT_FALSE(CompiledFrameSize(std::vector<uint8_t>{}));
 }
 

@@ -1,0 +1,33 @@
+// testprog.h's handshake for the Java test programs: wait until the JIT has
+// been idle for a while (what the trace sees is compiled code already
+// there), print "ready PID malloc=0x0 free=0x0", wait for SIGUSR1, and after
+// the scenario print "done" and wait until killed (SIGTERM).
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
+
+final class Handshake {
+  private Handshake() {}
+
+  static void readyAndWaitForGo() throws InterruptedException {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    for (long last = -1, idle = 0; idle < 3; ) {
+      Thread.sleep(100);
+      long now = jit.getTotalCompilationTime();
+      idle = now == last ? idle + 1 : 0;
+      last = now;
+    }
+    CountDownLatch go = new CountDownLatch(1);
+    Signal.handle(new Signal("USR1"), s -> go.countDown());
+    System.out.println("ready " + ProcessHandle.current().pid() + " malloc=0x0 free=0x0");
+    System.out.flush();
+    go.await();
+  }
+
+  static void doneAndStay() throws InterruptedException {
+    System.out.println("done");
+    System.out.flush();
+    while (true) Thread.sleep(1000);
+  }
+}

@@ -1,0 +1,58 @@
+// A Netty pipeline whose handler forgets to release one reply in
+// LEAK_EVERY, on Netty's pooled allocator (direct buffers), for the Java
+// end-to-end test (tests/e2e/java_test.cc), with testprog.h's handshake
+// (Handshake.java):
+//
+//   1. warms up: WARMUP_MESSAGES messages through the pipeline, leaking as
+//      in 3, so that the JIT compiles the whole path;
+//   2. ready, waits for SIGUSR1;
+//   3. MESSAGES more, of which every LEAK_EVERY-th reply (REPLY_SIZE bytes
+//      from ctx.alloc().directBuffer in Replier.channelRead) is never
+//      released: the pool opens new chunks (16 MiB, the default
+//      pageSize 8192 << maxOrder 11) from channelRead to hold them;
+//   4. done, waits until killed.
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
+
+public class NettyLeaks {
+  static final int WARMUP_MESSAGES = 20000;
+  static final int MESSAGES = 4000;
+  static final int LEAK_EVERY = 8;
+  // The warm-up leaks as much, so that the JIT has compiled the leaking
+  // path, down to the pool opening chunks, before the trace runs.
+  static final int WARMUP_LEAK_EVERY = LEAK_EVERY;
+  static final int REPLY_SIZE = 64 * 1024;
+
+  static final class Replier extends ChannelInboundHandlerAdapter {
+    int leakEvery = WARMUP_LEAK_EVERY;
+    int seen;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg);
+      ByteBuf reply = ctx.alloc().directBuffer(REPLY_SIZE);
+      reply.writeZero(64);
+      if (++seen % leakEvery == 0) return;  // the bug: no release()
+      reply.release();
+    }
+  }
+
+  static void send(EmbeddedChannel channel, int messages) {
+    for (int i = 0; i < messages; i++) {
+      channel.writeInbound(channel.alloc().heapBuffer(16).writeInt(i));
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Replier replier = new Replier();
+    EmbeddedChannel channel = new EmbeddedChannel(replier);
+    send(channel, WARMUP_MESSAGES);
+    Handshake.readyAndWaitForGo();
+    replier.leakEvery = LEAK_EVERY;
+    send(channel, MESSAGES);
+    Handshake.doneAndStay();
+  }
+}
