@@ -122,30 +122,25 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
   out.start = methods.front().start;
   out.end = methods.back().start + methods.back().size;
   if (out.end - out.start > UINT32_MAX) return out;  // rows hold 32-bit offsets
+  // One row for the entry's code, and one after it: code the map does not
+  // name is code compiled since it was written, whose frame layout is
+  // unknown and in which rbp is no frame pointer, so the walk ends there.
+  auto add = [&out](const PerfMapEntry& m, uint8_t cfa_type, uint16_t cfa_offset,
+                    int8_t rbp_rule) {
+    out.rows.push_back({static_cast<uint32_t>(m.start - out.start), cfa_offset, cfa_type,
+                        rbp_rule});
+    out.rows.push_back({static_cast<uint32_t>(m.start + m.size - out.start), 0, AP_CFA_STOP, 0});
+  };
   uint8_t code[kPrologueBytes];
   for (const PerfMapEntry& m : methods) {
-    // Code the map does not name is code compiled since it was written:
-    // its frame layout is unknown, and rbp is no frame pointer there.
-    ap_unwind_row gap = {};
-    gap.pc = static_cast<uint32_t>(m.start + m.size - out.start);
-    gap.cfa_type = AP_CFA_STOP;
-    if (!IsJavaMethodName(m.name) && m.name != kInterpreterName) {
-      // Stubs and adapters (the call stub, i2c/c2i ...) keep rbp as their
-      // frame pointer where they have a frame at all.
-      ap_unwind_row stub = {};
-      stub.pc = static_cast<uint32_t>(m.start - out.start);
-      stub.cfa_type = AP_CFA_NONE;
-      out.rows.push_back(stub);
-      out.rows.push_back(gap);
+    if (m.name == kInterpreterName) {
+      add(m, AP_CFA_JAVA_INTERP, 0, kInterpreterMethodSlot);
       continue;
     }
-    if (m.name == kInterpreterName) {
-      ap_unwind_row row = {};
-      row.pc = static_cast<uint32_t>(m.start - out.start);
-      row.cfa_type = AP_CFA_JAVA_INTERP;
-      row.rbp_rule = kInterpreterMethodSlot;
-      out.rows.push_back(row);
-      out.rows.push_back(gap);
+    if (!IsJavaMethodName(m.name)) {
+      // Stubs and adapters (the call stub, i2c/c2i ...) keep rbp as their
+      // frame pointer where they have a frame at all.
+      add(m, AP_CFA_NONE, 0, AP_RBP_SAME);
       continue;
     }
     iovec local = {code, std::min<size_t>(sizeof(code), m.size)};
@@ -154,22 +149,11 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
     const std::optional<uint32_t> frame =
         n > 0 ? CompiledFrameSize({code, static_cast<size_t>(n)}) : std::nullopt;
     if (!frame) {
-      // rbp is no frame pointer in compiled code: better a truncated stack
-      // than one through garbage.
-      ap_unwind_row stop = {};
-      stop.pc = static_cast<uint32_t>(m.start - out.start);
-      stop.cfa_type = AP_CFA_STOP;
-      out.rows.push_back(stop);
-      out.rows.push_back(gap);
+      // Better a truncated stack than one through garbage.
+      add(m, AP_CFA_STOP, 0, AP_RBP_SAME);
       continue;
     }
-    ap_unwind_row row = {};
-    row.pc = static_cast<uint32_t>(m.start - out.start);
-    row.cfa_offset = static_cast<uint16_t>(*frame);
-    row.cfa_type = AP_CFA_RSP;
-    row.rbp_rule = kSavedRbpRule;
-    out.rows.push_back(row);
-    out.rows.push_back(gap);
+    add(m, AP_CFA_RSP, static_cast<uint16_t>(*frame), kSavedRbpRule);
     ++out.methods;
   }
   return out;
