@@ -163,11 +163,20 @@ TEST_F(JavaTest, NettyPooledChunksLeadToTheLeakingHandler) {
   EXPECT_GE(top->bytes, kChunk) << top->line;
   EXPECT_EQ(top->bytes % kChunk, 0) << top->line;
   for (const char* frame : {"PoolArena$DirectArena.newChunk",
-                            "PoolArena$DirectArena.allocateDirect", "io.netty.channel.",
-                            "NettyLeaks.send", "NettyLeaks.main", "JavaMain"}) {
+                            "PoolArena$DirectArena.allocateDirect", "io.netty.channel."}) {
     EXPECT_NE(top->line.find(frame), std::string::npos) << frame << " missing in\n" << top->line;
   }
+  // Through the program's own code to the thread's start, unless the JIT
+  // compiled a method on the way after allocprof last read its perf map:
+  // then the stack says it was cut, never goes on through garbage.
+  const bool whole = top->line.find("NettyLeaks.main") != std::string::npos &&
+                     top->line.find("JavaMain") != std::string::npos;
+  EXPECT_TRUE(whole || top->frames.front() == "[truncated]") << top->line;
   EXPECT_THAT(ap->out(), HasSubstr("are chunks of Netty's pooled allocator")) << Outputs(*ap);
+  // Unpooled.directBuffer: one direct allocation per buffer, exact
+  // (NettyLeaks.java: UNPOOLED_COUNT x UNPOOLED_SIZE).
+  EXPECT_EQ(BytesAboveUnsafe(folded, "NettyLeaks.unpooledLeak"), int64_t{32} * 300000)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
 }
 
 TEST_F(JavaTest, NoJavaLeavesTheJvmAlone) {

@@ -10,6 +10,8 @@
 //      from ctx.alloc().directBuffer in Replier.channelRead) is never
 //      released: the pool opens new chunks (16 MiB, the default
 //      pageSize 8192 << maxOrder 11) from channelRead to hold them;
+//      Then unpooledLeak keeps UNPOOLED_COUNT x Unpooled.directBuffer(
+//      UNPOOLED_SIZE): one direct allocation of UNPOOLED_SIZE bytes each;
 //   4. done, waits until killed.
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,6 +27,16 @@ public class NettyLeaks {
   // path, down to the pool opening chunks, before the trace runs.
   static final int WARMUP_LEAK_EVERY = LEAK_EVERY;
   static final int REPLY_SIZE = 64 * 1024;
+  static final int UNPOOLED_COUNT = 32;
+  static final int UNPOOLED_SIZE = 300000;
+
+  static final java.util.ArrayList<ByteBuf> unpooled = new java.util.ArrayList<>();
+
+  static void unpooledLeak() {
+    for (int i = 0; i < UNPOOLED_COUNT; i++) {
+      unpooled.add(io.netty.buffer.Unpooled.directBuffer(UNPOOLED_SIZE));
+    }
+  }
 
   static final class Replier extends ChannelInboundHandlerAdapter {
     int leakEvery = WARMUP_LEAK_EVERY;
@@ -50,9 +62,11 @@ public class NettyLeaks {
     Replier replier = new Replier();
     EmbeddedChannel channel = new EmbeddedChannel(replier);
     send(channel, WARMUP_MESSAGES);
+    for (int i = 0; i < 2000; i++) io.netty.buffer.Unpooled.directBuffer(1024).release();
     Handshake.readyAndWaitForGo();
     replier.leakEvery = LEAK_EVERY;
     send(channel, MESSAGES);
+    unpooledLeak();
     Handshake.doneAndStay();
   }
 }
