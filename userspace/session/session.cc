@@ -306,11 +306,13 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     auto drained = (*reader)->Drain();
     if (!drained.ok()) return drained.status();
     // The target mapped new code (dlopen): symbols must learn of it while
-    // the mapping can still be read, and its allocators get probes.
-    if (sink.TakeNewCode() && (*symbolizer)->RefreshModules().ok() &&
-        !options.pages_mode) {
+    // the mapping can still be read, its allocators get probes (pages mode
+    // has none) and its code unwind rows.
+    if (sink.TakeNewCode() && (*symbolizer)->RefreshModules().ok()) {
       std::vector<std::string> late;
-      allocators.ProbeNewObjects((*symbolizer)->modules(), &late, probe_log);
+      if (!options.pages_mode) {
+        allocators.ProbeNewObjects((*symbolizer)->modules(), &late, probe_log);
+      }
       if (unwind_tables) unwind_tables->Update((*symbolizer)->modules(), probe_log, &late);
       for (std::string& line : late) {
         std::cerr << "allocprof: " << line << "\n";
