@@ -23,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/unit/symbols/gone_child.h"
 #include "tests/unit/symbols/testdata/inline_lib.h"
 #include "userspace/symbols/debug_file.h"
 #include "userspace/symbols/symbolizer.h"
@@ -154,32 +155,11 @@ TEST(SymbolsSourceLines, LinesAfterTheTargetIsGone) {
   // object, is first read after the child has exited, through its root.
   Loaded lib;
   ASSERT_NO_FATAL_FAILURE(Load(kLinked, &lib));
-  int ready[2], hold[2];
-  ASSERT_EQ(pipe(ready), 0);
-  ASSERT_EQ(pipe(hold), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(ready[0]);
-    close(hold[1]);
-    char c = 1;
-    if (write(ready[1], &c, 1) != 1) _exit(2);
-    (void)!read(hold[0], &c, 1);
-    _exit(0);
-  }
-  close(ready[1]);
-  close(hold[0]);
-  char c;
-  ASSERT_EQ(read(ready[0], &c, 1), 1);
-  absl::StatusOr<std::unique_ptr<Symbolizer>> s = Symbolizer::ForProcess(child);
-  ASSERT_TRUE(s.ok()) << s.status();
-  ASSERT_EQ(kill(child, SIGKILL), 0);
-  int wstatus = 0;
-  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
-  close(ready[0]);
-  close(hold[1]);
+  std::unique_ptr<Symbolizer> s;
+  pid_t child = 0;
+  ASSERT_NO_FATAL_FAILURE(SymbolizerOfGoneChild(&s, &child));
 
-  Frame f = (*s)->Symbolize(lib.call);
+  Frame f = s->Symbolize(lib.call);
   EXPECT_EQ(f.module, kLinked);
   ExpectInlinedCall(f, lib.site);
 }

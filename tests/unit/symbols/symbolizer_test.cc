@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/unit/symbols/gone_child.h"
 
 // Functions with names and sizes the tests rely on. Bodies differ, so
 // identical-code folding cannot merge them, and are long enough for the
@@ -200,53 +201,30 @@ TEST_F(SymbolsSymbolizerJit, CodeMappedAfterTheSnapshotNeedsARefresh) {
 // The key property: a process that has exited and been reaped can still be
 // symbolized, with its ELF files read only now.
 TEST(SymbolsSymbolizer, SymbolizesAfterTheProcessIsGone) {
-  int ready[2], hold[2];
-  ASSERT_EQ(pipe(ready), 0);
-  ASSERT_EQ(pipe(hold), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    // Same binary, so the test functions sit at the same addresses.
-    close(ready[0]);
-    close(hold[1]);
-    char c = 1;
-    if (write(ready[1], &c, 1) != 1) _exit(2);
-    (void)!read(hold[0], &c, 1);
-    _exit(0);
-  }
-  close(ready[1]);
-  close(hold[0]);
-  char c;
-  ASSERT_EQ(read(ready[0], &c, 1), 1);
-
-  absl::StatusOr<std::unique_ptr<Symbolizer>> s =
-      Symbolizer::ForProcess(child);
-  ASSERT_TRUE(s.ok()) << s.status();
-  ASSERT_EQ(kill(child, SIGKILL), 0);
-  int wstatus = 0;
-  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
-  close(ready[0]);
-  close(hold[1]);
+  // Same binary, so the test functions sit at the same addresses.
+  std::unique_ptr<Symbolizer> s;
+  pid_t child = 0;
+  ASSERT_NO_FATAL_FAILURE(SymbolizerOfGoneChild(&s, &child));
   struct stat st;
   ASSERT_NE(::stat(absl::StrCat("/proc/", child).c_str(), &st), 0)
       << "the child's /proc entry is still there";
 
-  Frame leaf = (*s)->Symbolize(kLeaf + 2);
+  Frame leaf = s->Symbolize(kLeaf + 2);
   EXPECT_EQ(leaf.function, "allocprof_symbols_test_leaf");
   EXPECT_EQ(leaf.offset, 2u);
   EXPECT_EQ(leaf.module, SelfExe());
-  Frame scale = (*s)->Symbolize(kScale + 1);
+  Frame scale = s->Symbolize(kScale + 1);
   EXPECT_EQ(scale.function, "allocprof_symbols_test::Scale(int)");
   EXPECT_EQ(scale.offset, 1u);
-  Frame m = (*s)->Symbolize(Addr(reinterpret_cast<const void*>(&malloc)));
+  Frame m = s->Symbolize(Addr(reinterpret_cast<const void*>(&malloc)));
   EXPECT_EQ(m.function, "malloc");
-  EXPECT_TRUE((*s)->IsExecutable(kLeaf));
+  EXPECT_TRUE(s->IsExecutable(kLeaf));
 
-  absl::Status refresh = (*s)->RefreshModules();
+  absl::Status refresh = s->RefreshModules();
   EXPECT_TRUE(absl::IsNotFound(refresh)) << refresh;
   // The old snapshot stays usable.
-  EXPECT_EQ((*s)->Symbolize(kLeaf).function, "allocprof_symbols_test_leaf");
-  EXPECT_TRUE((*s)->load_errors().empty());
+  EXPECT_EQ(s->Symbolize(kLeaf).function, "allocprof_symbols_test_leaf");
+  EXPECT_TRUE(s->load_errors().empty());
 }
 
 TEST(SymbolsSymbolizer, NoSuchProcess) {
