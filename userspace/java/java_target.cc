@@ -7,12 +7,17 @@
 
 #include "userspace/java/jvm_attach.h"
 #include "userspace/symbols/process_handle.h"
+#include "userspace/unwind/unwind_tables.h"
 
 namespace allocprof {
 namespace {
 
 // Writing the map of a large code cache takes the JVM a few hundred ms.
 constexpr absl::Duration kJcmdTimeout = absl::Seconds(10);
+// The return address and the saved rbp.
+constexpr uint32_t kMinCompiledFrame = 16;
+// JDK 21 stores debug information in another encoding (UNSIGNED5).
+constexpr int32_t kLastKnownDebugInfoJdk = 20;
 
 }  // namespace
 
@@ -40,7 +45,7 @@ absl::Status JavaTarget::WritePerfMap() {
   return absl::OkStatus();
 }
 
-JitRows JavaTarget::CompiledFrameRows() const {
+JitRows JavaTarget::CompiledFrameRows() {
   if (written_ == 0 || !last_error_.ok()) return {};
   absl::StatusOr<ProcessHandle> handle = ProcessHandle::Open(pid_);
   if (!handle.ok()) return {};
@@ -49,22 +54,94 @@ JitRows JavaTarget::CompiledFrameRows() const {
                                                  ".map")));
   std::stringstream text;
   text << in.rdbuf();
-  return BuildJitRows(pid_, ParsePerfMap(text.str()));
+  RecordedFrameSize recorded;
+  if (code_cache_) {
+    recorded = [this](uint64_t code_begin) -> std::optional<uint32_t> {
+      std::optional<CodeBlob> blob = code_cache_->BlobAt(code_begin);
+      // A frame holds at least the return address and the saved rbp.
+      if (!blob || !blob->is_nmethod || blob->code_begin != code_begin ||
+          blob->frame_size < kMinCompiledFrame) {
+        return std::nullopt;
+      }
+      return blob->frame_size;
+    };
+  }
+  JitRows rows = BuildJitRows(pid_, ParsePerfMap(text.str()), recorded);
+  recorded_frame_sizes_ = rows.recorded;
+  return rows;
 }
 
-void JavaTarget::ReadMethodLayout(const ModuleMap& modules) {
-  if (methods_) return;
-  auto names = JavaMethodNames::ForJvm(pid_, modules);
-  if (!names.ok()) {
-    methods_error_ = names.status();
+void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
+  if (methods_ || code_cache_) return;
+  absl::StatusOr<VmStructs> structs = absl::NotFoundError("no libjvm.so mapped");
+  for (const Module& m : modules.modules()) {
+    if (!absl::EndsWith(m.path, "/libjvm.so")) continue;
+    const std::string path = modules.ElfPath(m);
+    auto bias = LoadBias(path, m.start, m.file_offset);
+    if (!bias.ok()) continue;
+    structs = VmStructs::Read(pid_, path, *bias);
+    break;
+  }
+  if (!structs.ok()) {
+    methods_error_ = code_cache_error_ = structs.status();
     return;
   }
-  methods_ = *std::move(names);
-  methods_error_ = absl::OkStatus();
+  if (auto layout = JavaMethodNames::Layout::From(*structs); layout.ok()) {
+    methods_ = std::make_unique<JavaMethodNames>(pid_, *layout);
+    methods_error_ = absl::OkStatus();
+  } else {
+    methods_error_ = layout.status();
+  }
+  // Debug information is read in the encoding of JDK 8 to 20 only.
+  const std::optional<uint64_t> major_address =
+      structs->StaticAddress("Abstract_VM_Version", "_vm_major_version");
+  const std::optional<int32_t> major =
+      major_address ? ReadTarget<int32_t>(pid_, *major_address) : std::nullopt;
+  auto layout = CodeCacheLayout::From(*structs);
+  if (!layout.ok()) {
+    code_cache_error_ = layout.status();
+  } else if (!major || *major > kLastKnownDebugInfoJdk) {
+    code_cache_error_ = absl::UnimplementedError(absl::StrCat(
+        "the debug information of JDK ", major ? std::to_string(*major) : "?",
+        " is not read"));
+  } else if (auto cache = CodeCache::Read(pid_, *layout); !cache.ok()) {
+    code_cache_error_ = cache.status();
+  } else {
+    code_cache_ = *std::move(cache);
+    code_cache_error_ = absl::OkStatus();
+  }
 }
 
-std::optional<std::string> JavaTarget::MethodName(uint64_t method) {
-  return methods_ ? methods_->Name(method) : std::nullopt;
+bool JavaTarget::DescribeInterpreted(uint64_t method, Frame* frame) {
+  std::optional<std::string> name = methods_ ? methods_->Name(method) : std::nullopt;
+  if (!name) return false;
+  frame->function = absl::StrCat(*name, " [interpreted]");
+  return true;
+}
+
+bool JavaTarget::DescribeCompiled(Frame* frame) {
+  if (!methods_ || !code_cache_) return false;
+  std::optional<CodeBlob> blob = code_cache_->BlobAt(frame->addr);
+  // The perf map may be older than the code now at the address.
+  if (!blob || !blob->is_nmethod || blob->code_begin != frame->addr - frame->offset) return false;
+  // Symbolizers pass a return address - 1: the call's last byte.
+  std::vector<JavaScope> scopes = code_cache_->ScopesAt(*blob, frame->addr + 1);
+  if (scopes.empty()) scopes.push_back({blob->method, -1});
+  std::vector<std::string> names;
+  for (const JavaScope& scope : scopes) {
+    std::optional<std::string> name = methods_->Name(scope.method);
+    if (!name) return false;
+    names.push_back(*std::move(name));
+  }
+  frame->function = absl::StrCat(names.back(), blob->is_native ? " [native]" : " [compiled]");
+  frame->source = methods_->Line(scopes.back().method, scopes.back().bci);
+  frame->inlined.clear();
+  for (size_t i = 0; i + 1 < scopes.size(); ++i) {
+    frame->inlined.push_back({absl::StrCat(names[i], " [inlined]"),
+                              methods_->Line(scopes[i].method, scopes[i].bci)});
+  }
+  ++expanded_frames_;
+  return true;
 }
 
 std::vector<std::string> JavaTarget::Notes() const {
@@ -84,6 +161,12 @@ std::vector<std::string> JavaTarget::Notes() const {
             "JVM's own VMStructs layout"
           : absl::StrCat("Java: interpreted frames show as \"Interpreter\" (",
                          methods_error_.message(), ")"));
+  notes.push_back(
+      code_cache_error_.ok()
+          ? "Java: compiled frames show the methods the JIT inlined into them, from their "
+            "scope descriptors in the code cache"
+          : absl::StrCat("Java: methods the JIT inlined are not shown (",
+                         code_cache_error_.message(), ")"));
   notes.push_back(
       "Java: a method compiled less than 10 s before it allocated may have no unwind row yet "
       "(its stacks end in [truncated] unless the JVM runs with -XX:+PreserveFramePointer)");

@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "userspace/java/code_cache.h"
 #include "userspace/java/jit_frames.h"
 #include "userspace/java/method_names.h"
+#include "userspace/symbols/frame.h"
 #include "userspace/symbols/module_map.h"
 
 namespace allocprof {
@@ -33,18 +35,29 @@ class JavaTarget {
   absl::Status WritePerfMap();
 
   // Unwind rows for the compiled methods of the perf map last written (see
-  // jit_frames.h); empty when there is none.
-  JitRows CompiledFrameRows() const;
+  // jit_frames.h), with the frame sizes the JVM's code cache records;
+  // empty when there is no map.
+  JitRows CompiledFrameRows();
 
-  // Reads the JVM's VMStructs (once) so that interpreted frames can be
-  // named; a failure is kept for the notes.
-  void ReadMethodLayout(const ModuleMap& modules);
-  // The Java method a Method* is, or nullopt (see JavaMethodNames).
-  std::optional<std::string> MethodName(uint64_t method);
+  // Reads the JVM's VMStructs (once), for the layouts of its methods and
+  // code cache; a failure is kept for the notes.
+  void ReadJvmLayout(const ModuleMap& modules);
+
+  // Names an interpreted frame by its Method*; false when it cannot.
+  bool DescribeInterpreted(uint64_t method, Frame* frame);
+  // A frame the perf map named (addr - offset is its code's start): when
+  // the code cache still holds that compiled method there, names it and
+  // the methods the JIT inlined at the frame's call, innermost first, with
+  // their source lines; false when it does not.
+  bool DescribeCompiled(Frame* frame);
 
   // Lines for the report's notes: how compiled and interpreted frames were
   // named, or why they were not.
   std::vector<std::string> Notes() const;
+
+  // How many rows of the last CompiledFrameRows() have the frame size the
+  // JVM recorded (the rest, the one their prologue builds).
+  size_t recorded_frame_sizes() const { return recorded_frame_sizes_; }
 
  private:
   pid_t pid_;
@@ -52,6 +65,10 @@ class JavaTarget {
   absl::Status last_error_;
   std::unique_ptr<JavaMethodNames> methods_;
   absl::Status methods_error_ = absl::UnavailableError("not read");
+  std::optional<CodeCache> code_cache_;
+  absl::Status code_cache_error_ = absl::UnavailableError("not read");
+  size_t recorded_frame_sizes_ = 0;  // of the rows last made
+  size_t expanded_frames_ = 0;       // compiled frames described with their scopes
 };
 
 }  // namespace allocprof

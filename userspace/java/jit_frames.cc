@@ -105,7 +105,8 @@ std::optional<uint32_t> CompiledFrameSize(absl::Span<const uint8_t> code) {
   return size;
 }
 
-JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
+JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries,
+                     const RecordedFrameSize& recorded) {
   JitRows out;
   std::sort(entries.begin(), entries.end(),
             [](const PerfMapEntry& a, const PerfMapEntry& b) { return a.start < b.start; });
@@ -143,12 +144,16 @@ JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries) {
       add(m, AP_CFA_NONE, 0, AP_RBP_SAME);
       continue;
     }
-    iovec local = {code, std::min<size_t>(sizeof(code), m.size)};
-    iovec remote = {reinterpret_cast<void*>(m.start), local.iov_len};
-    const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-    const std::optional<uint32_t> frame =
-        n > 0 ? CompiledFrameSize({code, static_cast<size_t>(n)}) : std::nullopt;
-    if (!frame) {
+    std::optional<uint32_t> frame = recorded ? recorded(m.start) : std::nullopt;
+    if (frame) {
+      ++out.recorded;
+    } else {
+      iovec local = {code, std::min<size_t>(sizeof(code), m.size)};
+      iovec remote = {reinterpret_cast<void*>(m.start), local.iov_len};
+      const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+      if (n > 0) frame = CompiledFrameSize({code, static_cast<size_t>(n)});
+    }
+    if (!frame || *frame > UINT16_MAX) {
       // Better a truncated stack than one through garbage.
       add(m, AP_CFA_STOP, 0, AP_RBP_SAME);
       continue;

@@ -7,9 +7,11 @@
 //   [stack bang]  push %rbp  [mov %rsp,%rbp]  sub $N,%rsp
 // and keeps it fixed at every call it makes, so at a return address into it
 // the caller's sp (the CFA) is sp + N + 16, the return address lies at
-// CFA - 8 and the caller's rbp at CFA - 16: one row per method. The
-// prologue is decoded with capstone from the code in the target's memory,
-// at the addresses the JVM's perf map names. Interpreted frames and stubs
+// CFA - 8 and the caller's rbp at CFA - 16: one row per method. The JVM
+// records that size in the method's CodeBlob (_frame_size), which is used
+// where the code cache can be read; else the prologue is decoded with
+// capstone from the code in the target's memory, at the addresses the
+// JVM's perf map names. Interpreted frames and stubs
 // get no row: the interpreter keeps rbp as a frame pointer, which the walk
 // follows where there is no row.
 #ifndef ALLOCPROF_USERSPACE_JAVA_JIT_FRAMES_H_
@@ -18,6 +20,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -39,16 +42,23 @@ std::optional<uint32_t> CompiledFrameSize(absl::Span<const uint8_t> code);
 // a call's arguments below its frame).
 bool IsJavaMethodName(absl::string_view name);
 
+// The frame size the JVM recorded for the compiled method whose code
+// starts at an address (code_cache.h), or nullopt.
+using RecordedFrameSize = std::function<std::optional<uint32_t>(uint64_t code_begin)>;
+
 // Rows for the compiled methods of `entries` relative to `base` (sorted,
-// a gap row after each method), reading each method's first bytes from
-// process `pid`. Methods whose prologue is not recognised get none.
+// a gap row after each method): with the frame size `recorded` gives,
+// else the one its prologue builds, read from process `pid`. Methods with
+// neither end the walk.
 struct JitRows {
   uint64_t start = 0;  // the lowest method's address: the rows' base
   uint64_t end = 0;    // past the highest method
   std::vector<ap_unwind_row> rows;
-  size_t methods = 0;  // methods with a row
+  size_t methods = 0;   // methods with a row
+  size_t recorded = 0;  // of them, with the size the JVM recorded
 };
-JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries);
+JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries,
+                     const RecordedFrameSize& recorded = nullptr);
 
 }  // namespace allocprof
 

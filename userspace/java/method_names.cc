@@ -2,68 +2,96 @@
 
 #include <algorithm>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "userspace/unwind/unwind_tables.h"
+#include "absl/strings/str_join.h"
+#include "userspace/java/compressed_stream.h"
 
 namespace allocprof {
 namespace {
 
 // Class and method names are short; a longer length is a misread.
 constexpr uint16_t kMaxSymbolLength = 1024;
+// Enough of a line number table for methods of thousands of lines.
+constexpr size_t kMaxLineTableBytes = 16384;
+// CompressedLineNumberReadStream: 0 ends the table, 0xff escapes a pair
+// of signed ints; any other byte is bci += b >> 3, line += b & 7.
+constexpr uint8_t kLineTableEnd = 0, kLineTableEscape = 0xff;
 
-template <typename T>
-std::optional<T> Read(pid_t pid, uint64_t addr) {
-  T value{};
-  if (addr == 0 || !ReadTargetMemory(pid, addr, &value, sizeof(value))) return std::nullopt;
-  return value;
+// One field type of a descriptor at text[*pos], as Java source writes it.
+std::optional<std::string> FieldType(absl::string_view text, size_t* pos) {
+  int dimensions = 0;
+  while (*pos < text.size() && text[*pos] == '[') {
+    ++dimensions;
+    ++*pos;
+  }
+  if (*pos >= text.size()) return std::nullopt;
+  std::string type;
+  switch (text[(*pos)++]) {
+    case 'B': type = "byte"; break;
+    case 'C': type = "char"; break;
+    case 'D': type = "double"; break;
+    case 'F': type = "float"; break;
+    case 'I': type = "int"; break;
+    case 'J': type = "long"; break;
+    case 'S': type = "short"; break;
+    case 'Z': type = "boolean"; break;
+    case 'L': {
+      const size_t end = text.find(';', *pos);
+      if (end == absl::string_view::npos) return std::nullopt;
+      type = std::string(text.substr(*pos, end - *pos));
+      std::replace(type.begin(), type.end(), '/', '.');
+      *pos = end + 1;
+      break;
+    }
+    default:
+      return std::nullopt;
+  }
+  for (int i = 0; i < dimensions; ++i) type += "[]";
+  return type;
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<JavaMethodNames>> JavaMethodNames::ForJvm(
-    pid_t pid, const ModuleMap& modules) {
-  for (const Module& m : modules.modules()) {
-    if (!absl::EndsWith(m.path, "/libjvm.so")) continue;
-    const std::string path = modules.ElfPath(m);
-    auto bias = LoadBias(path, m.start, m.file_offset);
-    if (!bias.ok()) continue;
-    auto structs = VmStructs::Read(pid, path, *bias);
-    if (!structs.ok()) return structs.status();
-    auto need = [&](const char* type, const char* field) -> absl::StatusOr<uint64_t> {
-      if (auto off = structs->Offset(type, field)) return *off;
-      return absl::NotFoundError(absl::StrCat("the JVM's VMStructs have no ", type, "::", field));
-    };
-    Layout l;
-    absl::StatusOr<uint64_t> fields[] = {
-        need("Method", "_constMethod"),      need("ConstMethod", "_constants"),
-        need("ConstMethod", "_name_index"),  need("ConstantPool", "_pool_holder"),
-        need("Klass", "_name"),              need("Symbol", "_length"),
-    };
-    for (const auto& f : fields) {
-      if (!f.ok()) return f.status();
-    }
-    l.method_const_method = *fields[0];
-    l.const_method_constants = *fields[1];
-    l.const_method_name_index = *fields[2];
-    l.constant_pool_holder = *fields[3];
-    l.klass_name = *fields[4];
-    l.symbol_length = *fields[5];
-    auto body = structs->Offset("Symbol", "_body");
-    if (!body) body = structs->Offset("Symbol", "_body[0]");
-    auto cp_size = structs->Size("ConstantPool");
-    if (!body || !cp_size) {
-      return absl::NotFoundError("the JVM's VMStructs have no Symbol::_body or ConstantPool size");
-    }
-    l.symbol_body = *body;
-    l.constant_pool_size = *cp_size;
-    return std::unique_ptr<JavaMethodNames>(new JavaMethodNames(pid, l));
+std::optional<std::string> JavaArgumentList(absl::string_view descriptor) {
+  if (descriptor.empty() || descriptor[0] != '(') return std::nullopt;
+  std::vector<std::string> arguments;
+  size_t pos = 1;
+  while (pos < descriptor.size() && descriptor[pos] != ')') {
+    auto type = FieldType(descriptor, &pos);
+    if (!type) return std::nullopt;
+    arguments.push_back(*std::move(type));
   }
-  return absl::NotFoundError("no libjvm.so mapped");
+  if (pos >= descriptor.size()) return std::nullopt;
+  return absl::StrCat("(", absl::StrJoin(arguments, ", "), ")");
+}
+
+absl::StatusOr<JavaMethodNames::Layout> JavaMethodNames::Layout::From(
+    const VmStructs& structs) {
+  VmLayoutReader r(structs);
+  Layout l;
+  l.method_const_method = r.Offset("Method", "_constMethod");
+  l.const_method_size = r.Size("ConstMethod");
+  l.const_method_constants = r.Offset("ConstMethod", "_constants");
+  l.const_method_flags = r.Offset("ConstMethod", "_flags");
+  l.const_method_code_size = r.Offset("ConstMethod", "_code_size");
+  l.const_method_name_index = r.Offset("ConstMethod", "_name_index");
+  l.const_method_signature_index = r.Offset("ConstMethod", "_signature_index");
+  l.has_line_number_table =
+      static_cast<uint16_t>(r.IntConstant("ConstMethod::_has_linenumber_table"));
+  l.constant_pool_size = r.Size("ConstantPool");
+  l.constant_pool_holder = r.Offset("ConstantPool", "_pool_holder");
+  l.constant_pool_source_file_index = r.Offset("ConstantPool", "_source_file_name_index");
+  l.klass_name = r.Offset("Klass", "_name");
+  l.symbol_length = r.Offset("Symbol", "_length");
+  // Named "_body" in some builds, "_body[0]" in others.
+  l.symbol_body = structs.Offset("Symbol", "_body").has_value() ? r.Offset("Symbol", "_body")
+                                                                  : r.Offset("Symbol", "_body[0]");
+  if (!r.status().ok()) return r.status();
+  return l;
 }
 
 std::optional<std::string> JavaMethodNames::SymbolText(uint64_t symbol) {
-  auto length = Read<uint16_t>(pid_, symbol + layout_.symbol_length);
+  auto length = ReadTarget<uint16_t>(pid_, symbol + layout_.symbol_length);
   if (!length || *length > kMaxSymbolLength) return std::nullopt;
   std::string text(*length, '\0');
   if (*length != 0 && !ReadTargetMemory(pid_, symbol + layout_.symbol_body, text.data(), *length)) {
@@ -72,31 +100,84 @@ std::optional<std::string> JavaMethodNames::SymbolText(uint64_t symbol) {
   return text;
 }
 
-std::optional<std::string> JavaMethodNames::Name(uint64_t method) {
-  auto [it, inserted] = names_.try_emplace(method);
-  if (!inserted) return it->second;
-  auto const_method = Read<uint64_t>(pid_, method + layout_.method_const_method);
-  auto constants = const_method ? Read<uint64_t>(pid_, *const_method + layout_.const_method_constants)
-                                : std::nullopt;
-  auto name_index = const_method
-                        ? Read<uint16_t>(pid_, *const_method + layout_.const_method_name_index)
-                        : std::nullopt;
-  auto holder = constants ? Read<uint64_t>(pid_, *constants + layout_.constant_pool_holder)
-                          : std::nullopt;
-  auto class_symbol = holder ? Read<uint64_t>(pid_, *holder + layout_.klass_name) : std::nullopt;
-  // The constant pool's entries follow its header, one word each; a Utf8
-  // entry is the Symbol*.
-  auto name_symbol =
-      constants && name_index
-          ? Read<uint64_t>(pid_, *constants + layout_.constant_pool_size + 8 * *name_index)
-          : std::nullopt;
+std::optional<std::string> JavaMethodNames::PoolText(uint64_t constants, uint16_t index) {
+  auto symbol = ReadTarget<uint64_t>(pid_, constants + layout_.constant_pool_size + 8 * index);
+  return symbol ? SymbolText(*symbol) : std::nullopt;
+}
+
+const JavaMethodNames::Method* JavaMethodNames::Find(uint64_t method) {
+  auto [it, inserted] = methods_.try_emplace(method);
+  if (!inserted) return it->second ? &*it->second : nullptr;
+  auto const_method = ReadTarget<uint64_t>(pid_, method + layout_.method_const_method);
+  if (!const_method) return nullptr;
+  const uint64_t cm = *const_method;
+  auto constants = ReadTarget<uint64_t>(pid_, cm + layout_.const_method_constants);
+  auto name_index = ReadTarget<uint16_t>(pid_, cm + layout_.const_method_name_index);
+  auto signature_index = ReadTarget<uint16_t>(pid_, cm + layout_.const_method_signature_index);
+  auto flags = ReadTarget<uint16_t>(pid_, cm + layout_.const_method_flags);
+  auto code_size = ReadTarget<uint16_t>(pid_, cm + layout_.const_method_code_size);
+  if (!constants || !name_index || !signature_index || !flags || !code_size) return nullptr;
+  auto holder = ReadTarget<uint64_t>(pid_, *constants + layout_.constant_pool_holder);
+  auto class_symbol = holder ? ReadTarget<uint64_t>(pid_, *holder + layout_.klass_name)
+                             : std::nullopt;
   auto class_name = class_symbol ? SymbolText(*class_symbol) : std::nullopt;
-  auto method_name = name_symbol ? SymbolText(*name_symbol) : std::nullopt;
-  if (class_name && method_name) {
-    std::replace(class_name->begin(), class_name->end(), '/', '.');
-    it->second = absl::StrCat(*class_name, ".", *method_name);
+  auto method_name = PoolText(*constants, *name_index);
+  if (!class_name || !method_name) return nullptr;
+  std::replace(class_name->begin(), class_name->end(), '/', '.');
+  auto signature = PoolText(*constants, *signature_index);
+  auto arguments = signature ? JavaArgumentList(*signature) : std::nullopt;
+  Method m;
+  m.name = absl::StrCat(*class_name, ".", *method_name, arguments.value_or("()"));
+  if (auto file_index =
+          ReadTarget<uint16_t>(pid_, *constants + layout_.constant_pool_source_file_index);
+      file_index && *file_index != 0) {
+    m.source_file = PoolText(*constants, *file_index).value_or("");
   }
-  return it->second;
+  // The table follows the bytecodes, which follow the ConstMethod.
+  if (*flags & layout_.has_line_number_table) {
+    m.line_table = cm + layout_.const_method_size + *code_size;
+  }
+  m.code_size = *code_size;
+  it->second = std::move(m);
+  return &*it->second;
+}
+
+std::optional<std::string> JavaMethodNames::Name(uint64_t method) {
+  const Method* m = Find(method);
+  if (m == nullptr) return std::nullopt;
+  return m->name;
+}
+
+SourceLine JavaMethodNames::Line(uint64_t method, int bci) {
+  const Method* m = Find(method);
+  if (m == nullptr || m->line_table == 0 || bci < 0 || bci >= m->code_size) return {};
+  const std::vector<uint8_t> table = ReadTargetBytes(pid_, m->line_table, kMaxLineTableBytes);
+  // As Method::line_number_from_bci: the entry for `bci`, or else the
+  // last one that starts before it.
+  int32_t at_bci = 0, line = 0, best_bci = 0, best_line = -1;
+  for (size_t pos = 0; pos < table.size() && table[pos] != kLineTableEnd;) {
+    const uint8_t b = table[pos++];
+    if (b == kLineTableEscape) {
+      auto bci_delta = ReadCompressedSignedInt(table.data(), table.size(), &pos);
+      auto line_delta = ReadCompressedSignedInt(table.data(), table.size(), &pos);
+      if (!bci_delta || !line_delta) break;
+      at_bci += *bci_delta;
+      line += *line_delta;
+    } else {
+      at_bci += b >> 3;
+      line += b & 7;
+    }
+    if (at_bci == bci) {
+      best_line = line;
+      break;
+    }
+    if (at_bci < bci && at_bci >= best_bci) {
+      best_bci = at_bci;
+      best_line = line;
+    }
+  }
+  if (best_line <= 0) return {};
+  return {m->source_file, static_cast<uint32_t>(best_line)};
 }
 
 }  // namespace allocprof

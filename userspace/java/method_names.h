@@ -1,8 +1,12 @@
-// Names of the Java methods of interpreted frames, from their Method* (the
-// interpreter keeps it in its frame, where the BPF walk reads it; see
-// bpf/unwind.bpf.h, AP_CFA_JAVA_INTERP): Method -> ConstMethod -> its
-// ConstantPool's holder class and the method's name, read from the JVM's
-// memory with the layout its VMStructs tables give.
+// Names of Java methods from their Method*, as HotSpot's own stack traces
+// give them: "java.nio.ByteBuffer.allocateDirect(int)", and the source
+// line of a bytecode index in it ("ByteBuffer.java:332"). Interpreted
+// frames hold their Method* (the BPF walk reads it; bpf/unwind.bpf.h,
+// AP_CFA_JAVA_INTERP), compiled ones name theirs in their scope
+// descriptors (code_cache.h). Method -> ConstMethod -> its ConstantPool's
+// holder class, name, signature and source file, and the line number
+// table after the bytecodes, read from the JVM's memory with the layout
+// its VMStructs tables give.
 #ifndef ALLOCPROF_USERSPACE_JAVA_METHOD_NAMES_H_
 #define ALLOCPROF_USERSPACE_JAVA_METHOD_NAMES_H_
 
@@ -15,33 +19,55 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "userspace/java/vm_structs.h"
-#include "userspace/symbols/module_map.h"
+#include "userspace/symbols/frame.h"
 
 namespace allocprof {
 
+// "(Ljava/lang/String;I[B)V" as "(java.lang.String, int, byte[])";
+// nullopt when it is no method descriptor.
+std::optional<std::string> JavaArgumentList(absl::string_view descriptor);
+
 class JavaMethodNames {
  public:
-  // For the JVM `pid`, whose libjvm.so is among `modules`.
-  static absl::StatusOr<std::unique_ptr<JavaMethodNames>> ForJvm(pid_t pid,
-                                                                 const ModuleMap& modules);
+  struct Layout {
+    uint64_t method_const_method = 0;
+    uint64_t const_method_size = 0, const_method_constants = 0, const_method_flags = 0;
+    uint64_t const_method_code_size = 0, const_method_name_index = 0;
+    uint64_t const_method_signature_index = 0;
+    uint16_t has_line_number_table = 0;  // a ConstMethod flag
+    uint64_t constant_pool_size = 0, constant_pool_holder = 0;
+    uint64_t constant_pool_source_file_index = 0;
+    uint64_t klass_name = 0, symbol_length = 0, symbol_body = 0;
 
-  // "java.nio.ByteBuffer.allocateDirect" for a Method*; nullopt when it
-  // cannot be read (the JVM exited, the class was unloaded).
+    static absl::StatusOr<Layout> From(const VmStructs& structs);
+  };
+  JavaMethodNames(pid_t pid, const Layout& layout) : pid_(pid), layout_(layout) {}
+
+  // "java.nio.ByteBuffer.allocateDirect(int)" for a Method*; nullopt when
+  // it cannot be read (the JVM exited, the class was unloaded).
   std::optional<std::string> Name(uint64_t method);
+  // The source file and line of bytecode index `bci` of `method`; unknown
+  // (line 0) when the class has no line numbers.
+  SourceLine Line(uint64_t method, int bci);
 
  private:
-  struct Layout {
-    uint64_t method_const_method, const_method_constants, const_method_name_index;
-    uint64_t constant_pool_holder, constant_pool_size, klass_name;
-    uint64_t symbol_length, symbol_body;
+  struct Method {
+    std::string name;         // with its argument list
+    std::string source_file;  // "ByteBuffer.java", or empty
+    uint64_t line_table = 0;  // 0: none
+    uint16_t code_size = 0;
   };
-  JavaMethodNames(pid_t pid, Layout layout) : pid_(pid), layout_(layout) {}
+  const Method* Find(uint64_t method);
   std::optional<std::string> SymbolText(uint64_t symbol);
+  // The constant pool's entries follow its header, one word each; a Utf8
+  // entry is the Symbol*.
+  std::optional<std::string> PoolText(uint64_t constants, uint16_t index);
 
   pid_t pid_;
   Layout layout_;
-  absl::flat_hash_map<uint64_t, std::optional<std::string>> names_;
+  absl::flat_hash_map<uint64_t, std::optional<Method>> methods_;
 };
 
 }  // namespace allocprof

@@ -62,6 +62,15 @@ bool ReadTargetMemory(pid_t pid, uint64_t addr, void* out, size_t size) {
   return process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
+std::vector<uint8_t> ReadTargetBytes(pid_t pid, uint64_t addr, size_t max) {
+  std::vector<uint8_t> bytes(max);
+  iovec local = {bytes.data(), max};
+  iovec remote = {reinterpret_cast<void*>(addr), max};
+  const ssize_t n = addr == 0 ? -1 : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  bytes.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return bytes;
+}
+
 std::optional<std::string> ReadTargetString(pid_t pid, uint64_t addr, size_t max) {
   if (addr == 0) return std::nullopt;
   std::string s(max, '\0');
@@ -85,10 +94,15 @@ absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
       "gHotSpotVMStructEntryFieldNameOffset",
       "gHotSpotVMStructEntryIsStaticOffset",
       "gHotSpotVMStructEntryOffsetOffset",
+      "gHotSpotVMStructEntryAddressOffset",
       "gHotSpotVMTypes",
       "gHotSpotVMTypeEntryArrayStride",
       "gHotSpotVMTypeEntryTypeNameOffset",
       "gHotSpotVMTypeEntrySizeOffset",
+      "gHotSpotVMIntConstants",
+      "gHotSpotVMIntConstantEntryArrayStride",
+      "gHotSpotVMIntConstantEntryNameOffset",
+      "gHotSpotVMIntConstantEntryValueOffset",
   };
   auto symbols = SymbolValues(libjvm, names);
   if (!symbols.ok()) return symbols.status();
@@ -107,7 +121,7 @@ absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
   VmStructs out;
   for (int i = 0; i < kMaxEntries; ++i) {
     const uint64_t entry = v["gHotSpotVMStructs"] + i * v["gHotSpotVMStructEntryArrayStride"];
-    uint64_t type_name = 0, field_name = 0, offset = 0;
+    uint64_t type_name = 0, field_name = 0, offset = 0, address = 0;
     int32_t is_static = 0;
     if (!ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryTypeNameOffset"], &type_name, 8) ||
         type_name == 0) {
@@ -115,13 +129,15 @@ absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
     }
     if (!ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryFieldNameOffset"], &field_name, 8) ||
         !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryIsStaticOffset"], &is_static, 4) ||
-        !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryOffsetOffset"], &offset, 8)) {
+        !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryOffsetOffset"], &offset, 8) ||
+        !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryAddressOffset"], &address, 8)) {
       continue;
     }
-    if (is_static) continue;
     auto type = ReadTargetString(pid, type_name);
     auto field = ReadTargetString(pid, field_name);
-    if (type && field) out.offsets_[absl::StrCat(*type, "::", *field)] = offset;
+    if (!type || !field) continue;
+    (is_static ? out.statics_ : out.offsets_)[absl::StrCat(*type, "::", *field)] =
+        is_static ? address : offset;
   }
   for (int i = 0; i < kMaxEntries; ++i) {
     const uint64_t entry = v["gHotSpotVMTypes"] + i * v["gHotSpotVMTypeEntryArrayStride"];
@@ -133,6 +149,20 @@ absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
     if (!ReadTargetMemory(pid, entry + v["gHotSpotVMTypeEntrySizeOffset"], &size, 8)) continue;
     if (auto type = ReadTargetString(pid, type_name)) out.sizes_[*type] = size;
   }
+  for (int i = 0; i < kMaxEntries; ++i) {
+    const uint64_t entry =
+        v["gHotSpotVMIntConstants"] + i * v["gHotSpotVMIntConstantEntryArrayStride"];
+    uint64_t name = 0;
+    int32_t value = 0;
+    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMIntConstantEntryNameOffset"], &name, 8) ||
+        name == 0) {
+      break;
+    }
+    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMIntConstantEntryValueOffset"], &value, 4)) {
+      continue;
+    }
+    if (auto text = ReadTargetString(pid, name)) out.int_constants_[*text] = value;
+  }
   if (out.offsets_.empty()) return absl::UnavailableError("the JVM's VMStructs table is empty");
   return out;
 }
@@ -143,10 +173,48 @@ std::optional<uint64_t> VmStructs::Offset(absl::string_view type, absl::string_v
   return it->second;
 }
 
+std::optional<uint64_t> VmStructs::StaticAddress(absl::string_view type,
+                                                 absl::string_view field) const {
+  auto it = statics_.find(absl::StrCat(type, "::", field));
+  if (it == statics_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::optional<uint64_t> VmStructs::Size(absl::string_view type) const {
   auto it = sizes_.find(type);
   if (it == sizes_.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<int32_t> VmStructs::IntConstant(absl::string_view name) const {
+  auto it = int_constants_.find(name);
+  if (it == int_constants_.end()) return std::nullopt;
+  return it->second;
+}
+
+uint64_t VmLayoutReader::Found(std::optional<uint64_t> value, absl::string_view what) {
+  if (!value && status_.ok()) {
+    status_ = absl::NotFoundError(absl::StrCat("the JVM's VMStructs have no ", what));
+  }
+  return value.value_or(0);
+}
+
+uint64_t VmLayoutReader::Offset(absl::string_view type, absl::string_view field) {
+  return Found(structs_.Offset(type, field), absl::StrCat(type, "::", field));
+}
+
+uint64_t VmLayoutReader::StaticAddress(absl::string_view type, absl::string_view field) {
+  return Found(structs_.StaticAddress(type, field), absl::StrCat("static ", type, "::", field));
+}
+
+uint64_t VmLayoutReader::Size(absl::string_view type) {
+  return Found(structs_.Size(type), absl::StrCat("size of ", type));
+}
+
+int32_t VmLayoutReader::IntConstant(absl::string_view name) {
+  auto value = structs_.IntConstant(name);
+  Found(value ? std::optional<uint64_t>(0) : std::nullopt, name);
+  return value.value_or(0);
 }
 
 }  // namespace allocprof

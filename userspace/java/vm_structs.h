@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -20,6 +22,15 @@ namespace allocprof {
 
 // Reads `size` bytes at `addr` of process `pid`; false when they cannot be.
 bool ReadTargetMemory(pid_t pid, uint64_t addr, void* out, size_t size);
+// A T at `addr`; nullopt for a null address or one that cannot be read.
+template <typename T>
+std::optional<T> ReadTarget(pid_t pid, uint64_t addr) {
+  T value{};
+  if (addr == 0 || !ReadTargetMemory(pid, addr, &value, sizeof(value))) return std::nullopt;
+  return value;
+}
+// Up to `max` bytes at `addr`: fewer where a mapping ends.
+std::vector<uint8_t> ReadTargetBytes(pid_t pid, uint64_t addr, size_t max);
 // A NUL-terminated string of at most `max` bytes at `addr`.
 std::optional<std::string> ReadTargetString(pid_t pid, uint64_t addr, size_t max = 256);
 
@@ -32,12 +43,38 @@ class VmStructs {
 
   // The offset of a non-static field ("Method", "_constMethod").
   std::optional<uint64_t> Offset(absl::string_view type, absl::string_view field) const;
+  // The address of a static field ("CodeCache", "_heaps").
+  std::optional<uint64_t> StaticAddress(absl::string_view type, absl::string_view field) const;
   // sizeof(type).
   std::optional<uint64_t> Size(absl::string_view type) const;
+  // A constant ("ConstMethod::_has_linenumber_table").
+  std::optional<int32_t> IntConstant(absl::string_view name) const;
 
  private:
   absl::flat_hash_map<std::string, uint64_t> offsets_;  // "Type::field"
+  absl::flat_hash_map<std::string, uint64_t> statics_;  // "Type::field"
   absl::flat_hash_map<std::string, uint64_t> sizes_;
+  absl::flat_hash_map<std::string, int32_t> int_constants_;
+};
+
+// Reads a layout's many fields from VmStructs, keeping the first that is
+// missing for status(): a layout is used whole or not at all.
+class VmLayoutReader {
+ public:
+  explicit VmLayoutReader(const VmStructs& structs) : structs_(structs) {}
+
+  uint64_t Offset(absl::string_view type, absl::string_view field);
+  uint64_t StaticAddress(absl::string_view type, absl::string_view field);
+  uint64_t Size(absl::string_view type);
+  int32_t IntConstant(absl::string_view name);
+  // OK when every field asked for was found.
+  const absl::Status& status() const { return status_; }
+
+ private:
+  uint64_t Found(std::optional<uint64_t> value, absl::string_view what);
+
+  const VmStructs& structs_;
+  absl::Status status_;
 };
 
 }  // namespace allocprof

@@ -183,9 +183,10 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     if (!java && !IsJvm((*symbolizer)->modules())) return;
     if (!java) {
       java = std::make_unique<JavaTarget>(t.pid());
-      java->ReadMethodLayout((*symbolizer)->modules());
-      (*symbolizer)->set_java_method_namer(
-          [&java](uint64_t method) { return java->MethodName(method); });
+      java->ReadJvmLayout((*symbolizer)->modules());
+      (*symbolizer)->set_java_frames(
+          {[&java](uint64_t method, Frame* frame) { return java->DescribeInterpreted(method, frame); },
+           [&java](Frame* frame) { return java->DescribeCompiled(frame); }});
     }
     absl::Status written = java->WritePerfMap();
     if (options.verbose) {
@@ -203,7 +204,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       unwind_tables->Update((*symbolizer)->modules(), nullptr, &unwind_problems);
       if (options.verbose) {
         std::cerr << "allocprof: Java target: unwind rows for " << jit.methods
-                  << " compiled methods\n";
+                  << " compiled methods (" << jit.recorded
+                  << " with the frame size the JVM recorded)\n";
       }
     }
   };

@@ -44,10 +44,10 @@ Frame Symbolizer::Symbolize(uint64_t addr) {
   frame.addr = addr;
   if (addr & kJavaMethodFrame) {
     // An interpreted Java frame, by the Method* it runs.
-    std::optional<std::string> name;
-    if (java_method_namer_) name = java_method_namer_(addr & ~kJavaMethodFrame);
-    frame.function = name ? absl::StrCat(*name, " [interpreted]") : "Interpreter";
-    frame.module = "[jit]";
+    frame.module = kJitModule;
+    if (!java_.interpreted || !java_.interpreted(addr & ~kJavaMethodFrame, &frame)) {
+      frame.function = "Interpreter";
+    }
     return frame;
   }
   const Module* module = modules_.Find(addr);
@@ -107,6 +107,7 @@ void Symbolizer::SymbolizeJit(const Module* module, Frame* frame) {
     frame->function = entry->name;
     frame->module = kJitModule;
     frame->offset = frame->addr - entry->start;
+    if (java_.compiled) java_.compiled(frame);
     return;
   }
   if (module != nullptr && !module->path.empty()) {

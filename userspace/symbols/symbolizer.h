@@ -59,11 +59,18 @@ class Symbolizer {
 
   // Frames with this bit are not addresses but a Java method (HotSpot's
   // Method*) that an interpreted frame runs (bpf/events.h,
-  // AP_FRAME_JAVA_METHOD): `namer` names them; without one, or when it
-  // cannot, they read "Interpreter".
+  // AP_FRAME_JAVA_METHOD).
   static constexpr uint64_t kJavaMethodFrame = uint64_t{1} << 63;
-  using JavaMethodNamer = std::function<std::optional<std::string>(uint64_t method)>;
-  void set_java_method_namer(JavaMethodNamer namer) { java_method_namer_ = std::move(namer); }
+  // What a Java runtime in the target tells of its frames
+  // (java/java_target.h): `interpreted` names a kJavaMethodFrame by its
+  // Method* -- without it, or when it cannot, the frame reads
+  // "Interpreter"; `compiled` may rename a frame the perf map named and
+  // add the methods inlined at it.
+  struct JavaFrames {
+    std::function<bool(uint64_t method, Frame* frame)> interpreted;
+    std::function<bool(Frame* frame)> compiled;
+  };
+  void set_java_frames(JavaFrames java) { java_ = std::move(java); }
 
   // The target's executable mappings, for other readers of its objects.
   const ModuleMap& modules() const { return modules_; }
@@ -94,7 +101,7 @@ class Symbolizer {
   absl::flat_hash_map<std::string, std::unique_ptr<SourceLines>> dwarf_cache_;
   absl::flat_hash_map<uint64_t, Frame> frames_;
   std::vector<std::string> load_errors_;
-  JavaMethodNamer java_method_namer_;
+  JavaFrames java_;
 };
 
 }  // namespace allocprof

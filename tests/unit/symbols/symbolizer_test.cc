@@ -102,20 +102,23 @@ TEST(SymbolsSymbolizer, LibcMallocHasItsPublicName) {
   EXPECT_TRUE(s->IsExecutable(malloc_addr));
 }
 
-TEST(SymbolsSymbolizer, JavaMethodFramesAreNamedByTheirNamer) {
+TEST(SymbolsSymbolizer, JavaMethodFramesAreNamedByTheJavaRuntime) {
   std::unique_ptr<Symbolizer> s = ForSelf();
   ASSERT_NE(s, nullptr);
   const uint64_t frame = Symbolizer::kJavaMethodFrame | 0x7f0000001230;
-  EXPECT_EQ(s->Symbolize(frame).function, "Interpreter");  // no namer yet
+  EXPECT_EQ(s->Symbolize(frame).function, "Interpreter");  // no runtime yet
   uint64_t asked = 0;
-  s->set_java_method_namer([&asked](uint64_t method) -> std::optional<std::string> {
+  Symbolizer::JavaFrames java;
+  java.interpreted = [&asked](uint64_t method, Frame* f) {
     asked = method;
-    if (method == 0x7f0000001230) return "app.Handler.onMessage";
-    return std::nullopt;
-  });
+    if (method != 0x7f0000001230) return false;
+    f->function = "app.Handler.onMessage(int) [interpreted]";
+    return true;
+  };
+  s->set_java_frames(java);
   Frame f = s->Symbolize(frame);
   EXPECT_EQ(asked, 0x7f0000001230u);
-  EXPECT_EQ(f.function, "app.Handler.onMessage [interpreted]");
+  EXPECT_EQ(f.function, "app.Handler.onMessage(int) [interpreted]");
   EXPECT_EQ(f.module, "[jit]");
   EXPECT_EQ(s->Symbolize(Symbolizer::kJavaMethodFrame | 0x7f0000004560).function,
             "Interpreter");
@@ -184,6 +187,30 @@ TEST_F(SymbolsSymbolizerJit, NamesFromThePerfMap) {
   EXPECT_EQ(later.function, "appended_fn");
   EXPECT_EQ(later.module, "[jit]");
   EXPECT_EQ(later.offset, 4u);
+}
+
+// A Java runtime may rename what the perf map named, and add the methods
+// inlined at the address; it sees the perf map's entry (addr - offset).
+TEST_F(SymbolsSymbolizerJit, TheJavaRuntimeDescribesCompiledFrames) {
+  Append(absl::StrCat(absl::Hex(base_), " 40 void app.Server.handle(int)\n",
+                      absl::Hex(base_ + 0x40), " 20 StubRoutines (1)\n"));
+  std::unique_ptr<Symbolizer> s = ForSelf();
+  ASSERT_NE(s, nullptr);
+  Symbolizer::JavaFrames java;
+  java.compiled = [this](Frame* f) {
+    if (f->addr - f->offset != base_) return false;
+    f->function = "app.Server.handle(int) [compiled]";
+    f->inlined.push_back({"app.Codec.decode() [inlined]", {"Codec.java", 12}});
+    return true;
+  };
+  s->set_java_frames(java);
+  Frame handle = s->Symbolize(base_ + 0x10);
+  EXPECT_EQ(handle.function, "app.Server.handle(int) [compiled]");
+  ASSERT_EQ(handle.inlined.size(), 1u);
+  EXPECT_EQ(handle.inlined[0].function, "app.Codec.decode() [inlined]");
+  EXPECT_EQ(handle.inlined[0].source.line, 12u);
+  // Not described: the perf map's name stays.
+  EXPECT_EQ(s->Symbolize(base_ + 0x44).function, "StubRoutines (1)");
 }
 
 TEST_F(SymbolsSymbolizerJit, CodeMappedAfterTheSnapshotNeedsARefresh) {

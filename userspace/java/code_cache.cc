@@ -1,0 +1,177 @@
+#include "userspace/java/code_cache.h"
+
+#include <algorithm>
+
+#include "userspace/java/compressed_stream.h"
+
+namespace allocprof {
+namespace {
+
+// CodeHeap's segment map: a free segment's byte, and the most segments
+// one byte may count back (HotSpot caps hops at 0xfe).
+constexpr uint8_t kFreeSegment = 0xff;
+// A code heap holds fewer blocks than this many hops, ever.
+constexpr int kMaxHops = 1 << 20;
+// More scope descriptors at one call than any JIT inlines.
+constexpr int kMaxInliningDepth = 64;
+// An nmethod with more PcDescs than this is a misread.
+constexpr uint64_t kMaxPcDescs = 1 << 18;
+// One scope's header: three compressed ints of at most five bytes.
+constexpr size_t kScopeHeaderBytes = 15;
+// ScopeDesc: a sender offset of 0 ends the chain (serialized_null); a
+// bci is stored + 1 (InvocationEntryBci is -1).
+constexpr uint32_t kSerializedNull = 0;
+constexpr int kInvocationEntryBci = -1;
+
+}  // namespace
+
+absl::StatusOr<CodeCacheLayout> CodeCacheLayout::From(const VmStructs& structs) {
+  VmLayoutReader r(structs);
+  CodeCacheLayout l;
+  l.heaps = r.StaticAddress("CodeCache", "_heaps");
+  l.array_length = r.Offset("GrowableArrayBase", "_len");
+  // Every GrowableArray<T*> has the layout of the one VMStructs describes.
+  l.array_data = r.Offset("GrowableArray<int>", "_data");
+  l.heap_memory = r.Offset("CodeHeap", "_memory");
+  l.heap_segmap = r.Offset("CodeHeap", "_segmap");
+  l.heap_log2_segment_size = r.Offset("CodeHeap", "_log2_segment_size");
+  l.space_low = r.Offset("VirtualSpace", "_low_boundary");
+  l.space_high = r.Offset("VirtualSpace", "_high_boundary");
+  l.heap_block_size = r.Size("HeapBlock");
+  l.block_used = r.Offset("HeapBlock", "_header") + r.Offset("HeapBlock::Header", "_used");
+  l.blob_name = r.Offset("CodeBlob", "_name");
+  l.blob_code_begin = r.Offset("CodeBlob", "_code_begin");
+  l.blob_code_end = r.Offset("CodeBlob", "_code_end");
+  l.blob_frame_size = r.Offset("CodeBlob", "_frame_size");
+  l.compiled_method = r.Offset("CompiledMethod", "_method");
+  l.compiled_scopes_data_begin = r.Offset("CompiledMethod", "_scopes_data_begin");
+  l.nmethod_scopes_pcs_offset = r.Offset("nmethod", "_scopes_pcs_offset");
+  l.nmethod_dependencies_offset = r.Offset("nmethod", "_dependencies_offset");
+  l.nmethod_metadata_offset = r.Offset("nmethod", "_metadata_offset");
+  l.pc_desc_size = r.Size("PcDesc");
+  l.pc_desc_pc_offset = r.Offset("PcDesc", "_pc_offset");
+  l.pc_desc_scope_decode_offset = r.Offset("PcDesc", "_scope_decode_offset");
+  if (!r.status().ok()) return r.status();
+  return l;
+}
+
+absl::StatusOr<CodeCache> CodeCache::Read(pid_t pid, const CodeCacheLayout& l) {
+  auto array = ReadTarget<uint64_t>(pid, l.heaps);
+  auto length = array ? ReadTarget<int32_t>(pid, *array + l.array_length) : std::nullopt;
+  auto data = array ? ReadTarget<uint64_t>(pid, *array + l.array_data) : std::nullopt;
+  if (!length || !data || *length <= 0 || *length > 16) {
+    return absl::UnavailableError("cannot read the JVM's list of code heaps");
+  }
+  std::vector<Heap> heaps;
+  for (int i = 0; i < *length; ++i) {
+    auto heap = ReadTarget<uint64_t>(pid, *data + 8 * i);
+    if (!heap) return absl::UnavailableError("cannot read a code heap of the JVM");
+    auto low = ReadTarget<uint64_t>(pid, *heap + l.heap_memory + l.space_low);
+    auto high = ReadTarget<uint64_t>(pid, *heap + l.heap_memory + l.space_high);
+    auto segmap = ReadTarget<uint64_t>(pid, *heap + l.heap_segmap + l.space_low);
+    auto log2 = ReadTarget<int32_t>(pid, *heap + l.heap_log2_segment_size);
+    if (!low || !high || !segmap || !log2 || *low >= *high || *log2 < 0 || *log2 > 16) {
+      return absl::UnavailableError("cannot read a code heap of the JVM");
+    }
+    heaps.push_back({*low, *high, *segmap, *log2});
+  }
+  return CodeCache(pid, l, std::move(heaps));
+}
+
+std::optional<CodeBlob> CodeCache::BlobAt(uint64_t pc) const {
+  auto heap = std::find_if(heaps_.begin(), heaps_.end(),
+                           [pc](const Heap& h) { return pc >= h.low && pc < h.high; });
+  if (heap == heaps_.end()) return std::nullopt;
+  uint64_t segment = (pc - heap->low) >> heap->log2_segment_size;
+  auto hop = ReadTarget<uint8_t>(pid_, heap->segmap + segment);
+  if (!hop || *hop == kFreeSegment) return std::nullopt;
+  for (int i = 0; *hop > 0; ++i) {
+    if (i == kMaxHops || *hop > segment) return std::nullopt;
+    segment -= *hop;
+    hop = ReadTarget<uint8_t>(pid_, heap->segmap + segment);
+    if (!hop || *hop == kFreeSegment) return std::nullopt;
+  }
+  const uint64_t block = heap->low + (segment << heap->log2_segment_size);
+  auto used = ReadTarget<uint8_t>(pid_, block + layout_.block_used);
+  if (!used || *used == 0) return std::nullopt;
+  CodeBlob blob;
+  blob.address = block + layout_.heap_block_size;
+  auto begin = ReadTarget<uint64_t>(pid_, blob.address + layout_.blob_code_begin);
+  auto end = ReadTarget<uint64_t>(pid_, blob.address + layout_.blob_code_end);
+  auto frame_words = ReadTarget<int32_t>(pid_, blob.address + layout_.blob_frame_size);
+  auto name = ReadTargetString(pid_, ReadTarget<uint64_t>(pid_, blob.address + layout_.blob_name)
+                                         .value_or(0), 32);
+  if (!begin || !end || !frame_words || pc < *begin || pc >= *end || *frame_words < 0) {
+    return std::nullopt;
+  }
+  blob.code_begin = *begin;
+  blob.code_end = *end;
+  blob.frame_size = static_cast<uint32_t>(*frame_words) * 8;
+  // The names nmethod's constructors give (CodeBlob::_name).
+  blob.is_native = name && *name == "native nmethod";
+  blob.is_nmethod = name && (*name == "nmethod" || blob.is_native);
+  if (blob.is_nmethod) {
+    blob.method = ReadTarget<uint64_t>(pid_, blob.address + layout_.compiled_method).value_or(0);
+  }
+  return blob;
+}
+
+std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return_address) const {
+  if (!blob.is_nmethod || return_address < blob.code_begin ||
+      return_address > blob.code_end) {
+    return {};
+  }
+  auto pcs = ReadTarget<int32_t>(pid_, blob.address + layout_.nmethod_scopes_pcs_offset);
+  auto pcs_end = ReadTarget<int32_t>(pid_, blob.address + layout_.nmethod_dependencies_offset);
+  auto metadata = ReadTarget<int32_t>(pid_, blob.address + layout_.nmethod_metadata_offset);
+  auto scopes = ReadTarget<uint64_t>(pid_, blob.address + layout_.compiled_scopes_data_begin);
+  if (!pcs || !pcs_end || !metadata || !scopes || *pcs < 0 || *pcs_end < *pcs ||
+      layout_.pc_desc_size == 0) {
+    return {};
+  }
+  const uint64_t count = (*pcs_end - *pcs) / layout_.pc_desc_size;
+  const uint64_t pcs_begin = blob.address + *pcs;
+  if (count == 0 || count > kMaxPcDescs || *scopes > pcs_begin) return {};
+  std::vector<uint8_t> descs(count * layout_.pc_desc_size);
+  if (!ReadTargetMemory(pid_, pcs_begin, descs.data(), descs.size())) return {};
+  // PcDescs are sorted by pc offset; a call's is at its return address,
+  // and no other lies between the call and it.
+  const int64_t want = static_cast<int64_t>(return_address - blob.code_begin);
+  std::optional<int32_t> decode_offset;
+  for (uint64_t i = 0; i < count && !decode_offset; ++i) {
+    int32_t pc_offset, scope;
+    const uint8_t* desc = descs.data() + i * layout_.pc_desc_size;
+    std::copy_n(desc + layout_.pc_desc_pc_offset, 4, reinterpret_cast<uint8_t*>(&pc_offset));
+    std::copy_n(desc + layout_.pc_desc_scope_decode_offset, 4,
+                reinterpret_cast<uint8_t*>(&scope));
+    if (pc_offset < want) continue;
+    if (pc_offset > static_cast<int64_t>(blob.code_end - blob.code_begin)) break;
+    decode_offset = scope;
+  }
+  if (!decode_offset || *decode_offset <= 0) return {};
+  const uint64_t scopes_size = pcs_begin - *scopes;
+  std::vector<JavaScope> chain;
+  for (uint32_t at = *decode_offset; at != kSerializedNull;) {
+    if (chain.size() == kMaxInliningDepth || at >= scopes_size) return {};
+    uint8_t header[kScopeHeaderBytes];
+    const size_t n = std::min<uint64_t>(sizeof(header), scopes_size - at);
+    if (!ReadTargetMemory(pid_, *scopes + at, header, n)) return {};
+    size_t pos = 0;
+    auto sender = ReadCompressedInt(header, n, &pos);
+    auto method_index = ReadCompressedInt(header, n, &pos);
+    auto bci = ReadCompressedInt(header, n, &pos);
+    if (!sender || !method_index || !bci || *method_index == 0) return {};
+    // metadata_at(i) is the (i - 1)th word of the metadata section.
+    auto method =
+        ReadTarget<uint64_t>(pid_, blob.address + *metadata + 8 * (uint64_t{*method_index} - 1));
+    if (!method || *method == 0) return {};
+    chain.push_back({*method, static_cast<int>(*bci) + kInvocationEntryBci});
+    at = *sender;
+  }
+  // The outermost scope is the nmethod's own method, or this was no
+  // scope chain of it.
+  if (chain.empty() || chain.back().method != blob.method) return {};
+  return chain;
+}
+
+}  // namespace allocprof
