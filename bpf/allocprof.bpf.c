@@ -2,8 +2,8 @@
 /*
  * allocprof's BPF object: uprobes on the allocator and tracepoints on the
  * address-space syscalls of one target process (or, in pages mode, on its
- * page faults), streaming ap_event records (events.h) to userspace through
- * one ring buffer.
+ * page faults), and a JVM's compiled-method USDT probe, streaming ap_event
+ * records (events.h) to userspace through one ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,5 +15,6 @@
 #include "heap_probes.bpf.h"
 #include "syscall_probes.bpf.h"
 #include "page_probes.bpf.h"
+#include "java_probes.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -35,6 +35,9 @@
 			    * fill instead (0: none can), size2 = its size  */
 #define AP_EV_MADVISE 10 /* addr, size = length, map_flags = MADV_* advice
 			  * that drops pages (DONTNEED, FREE, REMOVE)        */
+/* A JVM installed a compiled method (java_probes.bpf.h): addr = its code,
+ * size = the code's bytes. */
+#define AP_EV_JIT_CODE 11
 
 /* ap_event.flags */
 /* The syscall was made while this thread was inside a probed allocator call:

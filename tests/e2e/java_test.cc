@@ -7,6 +7,9 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/outputs.h"
@@ -20,6 +23,7 @@ using ::testing::HasSubstr;
 const char* const kJava = ALLOCPROF_E2E_JAVA;
 const char* const kJavaLeaksJar = ALLOCPROF_E2E_JAVA_LEAKS_JAR;
 const char* const kNettyClasspath = ALLOCPROF_E2E_NETTY_CLASSPATH;
+const char* const kNettyLeaksSource = ALLOCPROF_E2E_NETTY_LEAKS_SOURCE;
 // JavaLeaks.java's LEAK_COUNT x LEAK_SIZE.
 constexpr int64_t kLeakedBytes = 64 * 100000;
 
@@ -94,8 +98,12 @@ TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
   EXPECT_EQ(BytesAboveUnsafe(folded, "JavaMain"), kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
   // The interpreted frames are named from their Method*: the program's own
-  // leaking method is there by name.
-  EXPECT_EQ(BytesAboveUnsafe(folded, "JavaLeaks.leakDirect [interpreted]"), kLeakedBytes)
+  // leaking method is there by name, with its (empty) argument list.
+  EXPECT_EQ(BytesAboveUnsafe(folded, "JavaLeaks.leakDirect() [interpreted]"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+  // Unsafe.allocateMemory0 is a native method: its wrapper is named so.
+  EXPECT_EQ(BytesAboveUnsafe(folded, "jdk.internal.misc.Unsafe.allocateMemory0(long) [native]"),
+            kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
   EXPECT_THAT(ap->out(), HasSubstr("interpreted frames are named from the Method*")) << context;
   ExpectNoProgramsLeft();
@@ -136,16 +144,28 @@ TEST_F(JavaTest, ReadOnlyTmpStillReportsAndSaysWhy) {
       << StacksThrough(folded, "Unsafe_AllocateMemory0") << Outputs(*ap);
 }
 
+// The line of NettyLeaks.java marked THE REPLY'S LINE: where the handler
+// allocates its replies.
+int ReplyLine() {
+  const std::vector<std::string> lines = absl::StrSplit(ReadFile(kNettyLeaksSource), '\n');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (absl::EndsWith(lines[i], "// THE REPLY'S LINE")) return static_cast<int>(i + 1);
+  }
+  return 0;
+}
+
 // Netty's pooled allocator, with default flags: the handler that forgets to
 // release its replies makes the pool open new 16 MiB chunks, and the stack
 // of each goes from malloc through Unsafe_AllocateMemory0 and Netty's arena
-// (newChunk, allocateDirect) and the pipeline to the program's own code and
-// the thread's start. (The handler's own frame is there by name only where
-// the JIT did not inline it into the pipeline's compiled code: inlined
-// frames of compiled code are not expanded.)
+// (newChunk, allocateDirect) and the pipeline to the handler's own method
+// -- by name, and at the line that allocates, whether the JIT compiled it
+// on its own or inlined it into the pipeline's code -- and the thread's
+// start.
 TEST_F(JavaTest, NettyPooledChunksLeadToTheLeakingHandler) {
   ASSERT_NE(*kNettyClasspath, '\0')
       << "no Netty at build time: scripts/install-deps.sh installs libnetty-java";
+  const int reply_line = ReplyLine();
+  ASSERT_GT(reply_line, 0) << kNettyLeaksSource;
   const std::string folded_path = ScratchPath("netty.folded");
   std::unique_ptr<Process> ap;
   ASSERT_NO_FATAL_FAILURE(
@@ -166,16 +186,35 @@ TEST_F(JavaTest, NettyPooledChunksLeadToTheLeakingHandler) {
                             "PoolArena$DirectArena.allocateDirect", "io.netty.channel."}) {
     EXPECT_NE(top->line.find(frame), std::string::npos) << frame << " missing in\n" << top->line;
   }
+  // The handler, with its arguments; compiled or inlined, the line of the
+  // allocation (an interpreted frame's line is not known).
+  const std::string handler =
+      "NettyLeaks$Replier.channelRead(io.netty.channel.ChannelHandlerContext, java.lang.Object)";
+  const std::string* handler_frame = nullptr;
+  for (const std::string& f : top->named) {
+    if (f.rfind(handler, 0) == 0) handler_frame = &f;
+  }
+  ASSERT_NE(handler_frame, nullptr) << handler << " missing in\n" << top->line;
+  if (handler_frame->find("[interpreted]") == std::string::npos) {
+    EXPECT_NE(handler_frame->find(absl::StrCat("(NettyLeaks.java:", reply_line, ")")),
+              std::string::npos)
+        << *handler_frame;
+  }
   // Through the program's own code to the thread's start, unless the JIT
-  // compiled a method on the way after allocprof last read its perf map:
-  // then the stack says it was cut, never goes on through garbage.
+  // installed a method on the way just before it ran (the probe's rows
+  // come milliseconds later): then the stack says it was cut, never goes
+  // on through garbage.
   const bool whole = top->line.find("NettyLeaks.main") != std::string::npos &&
                      top->line.find("JavaMain") != std::string::npos;
   EXPECT_TRUE(whole || top->frames.front() == "[truncated]") << top->line;
   EXPECT_THAT(ap->out(), HasSubstr("are chunks of Netty's pooled allocator")) << Outputs(*ap);
+  EXPECT_THAT(ap->out(), HasSubstr("compiled frames show the methods the JIT inlined"))
+      << Outputs(*ap);
+  EXPECT_THAT(ap->out(), HasSubstr("compiled methods get unwind rows as the JVM installs them"))
+      << Outputs(*ap);
   // Unpooled.directBuffer: one direct allocation per buffer, exact
   // (NettyLeaks.java: UNPOOLED_COUNT x UNPOOLED_SIZE).
-  EXPECT_EQ(BytesAboveUnsafe(folded, "NettyLeaks.unpooledLeak"), int64_t{32} * 300000)
+  EXPECT_EQ(BytesAboveUnsafe(folded, "NettyLeaks.unpooledLeak()"), int64_t{32} * 300000)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
 }
 

@@ -161,6 +161,18 @@ absl::Status BpfProbes::AttachPageFaults() {
   return AttachTracepoints(programs);
 }
 
+absl::Status BpfProbes::AttachJavaCodeLoads(const std::string& libjvm) {
+  bpf_link* link = bpf_program__attach_usdt(skel_->progs.ap_java_method_load, config_.tgid,
+                                            libjvm.c_str(), "hotspot",
+                                            "compiled__method__load", nullptr);
+  if (link == nullptr) {
+    return LibbpfError(errno, absl::StrCat("cannot attach to the USDT probe "
+                                           "hotspot:compiled__method__load in ", libjvm));
+  }
+  links_.emplace_back(link);
+  return absl::OkStatus();
+}
+
 absl::Status BpfProbes::AttachTracepoints(absl::Span<bpf_program* const> programs) {
   for (bpf_program* prog : programs) {
     bpf_link* link = bpf_program__attach(prog);

@@ -77,6 +77,10 @@ class BpfProbes {
   absl::Status AttachSyscalls();
   // --mode pages: the user page fault and madvise tracepoints.
   absl::Status AttachPageFaults();
+  // HotSpot's hotspot:compiled__method__load USDT probe in the target's
+  // libjvm.so at `libjvm` (a path under the target's root), for the JIT's
+  // new code (AP_EV_JIT_CODE).
+  absl::Status AttachJavaCodeLoads(const std::string& libjvm);
 
   // A uprobe (and a return probe for a function that hands out blocks) on
   // `f`, for the target process only: no other process that maps the same

@@ -115,6 +115,9 @@ void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words
     case AP_EV_MADVISE:
       aggregator_.OnPagesDropped(e.addr, e.size);
       break;
+    case AP_EV_JIT_CODE:
+      jit_code_.push_back({e.addr, e.size});
+      break;
     default:
       break;
   }

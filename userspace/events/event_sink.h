@@ -3,6 +3,8 @@
 #define ALLOCPROF_USERSPACE_EVENTS_EVENT_SINK_H_
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "bpf/events.h"
 #include "absl/container/flat_hash_map.h"
@@ -45,6 +47,12 @@ class EventSink {
     new_code_ = false;
     return v;
   }
+  // Code a JIT installed since the last call (AP_EV_JIT_CODE), in order.
+  struct JitCode {
+    uint64_t start = 0;
+    uint64_t size = 0;
+  };
+  std::vector<JitCode> TakeJitCode() { return std::exchange(jit_code_, {}); }
   // mmap calls the dynamic loader made (shared objects' code and data, its
   // own early heap): the loading of code, not allocations of the program,
   // so they are not passed on. Counted in calls: the loader maps a whole
@@ -76,6 +84,7 @@ class EventSink {
   uint64_t sample_bytes_ = 0;
   uint64_t loader_mappings_ = 0;
   bool new_code_ = false;
+  std::vector<JitCode> jit_code_;
 };
 
 }  // namespace allocprof

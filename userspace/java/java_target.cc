@@ -14,18 +14,18 @@ namespace {
 
 // Writing the map of a large code cache takes the JVM a few hundred ms.
 constexpr absl::Duration kJcmdTimeout = absl::Seconds(10);
-// The return address and the saved rbp.
+// A compiled frame holds at least the return address and the saved rbp.
 constexpr uint32_t kMinCompiledFrame = 16;
 // JDK 21 stores debug information in another encoding (UNSIGNED5).
 constexpr int32_t kLastKnownDebugInfoJdk = 20;
 
 }  // namespace
 
-bool IsJvm(const ModuleMap& modules) {
+const Module* LibjvmOf(const ModuleMap& modules) {
   for (const Module& m : modules.modules()) {
-    if (absl::EndsWith(m.path, "/libjvm.so")) return true;
+    if (absl::EndsWith(m.path, "/libjvm.so")) return &m;
   }
-  return false;
+  return nullptr;
 }
 
 absl::Status JavaTarget::WritePerfMap() {
@@ -45,20 +45,36 @@ absl::Status JavaTarget::WritePerfMap() {
   return absl::OkStatus();
 }
 
-JitRows JavaTarget::CompiledFrameRows() {
-  if (written_ == 0 || !last_error_.ok()) return {};
+void JavaTarget::ReadPerfMap() {
+  if (written_ == 0 || !last_error_.ok()) return;
   absl::StatusOr<ProcessHandle> handle = ProcessHandle::Open(pid_);
-  if (!handle.ok()) return {};
+  if (!handle.ok()) return;
   absl::StatusOr<int> ns_pid = handle->NamespacePid();
   std::ifstream in(handle->RootPath(absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid_,
                                                  ".map")));
   std::stringstream text;
   text << in.rdbuf();
+  code_.clear();
+  for (const JitCode& c : JitCodeOf(ParsePerfMap(text.str()))) code_[c.start] = c;
+}
+
+void JavaTarget::AddCompiledCode(uint64_t start, uint64_t size) {
+  if (size == 0) return;
+  // What was there before has been freed: the JVM reuses its code cache.
+  auto it = code_.lower_bound(start);
+  if (it != code_.begin() && std::prev(it)->second.start + std::prev(it)->second.size > start) {
+    --it;
+  }
+  while (it != code_.end() && it->first < start + size) it = code_.erase(it);
+  code_[start] = {start, size, JitCode::Kind::kCompiledMethod};
+}
+
+JitRows JavaTarget::CompiledFrameRows() {
+  if (code_.empty()) return {};
   RecordedFrameSize recorded;
   if (code_cache_) {
     recorded = [this](uint64_t code_begin) -> std::optional<uint32_t> {
       std::optional<CodeBlob> blob = code_cache_->BlobAt(code_begin);
-      // A frame holds at least the return address and the saved rbp.
       if (!blob || !blob->is_nmethod || blob->code_begin != code_begin ||
           blob->frame_size < kMinCompiledFrame) {
         return std::nullopt;
@@ -66,21 +82,19 @@ JitRows JavaTarget::CompiledFrameRows() {
       return blob->frame_size;
     };
   }
-  JitRows rows = BuildJitRows(pid_, ParsePerfMap(text.str()), recorded);
-  recorded_frame_sizes_ = rows.recorded;
-  return rows;
+  std::vector<JitCode> code;
+  code.reserve(code_.size());
+  for (const auto& [start, c] : code_) code.push_back(c);
+  return BuildJitRows(pid_, std::move(code), recorded);
 }
 
 void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
   if (methods_ || code_cache_) return;
   absl::StatusOr<VmStructs> structs = absl::NotFoundError("no libjvm.so mapped");
-  for (const Module& m : modules.modules()) {
-    if (!absl::EndsWith(m.path, "/libjvm.so")) continue;
-    const std::string path = modules.ElfPath(m);
-    auto bias = LoadBias(path, m.start, m.file_offset);
-    if (!bias.ok()) continue;
-    structs = VmStructs::Read(pid_, path, *bias);
-    break;
+  if (const Module* jvm = LibjvmOf(modules)) {
+    const std::string path = modules.ElfPath(*jvm);
+    absl::StatusOr<uint64_t> bias = LoadBias(path, jvm->start, jvm->file_offset);
+    structs = bias.ok() ? VmStructs::Read(pid_, path, *bias) : bias.status();
   }
   if (!structs.ok()) {
     methods_error_ = code_cache_error_ = structs.status();
@@ -140,7 +154,6 @@ bool JavaTarget::DescribeCompiled(Frame* frame) {
     frame->inlined.push_back({absl::StrCat(names[i], " [inlined]"),
                               methods_->Line(scopes[i].method, scopes[i].bci)});
   }
-  ++expanded_frames_;
   return true;
 }
 
@@ -168,8 +181,14 @@ std::vector<std::string> JavaTarget::Notes() const {
           : absl::StrCat("Java: methods the JIT inlined are not shown (",
                          code_cache_error_.message(), ")"));
   notes.push_back(
-      "Java: a method compiled less than 10 s before it allocated may have no unwind row yet "
-      "(its stacks end in [truncated] unless the JVM runs with -XX:+PreserveFramePointer)");
+      code_loads_.ok()
+          ? "Java: compiled methods get unwind rows as the JVM installs them (its USDT probe "
+            "hotspot:compiled__method__load)"
+          : absl::StrCat(
+                "Java: a method compiled less than 10 s before it allocated may have no unwind "
+                "row yet (its stacks end in [truncated] unless the JVM runs with "
+                "-XX:+PreserveFramePointer): ",
+                code_loads_.message()));
   return notes;
 }
 

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,8 +23,9 @@
 
 namespace allocprof {
 
-// Whether `modules` holds HotSpot's libjvm.so.
-bool IsJvm(const ModuleMap& modules);
+// HotSpot's libjvm.so among `modules` (its first mapping), or null.
+const Module* LibjvmOf(const ModuleMap& modules);
+inline bool IsJvm(const ModuleMap& modules) { return LibjvmOf(modules) != nullptr; }
 
 class JavaTarget {
  public:
@@ -34,9 +36,18 @@ class JavaTarget {
   // compiled frames unnamed.
   absl::Status WritePerfMap();
 
-  // Unwind rows for the compiled methods of the perf map last written (see
-  // jit_frames.h), with the frame sizes the JVM's code cache records;
-  // empty when there is no map.
+  // The JIT's code is what the perf map last written names (see
+  // jit_frames.h), and what the JVM installed after it: `loads` of the
+  // hotspot:compiled__method__load probe.
+  void ReadPerfMap();
+  void AddCompiledCode(uint64_t start, uint64_t size);
+  // How the probe could be attached (see BpfProbes::AttachJavaCodeLoads),
+  // for the notes.
+  void set_code_loads(absl::Status attached) { code_loads_ = std::move(attached); }
+  bool code_loads() const { return code_loads_.ok(); }
+
+  // Unwind rows for that code, with the frame sizes the JVM's code cache
+  // records; empty when there is none.
   JitRows CompiledFrameRows();
 
   // Reads the JVM's VMStructs (once), for the layouts of its methods and
@@ -55,9 +66,6 @@ class JavaTarget {
   // named, or why they were not.
   std::vector<std::string> Notes() const;
 
-  // How many rows of the last CompiledFrameRows() have the frame size the
-  // JVM recorded (the rest, the one their prologue builds).
-  size_t recorded_frame_sizes() const { return recorded_frame_sizes_; }
 
  private:
   pid_t pid_;
@@ -65,10 +73,12 @@ class JavaTarget {
   absl::Status last_error_;
   std::unique_ptr<JavaMethodNames> methods_;
   absl::Status methods_error_ = absl::UnavailableError("not read");
+  // The JIT's code by start address.
+  std::map<uint64_t, JitCode> code_;
+  absl::Status code_loads_ = absl::UnavailableError("not attached");
   std::optional<CodeCache> code_cache_;
   absl::Status code_cache_error_ = absl::UnavailableError("not read");
-  size_t recorded_frame_sizes_ = 0;  // of the rows last made
-  size_t expanded_frames_ = 0;       // compiled frames described with their scopes
+
 };
 
 }  // namespace allocprof

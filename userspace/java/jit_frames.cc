@@ -105,60 +105,70 @@ std::optional<uint32_t> CompiledFrameSize(absl::Span<const uint8_t> code) {
   return size;
 }
 
-JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries,
-                     const RecordedFrameSize& recorded) {
-  JitRows out;
-  std::sort(entries.begin(), entries.end(),
-            [](const PerfMapEntry& a, const PerfMapEntry& b) { return a.start < b.start; });
-  // The JVM reuses freed code cache for new methods: of overlapping
-  // entries, the first by address is kept (the map is a fresh snapshot, so
-  // overlaps are rare).
-  std::vector<PerfMapEntry> methods;
-  for (PerfMapEntry& e : entries) {
-    if (e.size == 0) continue;
-    if (!methods.empty() && e.start < methods.back().start + methods.back().size) continue;
-    methods.push_back(std::move(e));
+std::vector<JitCode> JitCodeOf(const std::vector<PerfMapEntry>& entries) {
+  std::vector<JitCode> code;
+  code.reserve(entries.size());
+  for (const PerfMapEntry& e : entries) {
+    JitCode::Kind kind = JitCode::Kind::kStub;
+    if (e.name == kInterpreterName) {
+      kind = JitCode::Kind::kInterpreter;
+    } else if (IsJavaMethodName(e.name)) {
+      kind = JitCode::Kind::kCompiledMethod;
+    }
+    code.push_back({e.start, e.size, kind});
   }
-  if (methods.empty()) return out;
-  out.start = methods.front().start;
-  out.end = methods.back().start + methods.back().size;
+  return code;
+}
+
+JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code, const RecordedFrameSize& recorded) {
+  JitRows out;
+  std::sort(code.begin(), code.end(),
+            [](const JitCode& a, const JitCode& b) { return a.start < b.start; });
+  std::vector<JitCode> pieces;
+  for (const JitCode& c : code) {
+    if (c.size == 0) continue;
+    if (!pieces.empty() && c.start < pieces.back().start + pieces.back().size) continue;
+    pieces.push_back(c);
+  }
+  if (pieces.empty()) return out;
+  out.start = pieces.front().start;
+  out.end = pieces.back().start + pieces.back().size;
   if (out.end - out.start > UINT32_MAX) return out;  // rows hold 32-bit offsets
-  // One row for the entry's code, and one after it: code the map does not
-  // name is code compiled since it was written, whose frame layout is
-  // unknown and in which rbp is no frame pointer, so the walk ends there.
-  auto add = [&out](const PerfMapEntry& m, uint8_t cfa_type, uint16_t cfa_offset,
-                    int8_t rbp_rule) {
-    out.rows.push_back({static_cast<uint32_t>(m.start - out.start), cfa_offset, cfa_type,
+  // One row for the piece's code, and one after it: code not described is
+  // code compiled since, whose frame layout is unknown and in which rbp is
+  // no frame pointer, so the walk ends there.
+  auto add = [&out](const JitCode& c, uint8_t cfa_type, uint16_t cfa_offset, int8_t rbp_rule) {
+    out.rows.push_back({static_cast<uint32_t>(c.start - out.start), cfa_offset, cfa_type,
                         rbp_rule});
-    out.rows.push_back({static_cast<uint32_t>(m.start + m.size - out.start), 0, AP_CFA_STOP, 0});
+    out.rows.push_back({static_cast<uint32_t>(c.start + c.size - out.start), 0, AP_CFA_STOP, 0});
   };
-  uint8_t code[kPrologueBytes];
-  for (const PerfMapEntry& m : methods) {
-    if (m.name == kInterpreterName) {
-      add(m, AP_CFA_JAVA_INTERP, 0, kInterpreterMethodSlot);
+  uint8_t bytes[kPrologueBytes];
+  for (const JitCode& c : pieces) {
+    if (c.kind == JitCode::Kind::kInterpreter) {
+      add(c, AP_CFA_JAVA_INTERP, 0, kInterpreterMethodSlot);
       continue;
     }
-    if (!IsJavaMethodName(m.name)) {
+    if (c.kind == JitCode::Kind::kStub) {
       // Stubs and adapters (the call stub, i2c/c2i ...) keep rbp as their
       // frame pointer where they have a frame at all.
-      add(m, AP_CFA_NONE, 0, AP_RBP_SAME);
+      add(c, AP_CFA_NONE, 0, AP_RBP_SAME);
       continue;
     }
-    std::optional<uint32_t> frame = recorded ? recorded(m.start) : std::nullopt;
+    std::optional<uint32_t> frame = recorded ? recorded(c.start) : std::nullopt;
     if (frame) {
       ++out.recorded;
     } else {
-      iovec local = {code, std::min<size_t>(sizeof(code), m.size)};
-      iovec remote = {reinterpret_cast<void*>(m.start), local.iov_len};
+      iovec local = {bytes, std::min<size_t>(sizeof(bytes), c.size)};
+      iovec remote = {reinterpret_cast<void*>(c.start), local.iov_len};
       const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-      if (n > 0) frame = CompiledFrameSize({code, static_cast<size_t>(n)});
+      if (n > 0) frame = CompiledFrameSize({bytes, static_cast<size_t>(n)});
     }
     if (!frame || *frame > UINT16_MAX) {
       // Better a truncated stack than one through garbage.
-      add(m, AP_CFA_STOP, 0, AP_RBP_SAME);
+      add(c, AP_CFA_STOP, 0, AP_RBP_SAME);
       continue;
     }
-    add(m, AP_CFA_RSP, static_cast<uint16_t>(*frame), kSavedRbpRule);
+    add(c, AP_CFA_RSP, static_cast<uint16_t>(*frame), kSavedRbpRule);
     ++out.methods;
   }
   return out;

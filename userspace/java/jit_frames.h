@@ -42,22 +42,37 @@ std::optional<uint32_t> CompiledFrameSize(absl::Span<const uint8_t> code);
 // a call's arguments below its frame).
 bool IsJavaMethodName(absl::string_view name);
 
+// A piece of the JIT's code, and what kind of frames it builds.
+struct JitCode {
+  enum class Kind {
+    kCompiledMethod,  // one fixed frame (see above)
+    kInterpreter,     // the template interpreter: rbp is its frame pointer
+    kStub,            // stubs and adapters: rbp kept, where they have a frame
+  };
+  uint64_t start = 0;
+  uint64_t size = 0;
+  Kind kind = Kind::kStub;
+};
+// The JIT's code as a perf map names it.
+std::vector<JitCode> JitCodeOf(const std::vector<PerfMapEntry>& entries);
+
 // The frame size the JVM recorded for the compiled method whose code
 // starts at an address (code_cache.h), or nullopt.
 using RecordedFrameSize = std::function<std::optional<uint32_t>(uint64_t code_begin)>;
 
-// Rows for the compiled methods of `entries` relative to `base` (sorted,
-// a gap row after each method): with the frame size `recorded` gives,
-// else the one its prologue builds, read from process `pid`. Methods with
-// neither end the walk.
+// Rows for `code` relative to the lowest start (sorted, a row that ends
+// the walk after each piece). A compiled method's: with the frame size
+// `recorded` gives, else the one its prologue builds, read from process
+// `pid`; with neither, the walk ends there too. Of overlapping pieces the
+// first by address is kept.
 struct JitRows {
   uint64_t start = 0;  // the lowest method's address: the rows' base
   uint64_t end = 0;    // past the highest method
   std::vector<ap_unwind_row> rows;
-  size_t methods = 0;   // methods with a row
+  size_t methods = 0;   // compiled methods with a row
   size_t recorded = 0;  // of them, with the size the JVM recorded
 };
-JitRows BuildJitRows(pid_t pid, std::vector<PerfMapEntry> entries,
+JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code,
                      const RecordedFrameSize& recorded = nullptr);
 
 }  // namespace allocprof

@@ -35,10 +35,15 @@ namespace {
 // How long buffered events may wait when BPF does not wake us (it only does
 // for full batches) -- and so how late a running summary may be.
 constexpr absl::Duration kMaxEventDelay = absl::Milliseconds(50);
-// How often a Java target's compiled methods get unwind rows again: the
-// JVM writes its perf map in a fraction of a second, and methods compiled
-// since the last time have none until then.
+// How often a Java target's compiled methods get unwind rows again from a
+// new perf map (the JVM writes it in a fraction of a second), where its
+// compiled-method probe could not be attached: methods compiled since the
+// last time have none until then.
 constexpr absl::Duration kJitRowsEvery = absl::Seconds(10);
+// With the probe, how soon after one another the rows may be published:
+// a JVM warming up installs hundreds of methods a second, and the rows of
+// the publication before last are written over (UnwindTables::SetJitCode).
+constexpr absl::Duration kJitRowsMinGap = absl::Milliseconds(20);
 // x86-64's base page: what mappings are rounded to and pages mode counts.
 constexpr uint64_t kPageBytes = 4096;
 
@@ -187,16 +192,25 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       (*symbolizer)->set_java_frames(
           {[&java](uint64_t method, Frame* frame) { return java->DescribeInterpreted(method, frame); },
            [&java](Frame* frame) { return java->DescribeCompiled(frame); }});
+      const ModuleMap& modules = (*symbolizer)->modules();
+      java->set_code_loads(
+          (*probes)->AttachJavaCodeLoads(modules.process().RootPath(LibjvmOf(modules)->path)));
+      if (options.verbose) {
+        std::cerr << "allocprof: Java target: "
+                  << (java->code_loads() ? "probing hotspot:compiled__method__load"
+                                         : "no compiled-method probe")
+                  << "\n";
+      }
     }
     absl::Status written = java->WritePerfMap();
+    java->ReadPerfMap();
     if (options.verbose) {
       std::cerr << "allocprof: Java target: "
                 << (written.ok() ? "the JVM wrote its perf map" : written.message()) << "\n";
     }
   };
-  // Compiled Java code has no CFI: rows from its methods' prologues let the
-  // walk go on through it with default flags. The JIT goes on compiling:
-  // the rows are made again from a fresh perf map every kJitRowsEvery.
+  // Compiled Java code has no CFI: rows with the frame size of each of its
+  // methods let the walk go on through it with default flags.
   auto load_jit_rows = [&]() {
     if (!java || !unwind_tables) return;
     const JitRows jit = java->CompiledFrameRows();
@@ -208,6 +222,15 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
                   << " with the frame size the JVM recorded)\n";
       }
     }
+  };
+  // Methods the JVM installed, from its probe: rows soon, not in 10 s.
+  bool jit_rows_stale = false;
+  absl::Time next_jit_publish = absl::InfinitePast();
+  auto take_jit_code = [&]() {
+    std::vector<EventSink::JitCode> loads = sink.TakeJitCode();
+    if (!java || loads.empty()) return;
+    for (const EventSink::JitCode& c : loads) java->AddCompiledCode(c.start, c.size);
+    jit_rows_stale = true;
   };
   ask_java();
   load_jit_rows();
@@ -304,6 +327,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     absl::Duration timeout =
         std::min({kMaxEventDelay, deadline - now, next_summary - now,
                   next_sample - now});
+    if (jit_rows_stale) timeout = std::min(timeout, next_jit_publish - now);
     std::vector<int> ready = waiter->Wait(timeout);
     auto drained = (*reader)->Drain();
     if (!drained.ok()) return drained.status();
@@ -330,7 +354,13 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       why = "the duration passed";
     }
     if (why.empty() && absl::Now() >= next_sample) sample();
-    if (why.empty() && java && absl::Now() >= next_jit_rows) {
+    take_jit_code();
+    if (jit_rows_stale && absl::Now() >= next_jit_publish) {
+      load_jit_rows();
+      jit_rows_stale = false;
+      next_jit_publish = absl::Now() + kJitRowsMinGap;
+    }
+    if (why.empty() && java && !java->code_loads() && absl::Now() >= next_jit_rows) {
       ask_java();
       load_jit_rows();
       next_jit_rows += kJitRowsEvery;

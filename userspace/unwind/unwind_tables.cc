@@ -18,6 +18,10 @@
 namespace allocprof {
 namespace {
 
+// The least room a half of the JIT's rows gets: two rows a method, for
+// 8192 methods (128 KiB).
+constexpr uint32_t kMinJitHalfRows = 16384;
+
 size_t PageRounded(size_t bytes) {
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return (bytes + page - 1) / page * page;
@@ -128,12 +132,26 @@ const ObjectRows& UnwindTables::RowsFor(const std::string& path, std::ostream* l
 
 bool UnwindTables::SetJitCode(uint64_t start, uint64_t end,
                               const std::vector<ap_unwind_row>& rows) {
-  // Appended, never written over: a walk may be reading the rows of the
-  // table published before. A new set costs the rows of the old one.
-  const uint32_t first = next_row_;
-  if (rows.size() > row_capacity_ - first) return false;
+  if (jit_half_rows_ == 0) {
+    // Room for the JIT to grow to several times its first set of methods.
+    const uint32_t left = row_capacity_ - next_row_;
+    jit_half_rows_ = std::min<uint32_t>(
+        std::max<uint64_t>(kMinJitHalfRows, uint64_t{4} * rows.size()), left / 2);
+    jit_halves_[0] = next_row_;
+    jit_halves_[1] = next_row_ + jit_half_rows_;
+    next_row_ += 2 * jit_half_rows_;
+  }
+  uint32_t first;
+  if (rows.size() <= jit_half_rows_) {
+    first = jit_halves_[jit_next_half_];
+    jit_next_half_ ^= 1;
+  } else {
+    // Appended, never written over.
+    if (rows.size() > row_capacity_ - next_row_) return false;
+    first = next_row_;
+    next_row_ += static_cast<uint32_t>(rows.size());
+  }
   memcpy(rows_ + first, rows.data(), rows.size() * sizeof(ap_unwind_row));
-  next_row_ = first + static_cast<uint32_t>(rows.size());
   jit_ = {start, end, start, first, static_cast<uint32_t>(rows.size())};
   return true;
 }

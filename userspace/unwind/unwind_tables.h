@@ -44,6 +44,13 @@ class UnwindTables {
   // Rows for code with no file behind it (a JIT's), relative to `start`,
   // sorted: they cover [start, end) from the next Update on, in place of
   // any given before. False when the row array has no room for them.
+  //
+  // A JIT compiles all the time, so its rows are set again and again: the
+  // first set reserves two halves of room for them, used in turn. A half
+  // is written over two sets after it was published, when no walk can
+  // still read it: callers set rows at most every few milliseconds, and a
+  // walk takes microseconds. A set larger than a half is appended, as
+  // object rows are.
   bool SetJitCode(uint64_t start, uint64_t end, const std::vector<ap_unwind_row>& rows);
 
   uint32_t rows_used() const { return next_row_; }
@@ -78,6 +85,11 @@ class UnwindTables {
   absl::flat_hash_map<std::string, Bias> biases_;
   // The JIT's rows (SetJitCode), a mapping of their own; row_count 0: none.
   ap_unwind_mapping jit_ = {};
+  // Its two halves of room (first rows; 0 rows each: not reserved yet),
+  // and the half the next set goes to.
+  uint32_t jit_half_rows_ = 0;
+  uint32_t jit_halves_[2] = {0, 0};
+  int jit_next_half_ = 0;
 };
 
 // The load bias of a mapping of `path` that starts at `start` and maps file

@@ -7,7 +7,8 @@
 //      in 3, so that the JIT compiles the whole path;
 //   2. ready, waits for SIGUSR1;
 //   3. MESSAGES more, of which every LEAK_EVERY-th reply (REPLY_SIZE bytes
-//      from ctx.alloc().directBuffer in Replier.channelRead) is never
+//      from ctx.alloc().directBuffer in Replier.channelRead, on the line
+//      marked THE REPLY'S LINE, which the test looks for) is never
 //      released: the pool opens new chunks (16 MiB, the default
 //      pageSize 8192 << maxOrder 11) from channelRead to hold them;
 //      Then unpooledLeak keeps UNPOOLED_COUNT x Unpooled.directBuffer(
@@ -45,7 +46,7 @@ public class NettyLeaks {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       ReferenceCountUtil.release(msg);
-      ByteBuf reply = ctx.alloc().directBuffer(REPLY_SIZE);
+      ByteBuf reply = ctx.alloc().directBuffer(REPLY_SIZE);  // THE REPLY'S LINE
       reply.writeZero(64);
       if (++seen % leakEvery == 0) return;  // the bug: no release()
       reply.release();

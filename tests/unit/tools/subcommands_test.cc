@@ -1,6 +1,7 @@
 #include "tools/subcommands.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -14,8 +15,9 @@
 namespace allocprof {
 namespace {
 
+// Per process: ctest -j runs this suite's tests side by side.
 std::string TempPath(const std::string& name) {
-  return testing::TempDir() + "/subcommands_test_" + name;
+  return testing::TempDir() + "/subcommands_test_" + std::to_string(getpid()) + "_" + name;
 }
 
 std::string ReadFile(const std::string& path) {

@@ -1,0 +1,161 @@
+// ReadCompressedInt / ReadCompressedSignedInt against bytes written the way
+// HotSpot's CompressedWriteStream::write_int and write_signed_int write them
+// (JDK 17): round trips across every byte-count boundary, sequential reads,
+// and reads that run past the end of the bytes.
+#include "userspace/java/compressed_stream.h"
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace allocprof {
+namespace {
+
+// CompressedWriteStream::write_int_mb, with its constants: lg_H = 6,
+// H = 64, L = 256 - H = 192, MAX_i = 4.
+void WriteInt(uint32_t value, std::vector<uint8_t>* out) {
+  constexpr int kLgH = 6, kMaxI = 4;
+  constexpr uint32_t kH = 1u << kLgH, kL = 256 - kH;
+  uint32_t sum = value;
+  for (int i = 0;;) {
+    if (sum < kL || i == kMaxI) {
+      out->push_back(static_cast<uint8_t>(sum));
+      break;
+    }
+    sum -= kL;
+    const uint32_t b_i = kL + (sum % kH);
+    sum >>= kLgH;
+    out->push_back(static_cast<uint8_t>(b_i));
+    ++i;
+  }
+}
+
+// CompressedWriteStream::write_signed_int: encode_sign(v) = (v << 1) ^ (v >> 31).
+void WriteSignedInt(int32_t value, std::vector<uint8_t>* out) {
+  const uint32_t v = static_cast<uint32_t>(value);
+  WriteInt((v << 1) ^ (value < 0 ? 0xffffffffu : 0u), out);
+}
+
+std::vector<uint32_t> UnsignedSamples() {
+  std::vector<uint32_t> values = {0,          1,          63,         64,         191,
+                                  192,        193,        255,        256,        12287,
+                                  12288,      12289,      786431,     786432,     786433,
+                                  50331647,   50331648,   50331649,   123456789,  0x7fffffff,
+                                  0x80000000, 0xdeadbeef, 0xfffffffe, 0xffffffff};
+  // And a sweep over the low range, where each byte count begins.
+  for (uint32_t v = 0; v < 20000; v += 7) values.push_back(v);
+  for (uint32_t v = 1; v != 0 && v < 0xf0000000u; v = v * 3 + 1) values.push_back(v);
+  return values;
+}
+
+TEST(CompressedStream, SmallValuesAreOneByte) {
+  for (uint32_t v : {0u, 1u, 100u, 191u}) {
+    std::vector<uint8_t> bytes;
+    WriteInt(v, &bytes);
+    ASSERT_EQ(bytes.size(), 1u) << v;
+    size_t pos = 0;
+    EXPECT_EQ(ReadCompressedInt(bytes.data(), bytes.size(), &pos), v);
+    EXPECT_EQ(pos, 1u);
+  }
+}
+
+TEST(CompressedStream, ByteCountsGrowAtEachBoundary) {
+  // 192 needs a second byte, 192 + 192 * 64 = 12480 a third...; what the
+  // writer produces is what the reader must consume, byte for byte.
+  for (uint32_t v : {192u, 12287u, 12288u, 12479u, 12480u, 798911u, 798912u, 0xffffffffu}) {
+    std::vector<uint8_t> bytes;
+    WriteInt(v, &bytes);
+    bytes.push_back(0x2a);  // what follows must be left unread
+    size_t pos = 0;
+    EXPECT_EQ(ReadCompressedInt(bytes.data(), bytes.size(), &pos), v) << v;
+    EXPECT_EQ(pos, bytes.size() - 1) << v;
+  }
+  std::vector<uint8_t> bytes;
+  WriteInt(191, &bytes);
+  WriteInt(192, &bytes);
+  WriteInt(12479, &bytes);
+  WriteInt(12480, &bytes);
+  WriteInt(0xffffffffu, &bytes);
+  EXPECT_EQ(bytes.size(), 1u + 2 + 2 + 3 + 5);
+}
+
+TEST(CompressedStream, UnsignedRoundTrips) {
+  const std::vector<uint32_t> values = UnsignedSamples();
+  std::vector<uint8_t> bytes;
+  for (uint32_t v : values) WriteInt(v, &bytes);
+  size_t pos = 0;
+  for (uint32_t v : values) {
+    auto read = ReadCompressedInt(bytes.data(), bytes.size(), &pos);
+    ASSERT_TRUE(read.has_value()) << v;
+    ASSERT_EQ(*read, v);
+  }
+  EXPECT_EQ(pos, bytes.size());
+  EXPECT_EQ(ReadCompressedInt(bytes.data(), bytes.size(), &pos), std::nullopt);
+}
+
+TEST(CompressedStream, SignedRoundTrips) {
+  std::vector<int32_t> values = {0,      -1,      1,      -2,         2,         95,
+                                 96,     -96,     -97,    6143,       -6144,     6144,
+                                 -12345, 1000000, -99999, 0x3fffffff, -0x40000000,
+                                 std::numeric_limits<int32_t>::max(),
+                                 std::numeric_limits<int32_t>::min()};
+  for (int32_t v = -5000; v <= 5000; v += 3) values.push_back(v);
+  std::vector<uint8_t> bytes;
+  for (int32_t v : values) WriteSignedInt(v, &bytes);
+  size_t pos = 0;
+  for (int32_t v : values) {
+    auto read = ReadCompressedSignedInt(bytes.data(), bytes.size(), &pos);
+    ASSERT_TRUE(read.has_value()) << v;
+    ASSERT_EQ(*read, v);
+  }
+  EXPECT_EQ(pos, bytes.size());
+}
+
+TEST(CompressedStream, SignedIsZigzag) {
+  // 0, -1, 1, -2 are stored as 0, 1, 2, 3.
+  const std::vector<uint8_t> bytes = {0, 1, 2, 3};
+  size_t pos = 0;
+  EXPECT_EQ(ReadCompressedSignedInt(bytes.data(), bytes.size(), &pos), 0);
+  EXPECT_EQ(ReadCompressedSignedInt(bytes.data(), bytes.size(), &pos), -1);
+  EXPECT_EQ(ReadCompressedSignedInt(bytes.data(), bytes.size(), &pos), 1);
+  EXPECT_EQ(ReadCompressedSignedInt(bytes.data(), bytes.size(), &pos), -2);
+}
+
+TEST(CompressedStream, ReadingPastTheEndIsNullopt) {
+  size_t pos = 0;
+  EXPECT_EQ(ReadCompressedInt(nullptr, 0, &pos), std::nullopt);
+  EXPECT_EQ(ReadCompressedSignedInt(nullptr, 0, &pos), std::nullopt);
+
+  // Every proper prefix of a multi-byte number is cut short.
+  std::vector<uint8_t> bytes;
+  WriteInt(0xdeadbeef, &bytes);
+  ASSERT_EQ(bytes.size(), 5u);
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    pos = 0;
+    EXPECT_EQ(ReadCompressedInt(bytes.data(), size, &pos), std::nullopt) << size;
+    pos = 0;
+    EXPECT_EQ(ReadCompressedSignedInt(bytes.data(), size, &pos), std::nullopt) << size;
+  }
+
+  // A position already at the end.
+  const std::vector<uint8_t> one = {7};
+  pos = 1;
+  EXPECT_EQ(ReadCompressedInt(one.data(), one.size(), &pos), std::nullopt);
+}
+
+TEST(CompressedStream, FifthByteEndsTheNumberWhateverItIs) {
+  // MAX_i: the writer stores the fifth byte raw, even when it is >= 192.
+  const std::vector<uint8_t> bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0x05};
+  size_t pos = 0;
+  auto value = ReadCompressedInt(bytes.data(), bytes.size(), &pos);
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(pos, 5u);
+  const uint32_t expected =
+      255u + (255u << 6) + (255u << 12) + (255u << 18) + (255u << 24);  // mod 2^32
+  EXPECT_EQ(*value, expected);
+}
+
+}  // namespace
+}  // namespace allocprof
