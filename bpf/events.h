@@ -185,18 +185,26 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #define AP_CFA_JAVA_INTERP 5 /* HotSpot's interpreter: rbp is its frame
 			      * pointer (the caller's rbp at [rbp], the return
 			      * address above it; the caller's sp is the
-			      * sender sp at rbp - 8), and the frame's Method*
-			      * lies at rbp + 8 * rbp_rule; the frame is
-			      * recorded as AP_FRAME_JAVA_METHOD | Method*,
-			      * which names it (userspace/java)             */
+			      * sender sp at rbp - 8), the frame's Method*
+			      * lies at rbp + 8 * rbp_rule and its bytecode
+			      * pointer at rbp - 8 * cfa_offset (0: none);
+			      * the frame is recorded as an
+			      * AP_FRAME_JAVA_METHOD, which names it
+			      * (userspace/java)                            */
 
 #define AP_CFA_STOP 6 /* code whose frame cannot be unwound (a compiled
 		       * method whose frame layout is unknown): the walk
 		       * ends here, truncated, rather than trust rbp       */
 
 /* A recorded frame that is a Java method (a Method* in the JVM), not a pc:
- * user addresses never have the top bit. */
+ * user addresses never have the top bit. Bits 3-46 are the Method* (a user
+ * address, 8-byte aligned); bit 0 says bits 47-62 hold the low 16 bits of
+ * the bytecode pointer the frame is at -- which give its bytecode index,
+ * for a method's bytecodes are fewer than 64 KiB. */
 #define AP_FRAME_JAVA_METHOD (1ull << 63)
+#define AP_FRAME_JAVA_HAS_BCP 1ull
+#define AP_FRAME_JAVA_BCP_SHIFT 47
+#define AP_FRAME_JAVA_METHOD_MASK (((1ull << 47) - 1) & ~7ull)
 
 /* ap_unwind_row.rbp_rule, else: rbp was saved at CFA + 8 * rbp_rule. */
 #define AP_RBP_SAME 0       /* rbp still holds the caller's value          */

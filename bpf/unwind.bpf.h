@@ -256,13 +256,18 @@ static long unwind_step(__u32 index, void *ctx)
 
 	/* Every interpreted frame has the interpreter's pc: the method it runs
 	 * is what tells them apart. */
-	if (type == AP_CFA_JAVA_INTERP) {
-		__u64 method = 0;
+	if (row && type == AP_CFA_JAVA_INTERP) {
+		__u64 method = 0, bcp = 0;
 
 		if (plausible_fp(w->bp, w->sp) &&
 		    read_word(w, w->bp + 8 * (__s64)rbp_rule, &method) == 0 && method &&
-		    !(method & AP_FRAME_JAVA_METHOD))
+		    (method & AP_FRAME_JAVA_METHOD_MASK) == method) {
 			frame = AP_FRAME_JAVA_METHOD | method;
+			if (row->cfa_offset &&
+			    read_word(w, w->bp - 8 * (__u64)row->cfa_offset, &bcp) == 0 && bcp)
+				frame |= AP_FRAME_JAVA_HAS_BCP |
+					 ((bcp & 0xffff) << AP_FRAME_JAVA_BCP_SHIFT);
+		}
 	}
 	w->out.ips[n] = frame;
 	w->out.len = n + 1;

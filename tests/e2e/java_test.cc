@@ -23,7 +23,7 @@ using ::testing::HasSubstr;
 const char* const kJava = ALLOCPROF_E2E_JAVA;
 const char* const kJavaLeaksJar = ALLOCPROF_E2E_JAVA_LEAKS_JAR;
 const char* const kNettyClasspath = ALLOCPROF_E2E_NETTY_CLASSPATH;
-const char* const kNettyLeaksSource = ALLOCPROF_E2E_NETTY_LEAKS_SOURCE;
+const char* const kJavaSources = ALLOCPROF_E2E_JAVA_SOURCES;
 // JavaLeaks.java's LEAK_COUNT x LEAK_SIZE.
 constexpr int64_t kLeakedBytes = 64 * 100000;
 
@@ -63,19 +63,37 @@ void TraceJavaLeaks(const std::vector<std::string>& launcher,
   TraceJavaProgram(kJavaLeaksJar, "JavaLeaks", launcher, java_flags, folded_path, ap);
 }
 
+// The line of a test program's source (testprogs/java/FILE) that ends
+// with the comment `marker`; 0 when none does.
+int MarkedLine(const std::string& file, const std::string& marker) {
+  const std::vector<std::string> lines =
+      absl::StrSplit(ReadFile(absl::StrCat(kJavaSources, "/", file)), '\n');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (absl::EndsWith(lines[i], absl::StrCat("// ", marker))) return static_cast<int>(i + 1);
+  }
+  return 0;
+}
+
 // The bytes of the stacks through Unsafe_AllocateMemory0 that have a frame
-// containing `text`.
-int64_t BytesAboveUnsafe(const Folded& folded, const std::string& text) {
+// containing `text`: in its function (BytesAboveUnsafe), or in the frame
+// as written, with its source line (BytesAboveNamed).
+int64_t BytesAbove(const Folded& folded, const std::string& text, bool with_lines) {
   int64_t bytes = 0;
   for (const FoldedStack& stack : folded.stacks) {
     bool through_unsafe = false, found = false;
-    for (const std::string& frame : stack.frames) {
-      through_unsafe |= frame.rfind("Unsafe_AllocateMemory0", 0) == 0;
-      found |= frame.find(text) != std::string::npos;
+    for (size_t i = 0; i < stack.frames.size(); ++i) {
+      through_unsafe |= stack.frames[i].rfind("Unsafe_AllocateMemory0", 0) == 0;
+      found |= (with_lines ? stack.named : stack.frames)[i].find(text) != std::string::npos;
     }
     if (through_unsafe && found) bytes += stack.bytes;
   }
   return bytes;
+}
+int64_t BytesAboveUnsafe(const Folded& folded, const std::string& text) {
+  return BytesAbove(folded, text, false);
+}
+int64_t BytesAboveNamed(const Folded& folded, const std::string& text) {
+  return BytesAbove(folded, text, true);
 }
 
 TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
@@ -98,8 +116,16 @@ TEST_F(JavaTest, DirectMemoryOfARunningJvmWithCompiledFramesNamed) {
   EXPECT_EQ(BytesAboveUnsafe(folded, "JavaMain"), kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
   // The interpreted frames are named from their Method*: the program's own
-  // leaking method is there by name, with its (empty) argument list.
+  // leaking method is there by name, with its (empty) argument list, and
+  // at the line that allocates, from the frame's bytecode pointer.
+  const int leak_line = MarkedLine("JavaLeaks.java", "THE LEAK'S LINE");
+  ASSERT_GT(leak_line, 0);
   EXPECT_EQ(BytesAboveUnsafe(folded, "JavaLeaks.leakDirect() [interpreted]"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+  EXPECT_EQ(BytesAboveNamed(folded, absl::StrCat("JavaLeaks.leakDirect() [interpreted] "
+                                                 "(JavaLeaks.java:",
+                                                 leak_line, ")")),
+            kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
   // Unsafe.allocateMemory0 is a native method: its wrapper is named so.
   EXPECT_EQ(BytesAboveUnsafe(folded, "jdk.internal.misc.Unsafe.allocateMemory0(long) [native]"),
@@ -144,16 +170,6 @@ TEST_F(JavaTest, ReadOnlyTmpStillReportsAndSaysWhy) {
       << StacksThrough(folded, "Unsafe_AllocateMemory0") << Outputs(*ap);
 }
 
-// The line of NettyLeaks.java marked THE REPLY'S LINE: where the handler
-// allocates its replies.
-int ReplyLine() {
-  const std::vector<std::string> lines = absl::StrSplit(ReadFile(kNettyLeaksSource), '\n');
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (absl::EndsWith(lines[i], "// THE REPLY'S LINE")) return static_cast<int>(i + 1);
-  }
-  return 0;
-}
-
 // Netty's pooled allocator, with default flags: the handler that forgets to
 // release its replies makes the pool open new 16 MiB chunks, and the stack
 // of each goes from malloc through Unsafe_AllocateMemory0 and Netty's arena
@@ -164,8 +180,8 @@ int ReplyLine() {
 TEST_F(JavaTest, NettyPooledChunksLeadToTheLeakingHandler) {
   ASSERT_NE(*kNettyClasspath, '\0')
       << "no Netty at build time: scripts/install-deps.sh installs libnetty-java";
-  const int reply_line = ReplyLine();
-  ASSERT_GT(reply_line, 0) << kNettyLeaksSource;
+  const int reply_line = MarkedLine("NettyLeaks.java", "THE REPLY'S LINE");
+  ASSERT_GT(reply_line, 0);
   const std::string folded_path = ScratchPath("netty.folded");
   std::unique_ptr<Process> ap;
   ASSERT_NO_FATAL_FAILURE(

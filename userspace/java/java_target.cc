@@ -1,5 +1,7 @@
 #include "userspace/java/java_target.h"
 
+#include "bpf/events.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include <fstream>
@@ -126,10 +128,17 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
   }
 }
 
-bool JavaTarget::DescribeInterpreted(uint64_t method, Frame* frame) {
+bool JavaTarget::DescribeInterpreted(uint64_t frame_value, Frame* frame) {
+  const uint64_t method = frame_value & AP_FRAME_JAVA_METHOD_MASK;
   std::optional<std::string> name = methods_ ? methods_->Name(method) : std::nullopt;
   if (!name) return false;
   frame->function = absl::StrCat(*name, " [interpreted]");
+  if (frame_value & AP_FRAME_JAVA_HAS_BCP) {
+    const auto bcp_low16 = static_cast<uint16_t>(frame_value >> AP_FRAME_JAVA_BCP_SHIFT);
+    if (std::optional<int> bci = methods_->BciOf(method, bcp_low16)) {
+      frame->source = methods_->Line(method, *bci);
+    }
+  }
   return true;
 }
 

@@ -54,8 +54,10 @@ class JavaTarget {
   // code cache; a failure is kept for the notes.
   void ReadJvmLayout(const ModuleMap& modules);
 
-  // Names an interpreted frame by its Method*; false when it cannot.
-  bool DescribeInterpreted(uint64_t method, Frame* frame);
+  // Names an interpreted frame by its Method*, and gives its source line
+  // where its bytecode pointer was read (`frame_value`: a recorded
+  // AP_FRAME_JAVA_METHOD frame, bpf/events.h); false when it cannot.
+  bool DescribeInterpreted(uint64_t frame_value, Frame* frame);
   // A frame the perf map named (addr - offset is its code's start): when
   // the code cache still holds that compiled method there, names it and
   // the methods the JIT inlined at the frame's call, innermost first, with

@@ -16,11 +16,13 @@ constexpr size_t kPrologueBytes = 96;
 constexpr int8_t kSavedRbpRule = -2;
 
 // The perf map's name of the template interpreter's code, and where an
-// interpreted frame keeps its Method*, in words from rbp
-// (frame::interpreter_frame_method_offset in HotSpot's frame_x86.hpp,
-// unchanged since JDK 8).
+// interpreted frame keeps its Method* and its bytecode pointer, in words
+// from rbp (frame::interpreter_frame_method_offset and _bcp_offset in
+// HotSpot's frame_x86.hpp, unchanged since JDK 8: below the sender sp and
+// last sp come the method, mirror, mdp, cache, locals and bcp).
 constexpr absl::string_view kInterpreterName = "Interpreter";
 constexpr int8_t kInterpreterMethodSlot = -3;
+constexpr uint16_t kInterpreterBcpWordsBelowRbp = 8;
 
 constexpr uint8_t kPushRbp = 0x55;
 
@@ -145,7 +147,7 @@ JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code, const RecordedFrameSi
   uint8_t bytes[kPrologueBytes];
   for (const JitCode& c : pieces) {
     if (c.kind == JitCode::Kind::kInterpreter) {
-      add(c, AP_CFA_JAVA_INTERP, 0, kInterpreterMethodSlot);
+      add(c, AP_CFA_JAVA_INTERP, kInterpreterBcpWordsBelowRbp, kInterpreterMethodSlot);
       continue;
     }
     if (c.kind == JitCode::Kind::kStub) {

@@ -133,11 +133,10 @@ const JavaMethodNames::Method* JavaMethodNames::Find(uint64_t method) {
       file_index && *file_index != 0) {
     m.source_file = PoolText(*constants, *file_index).value_or("");
   }
-  // The table follows the bytecodes, which follow the ConstMethod.
-  if (*flags & layout_.has_line_number_table) {
-    m.line_table = cm + layout_.const_method_size + *code_size;
-  }
+  // The bytecodes follow the ConstMethod, the line number table them.
+  m.code = cm + layout_.const_method_size;
   m.code_size = *code_size;
+  if (*flags & layout_.has_line_number_table) m.line_table = m.code + *code_size;
   it->second = std::move(m);
   return &*it->second;
 }
@@ -146,6 +145,14 @@ std::optional<std::string> JavaMethodNames::Name(uint64_t method) {
   const Method* m = Find(method);
   if (m == nullptr) return std::nullopt;
   return m->name;
+}
+
+std::optional<int> JavaMethodNames::BciOf(uint64_t method, uint16_t bcp_low16) {
+  const Method* m = Find(method);
+  if (m == nullptr) return std::nullopt;
+  const int bci = static_cast<uint16_t>(bcp_low16 - static_cast<uint16_t>(m->code));
+  if (bci >= m->code_size) return std::nullopt;
+  return bci;
 }
 
 SourceLine JavaMethodNames::Line(uint64_t method, int bci) {

@@ -51,13 +51,17 @@ class JavaMethodNames {
   // The source file and line of bytecode index `bci` of `method`; unknown
   // (line 0) when the class has no line numbers.
   SourceLine Line(uint64_t method, int bci);
+  // The bytecode index of `method` whose address ends in `bcp_low16`;
+  // nullopt when none of its bytecodes does.
+  std::optional<int> BciOf(uint64_t method, uint16_t bcp_low16);
 
  private:
   struct Method {
     std::string name;         // with its argument list
     std::string source_file;  // "ByteBuffer.java", or empty
-    uint64_t line_table = 0;  // 0: none
+    uint64_t code = 0;        // its bytecodes
     uint16_t code_size = 0;
+    uint64_t line_table = 0;  // 0: none
   };
   const Method* Find(uint64_t method);
   std::optional<std::string> SymbolText(uint64_t symbol);

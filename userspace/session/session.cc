@@ -190,7 +190,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       java = std::make_unique<JavaTarget>(t.pid());
       java->ReadJvmLayout((*symbolizer)->modules());
       (*symbolizer)->set_java_frames(
-          {[&java](uint64_t method, Frame* frame) { return java->DescribeInterpreted(method, frame); },
+          {[&java](uint64_t value, Frame* frame) { return java->DescribeInterpreted(value, frame); },
            [&java](Frame* frame) { return java->DescribeCompiled(frame); }});
       const ModuleMap& modules = (*symbolizer)->modules();
       java->set_code_loads(

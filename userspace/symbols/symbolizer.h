@@ -62,12 +62,13 @@ class Symbolizer {
   // AP_FRAME_JAVA_METHOD).
   static constexpr uint64_t kJavaMethodFrame = uint64_t{1} << 63;
   // What a Java runtime in the target tells of its frames
-  // (java/java_target.h): `interpreted` names a kJavaMethodFrame by its
-  // Method* -- without it, or when it cannot, the frame reads
+  // (java/java_target.h): `interpreted` names a kJavaMethodFrame by the
+  // rest of its bits (the Method* and where in it the frame was,
+  // bpf/events.h) -- without it, or when it cannot, the frame reads
   // "Interpreter"; `compiled` may rename a frame the perf map named and
   // add the methods inlined at it.
   struct JavaFrames {
-    std::function<bool(uint64_t method, Frame* frame)> interpreted;
+    std::function<bool(uint64_t value, Frame* frame)> interpreted;
     std::function<bool(Frame* frame)> compiled;
   };
   void set_java_frames(JavaFrames java) { java_ = std::move(java); }

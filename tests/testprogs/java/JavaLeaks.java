@@ -7,7 +7,8 @@
 //   2. prints "ready PID malloc=0x0 free=0x0" and waits for SIGUSR1;
 //   3. leakDirect keeps LEAK_COUNT x ByteBuffer.allocateDirect(LEAK_SIZE),
 //      each one malloc of exactly LEAK_SIZE bytes in libjvm's
-//      Unsafe_AllocateMemory0; prints "done";
+//      Unsafe_AllocateMemory0, on the line marked THE LEAK'S LINE (which
+//      the test looks for); prints "done";
 //   4. waits until it is killed (SIGTERM).
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -28,7 +29,9 @@ public class JavaLeaks {
   }
 
   static void leakDirect() {
-    for (int i = 0; i < LEAK_COUNT; i++) kept.add(ByteBuffer.allocateDirect(LEAK_SIZE));
+    for (int i = 0; i < LEAK_COUNT; i++) {
+      kept.add(ByteBuffer.allocateDirect(LEAK_SIZE));  // THE LEAK'S LINE
+    }
   }
 
   public static void main(String[] args) throws Exception {

@@ -1,5 +1,10 @@
 #include "userspace/java/jit_frames.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -69,6 +74,76 @@ TEST(IsJavaMethodName, MethodsNotStubs) {
   EXPECT_FALSE(IsJavaMethodName("StubRoutines (1)"));
   EXPECT_FALSE(IsJavaMethodName("Interpreter"));
   EXPECT_FALSE(IsJavaMethodName("I2C/C2I adapters"));
+}
+
+TEST(JitCodeOf, KindsByPerfMapName) {
+  const std::vector<JitCode> code = JitCodeOf({{0x1000, 0x100, "Interpreter"},
+                                               {0x1100, 0x40, "StubRoutines (1)"},
+                                               {0x2000, 0x80, "int app.Main.run(int)"}});
+  ASSERT_EQ(code.size(), 3u);
+  EXPECT_EQ(code[0].kind, JitCode::Kind::kInterpreter);
+  EXPECT_EQ(code[1].kind, JitCode::Kind::kStub);
+  EXPECT_EQ(code[2].kind, JitCode::Kind::kCompiledMethod);
+  EXPECT_EQ(code[2].start, 0x2000u);
+  EXPECT_EQ(code[2].size, 0x80u);
+}
+
+// One row for each piece and one that ends the walk after it; a compiled
+// method's frame size as the JVM recorded it, or from its prologue in the
+// target's memory (here this process's), or else the walk ends there too.
+TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
+  // A code region of this process: a prologue in its second page, its
+  // third page unreadable.
+  constexpr size_t kPage = 4096;
+  void* region = mmap(nullptr, 3 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+  ASSERT_NE(region, MAP_FAILED);
+  const uint64_t base = reinterpret_cast<uint64_t>(region);
+  // push %rbp; sub $0x30,%rsp: a 0x40-byte frame.
+  const uint8_t prologue[] = {0x55, 0x48, 0x83, 0xec, 0x30, 0x90, 0x90, 0x90};
+  const uint64_t decoded = base + kPage + 0x800;
+  std::memcpy(reinterpret_cast<void*>(decoded), prologue, sizeof(prologue));
+  const uint64_t unreadable = base + 2 * kPage;
+  ASSERT_EQ(mprotect(reinterpret_cast<void*>(unreadable), kPage, PROT_NONE), 0);
+
+  std::vector<JitCode> code = {
+      {base + kPage, 0x80, JitCode::Kind::kCompiledMethod},  // recorded
+      {base, 0x100, JitCode::Kind::kInterpreter},
+      {base + kPage + 0x10, 0x10, JitCode::Kind::kCompiledMethod},  // overlaps: dropped
+      {base + 0x100, 0x40, JitCode::Kind::kStub},
+      {decoded, sizeof(prologue), JitCode::Kind::kCompiledMethod},
+      {unreadable, 0x20, JitCode::Kind::kCompiledMethod},  // no frame known
+  };
+  std::vector<uint64_t> asked;
+  const JitRows jit = BuildJitRows(getpid(), code, [&](uint64_t start) -> std::optional<uint32_t> {
+    asked.push_back(start);
+    if (start == base + kPage) return 0x60;
+    return std::nullopt;
+  });
+  munmap(region, 3 * kPage);
+  EXPECT_EQ(jit.start, base);
+  EXPECT_EQ(jit.end, unreadable + 0x20);
+  EXPECT_EQ(jit.methods, 2u);
+  EXPECT_EQ(jit.recorded, 1u);
+  EXPECT_EQ(asked, (std::vector<uint64_t>{base + kPage, decoded, unreadable}));
+  ASSERT_EQ(jit.rows.size(), 10u);
+  auto expect_row = [&](size_t i, uint64_t pc, uint8_t type, uint16_t cfa, int8_t rbp) {
+    EXPECT_EQ(jit.rows[i].pc, pc - base) << i;
+    EXPECT_EQ(jit.rows[i].cfa_type, type) << i;
+    EXPECT_EQ(jit.rows[i].cfa_offset, cfa) << i;
+    EXPECT_EQ(jit.rows[i].rbp_rule, rbp) << i;
+  };
+  // The interpreter: its Method* 3 words below rbp, its bytecode pointer 8.
+  expect_row(0, base, AP_CFA_JAVA_INTERP, 8, -3);
+  expect_row(1, base + 0x100, AP_CFA_STOP, 0, 0);
+  expect_row(2, base + 0x100, AP_CFA_NONE, 0, AP_RBP_SAME);
+  expect_row(3, base + 0x140, AP_CFA_STOP, 0, 0);
+  expect_row(4, base + kPage, AP_CFA_RSP, 0x60, -2);
+  expect_row(5, base + kPage + 0x80, AP_CFA_STOP, 0, 0);
+  expect_row(6, decoded, AP_CFA_RSP, 0x40, -2);
+  expect_row(7, decoded + sizeof(prologue), AP_CFA_STOP, 0, 0);
+  expect_row(8, unreadable, AP_CFA_STOP, 0, AP_RBP_SAME);
+  expect_row(9, unreadable + 0x20, AP_CFA_STOP, 0, 0);
 }
 
 }  // namespace

@@ -58,6 +58,12 @@ class FakeMemory {
   static void Put(uint64_t addr, T value) {
     std::memcpy(reinterpret_cast<void*>(addr), &value, sizeof(value));
   }
+  template <typename T>
+  static T Get(uint64_t addr) {
+    T value;
+    std::memcpy(&value, reinterpret_cast<const void*>(addr), sizeof(value));
+    return value;
+  }
   static void PutBytes(uint64_t addr, const std::vector<uint8_t>& bytes) {
     std::memcpy(reinterpret_cast<void*>(addr), bytes.data(), bytes.size());
   }
@@ -272,6 +278,25 @@ TEST_F(JavaMethodNamesTest, LineOfExactAndInBetweenBcis) {
   EXPECT_EQ(names.Line(method, 89).line, 347u);
   EXPECT_EQ(names.Line(method, 94).line, 320u);
   EXPECT_EQ(names.Line(method, 99).line, 1000u);
+}
+
+// An interpreted frame's bytecode pointer is recorded by its low 16 bits
+// only: with where the method's bytecodes start (after its ConstMethod)
+// they give the index, for a method has fewer than 64 KiB of bytecodes.
+TEST_F(JavaMethodNamesTest, BciFromTheLow16BitsOfTheBytecodePointer) {
+  const uint64_t method = class_.Method(kAllocateDirect, kIntSignature, 100, {});
+  JavaMethodNames names(getpid(), class_.layout());
+  const uint64_t const_method =
+      FakeMemory::Get<uint64_t>(method + class_.layout().method_const_method);
+  const uint64_t code = const_method + class_.layout().const_method_size;
+  for (int bci : {0, 1, 42, 99}) {
+    auto found = names.BciOf(method, static_cast<uint16_t>(code + bci));
+    ASSERT_TRUE(found.has_value()) << bci;
+    EXPECT_EQ(*found, bci);
+  }
+  // Past the bytecodes, or before them: no bytecode of this method.
+  EXPECT_FALSE(names.BciOf(method, static_cast<uint16_t>(code + 100)).has_value());
+  EXPECT_FALSE(names.BciOf(method, static_cast<uint16_t>(code - 1)).has_value());
 }
 
 TEST_F(JavaMethodNamesTest, LineOutsideTheBytecodesIsUnknown) {
