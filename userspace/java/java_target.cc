@@ -1,12 +1,11 @@
 #include "userspace/java/java_target.h"
 
-#include "bpf/events.h"
-
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "bpf/events.h"
 #include "userspace/java/jvm_attach.h"
 #include "userspace/symbols/process_handle.h"
 #include "userspace/unwind/unwind_tables.h"
@@ -99,7 +98,7 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
     structs = bias.ok() ? VmStructs::Read(pid_, path, *bias) : bias.status();
   }
   if (!structs.ok()) {
-    methods_error_ = code_cache_error_ = structs.status();
+    methods_error_ = scopes_error_ = structs.status();
     return;
   }
   if (auto layout = JavaMethodNames::Layout::From(*structs); layout.ok()) {
@@ -114,18 +113,19 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
   const std::optional<int32_t> major =
       major_address ? ReadTarget<int32_t>(pid_, *major_address) : std::nullopt;
   auto layout = CodeCacheLayout::From(*structs);
-  if (!layout.ok()) {
-    code_cache_error_ = layout.status();
-  } else if (!major || *major > kLastKnownDebugInfoJdk) {
-    code_cache_error_ = absl::UnimplementedError(absl::StrCat(
-        "the debug information of JDK ", major ? std::to_string(*major) : "?",
-        " is not read"));
-  } else if (auto cache = CodeCache::Read(pid_, *layout); !cache.ok()) {
-    code_cache_error_ = cache.status();
-  } else {
-    code_cache_ = *std::move(cache);
-    code_cache_error_ = absl::OkStatus();
+  absl::StatusOr<CodeCache> cache =
+      layout.ok() ? CodeCache::Read(pid_, *layout) : layout.status();
+  if (!cache.ok()) {
+    scopes_error_ = cache.status();
+    return;
   }
+  code_cache_ = *std::move(cache);
+  scopes_error_ =
+      major && *major <= kLastKnownDebugInfoJdk
+          ? absl::OkStatus()
+          : absl::UnimplementedError(absl::StrCat("the debug information of JDK ",
+                                                  major ? std::to_string(*major) : "?",
+                                                  " is not read"));
 }
 
 bool JavaTarget::DescribeInterpreted(uint64_t frame_value, Frame* frame) {
@@ -148,7 +148,8 @@ bool JavaTarget::DescribeCompiled(Frame* frame) {
   // The perf map may be older than the code now at the address.
   if (!blob || !blob->is_nmethod || blob->code_begin != frame->addr - frame->offset) return false;
   // Symbolizers pass a return address - 1: the call's last byte.
-  std::vector<JavaScope> scopes = code_cache_->ScopesAt(*blob, frame->addr + 1);
+  std::vector<JavaScope> scopes;
+  if (scopes_error_.ok()) scopes = code_cache_->ScopesAt(*blob, frame->addr + 1);
   if (scopes.empty()) scopes.push_back({blob->method, -1});
   std::vector<std::string> names;
   for (const JavaScope& scope : scopes) {
@@ -177,27 +178,25 @@ std::vector<std::string> JavaTarget::Notes() const {
         "Java: compiled Java frames are named from the JVM's perf map, written through "
         "its attach listener (jcmd Compiler.perfmap, no restart)");
   }
-  notes.push_back(
-      methods_error_.ok()
-          ? "Java: interpreted frames are named from the Method* in their frame, read with the "
-            "JVM's own VMStructs layout"
-          : absl::StrCat("Java: interpreted frames show as \"Interpreter\" (",
-                         methods_error_.message(), ")"));
-  notes.push_back(
-      code_cache_error_.ok()
-          ? "Java: compiled frames show the methods the JIT inlined into them, from their "
-            "scope descriptors in the code cache"
-          : absl::StrCat("Java: methods the JIT inlined are not shown (",
-                         code_cache_error_.message(), ")"));
-  notes.push_back(
-      code_loads_.ok()
-          ? "Java: compiled methods get unwind rows as the JVM installs them (its USDT probe "
-            "hotspot:compiled__method__load)"
-          : absl::StrCat(
-                "Java: a method compiled less than 10 s before it allocated may have no unwind "
-                "row yet (its stacks end in [truncated] unless the JVM runs with "
-                "-XX:+PreserveFramePointer): ",
-                code_loads_.message()));
+  // One line per part: what it does, or what is missing and why.
+  auto note = [&notes](const absl::Status& status, absl::string_view done,
+                       absl::string_view missing) {
+    notes.push_back(status.ok() ? absl::StrCat("Java: ", done)
+                                : absl::StrCat("Java: ", missing, " (", status.message(), ")"));
+  };
+  note(methods_error_,
+       "interpreted frames are named from the Method* in their frame, read with the JVM's own "
+       "VMStructs layout",
+       "interpreted frames show as \"Interpreter\"");
+  note(scopes_error_,
+       "compiled frames show the methods the JIT inlined into them, from their scope "
+       "descriptors in the code cache",
+       "methods the JIT inlined are not shown");
+  note(code_loads_,
+       "compiled methods get unwind rows as the JVM installs them (its USDT probe "
+       "hotspot:compiled__method__load)",
+       "a method compiled less than 10 s before it allocated may have no unwind row yet, and "
+       "its stacks end in [truncated] unless the JVM runs with -XX:+PreserveFramePointer");
   return notes;
 }
 

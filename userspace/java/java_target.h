@@ -1,8 +1,11 @@
 // What allocprof does for a Java target, found by libjvm.so among its
-// mapped objects: names for JIT-compiled frames, from the perf map the JVM
-// writes when asked through its attach listener (jvm_attach.h) -- at the
-// start, and again at the end so that methods compiled during the session
-// are named too; and what the report must say about Java stacks.
+// mapped objects. Unwinding: rows for the JIT's code (jit_frames.h), from
+// the perf map the JVM writes when asked through its attach listener
+// (jvm_attach.h) and from its compiled-method probe, with frame sizes from
+// its code cache (code_cache.h). Naming: compiled frames by the perf map,
+// then, when the report is written, by the code cache's scope descriptors
+// with the methods inlined into them; interpreted frames by their Method*
+// (method_names.h). And what the report must say about Java stacks.
 #ifndef ALLOCPROF_USERSPACE_JAVA_JAVA_TARGET_H_
 #define ALLOCPROF_USERSPACE_JAVA_JAVA_TARGET_H_
 
@@ -37,8 +40,8 @@ class JavaTarget {
   absl::Status WritePerfMap();
 
   // The JIT's code is what the perf map last written names (see
-  // jit_frames.h), and what the JVM installed after it: `loads` of the
-  // hotspot:compiled__method__load probe.
+  // jit_frames.h), and what the JVM installed after it, which its
+  // hotspot:compiled__method__load probe tells (AddCompiledCode).
   void ReadPerfMap();
   void AddCompiledCode(uint64_t start, uint64_t size);
   // How the probe could be attached (see BpfProbes::AttachJavaCodeLoads),
@@ -79,7 +82,8 @@ class JavaTarget {
   std::map<uint64_t, JitCode> code_;
   absl::Status code_loads_ = absl::UnavailableError("not attached");
   std::optional<CodeCache> code_cache_;
-  absl::Status code_cache_error_ = absl::UnavailableError("not read");
+  // Whether compiled methods' scope descriptors can be read.
+  absl::Status scopes_error_ = absl::UnavailableError("not read");
 
 };
 

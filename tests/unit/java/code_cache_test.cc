@@ -16,51 +16,10 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "tests/unit/java/fake_jvm_memory.h"
 
 namespace allocprof {
 namespace {
-
-// Memory that CodeCache reads as if it were a JVM's: a fixed block (never
-// reallocated, so addresses stay put) handed out in pieces.
-class FakeMemory {
- public:
-  explicit FakeMemory(size_t size) : bytes_(size) {}
-
-  // The address of `size` fresh zeroed bytes, aligned to `align`.
-  uint64_t Alloc(size_t size, size_t align = 16) {
-    const uint64_t base = reinterpret_cast<uint64_t>(bytes_.data());
-    const uint64_t addr = (base + used_ + align - 1) & ~uint64_t{align - 1};
-    used_ = addr - base + size;
-    EXPECT_LE(used_, bytes_.size()) << "FakeMemory is too small";
-    return addr;
-  }
-  template <typename T>
-  static void Put(uint64_t addr, T value) {
-    std::memcpy(reinterpret_cast<void*>(addr), &value, sizeof(value));
-  }
-  static void PutBytes(uint64_t addr, const std::vector<uint8_t>& bytes) {
-    std::memcpy(reinterpret_cast<void*>(addr), bytes.data(), bytes.size());
-  }
-
- private:
-  std::vector<uint8_t> bytes_;
-  size_t used_ = 0;
-};
-
-// CompressedWriteStream::write_int (JDK 17): lg_H = 6, H = 64, L = 192, MAX_i = 4.
-void WriteInt(uint32_t value, std::vector<uint8_t>* out) {
-  uint32_t sum = value;
-  for (int i = 0;;) {
-    if (sum < 192 || i == 4) {
-      out->push_back(static_cast<uint8_t>(sum));
-      break;
-    }
-    sum -= 192;
-    out->push_back(static_cast<uint8_t>(192 + sum % 64));
-    sum >>= 6;
-    ++i;
-  }
-}
 
 // Offsets unlike each other and unlike any JDK's, so a field read through
 // the wrong one reads something else.
@@ -215,11 +174,11 @@ class CodeCacheTest : public ::testing::Test {
     std::vector<uint8_t> scopes(300, 0xee);
     auto scope = [&scopes](uint32_t sender, uint32_t method_index, int bci) {
       const uint32_t at = static_cast<uint32_t>(scopes.size());
-      WriteInt(sender, &scopes);
-      WriteInt(method_index, &scopes);
-      WriteInt(static_cast<uint32_t>(bci + 1), &scopes);
+      WriteCompressedInt(sender, &scopes);
+      WriteCompressedInt(method_index, &scopes);
+      WriteCompressedInt(static_cast<uint32_t>(bci + 1), &scopes);
       // The locals, expressions and monitors offsets ScopeDesc reads next.
-      for (uint32_t v : {1234u, 0u, 56u}) WriteInt(v, &scopes);
+      for (uint32_t v : {1234u, 0u, 56u}) WriteCompressedInt(v, &scopes);
       return at;
     };
     const uint32_t entry = scope(0, 3, -1);  // InvocationEntryBci

@@ -9,34 +9,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/unit/java/fake_jvm_memory.h"
 
 namespace allocprof {
 namespace {
-
-// CompressedWriteStream::write_int_mb, with its constants: lg_H = 6,
-// H = 64, L = 256 - H = 192, MAX_i = 4.
-void WriteInt(uint32_t value, std::vector<uint8_t>* out) {
-  constexpr int kLgH = 6, kMaxI = 4;
-  constexpr uint32_t kH = 1u << kLgH, kL = 256 - kH;
-  uint32_t sum = value;
-  for (int i = 0;;) {
-    if (sum < kL || i == kMaxI) {
-      out->push_back(static_cast<uint8_t>(sum));
-      break;
-    }
-    sum -= kL;
-    const uint32_t b_i = kL + (sum % kH);
-    sum >>= kLgH;
-    out->push_back(static_cast<uint8_t>(b_i));
-    ++i;
-  }
-}
-
-// CompressedWriteStream::write_signed_int: encode_sign(v) = (v << 1) ^ (v >> 31).
-void WriteSignedInt(int32_t value, std::vector<uint8_t>* out) {
-  const uint32_t v = static_cast<uint32_t>(value);
-  WriteInt((v << 1) ^ (value < 0 ? 0xffffffffu : 0u), out);
-}
 
 std::vector<uint32_t> UnsignedSamples() {
   std::vector<uint32_t> values = {0,          1,          63,         64,         191,
@@ -53,7 +29,7 @@ std::vector<uint32_t> UnsignedSamples() {
 TEST(CompressedStream, SmallValuesAreOneByte) {
   for (uint32_t v : {0u, 1u, 100u, 191u}) {
     std::vector<uint8_t> bytes;
-    WriteInt(v, &bytes);
+    WriteCompressedInt(v, &bytes);
     ASSERT_EQ(bytes.size(), 1u) << v;
     size_t pos = 0;
     EXPECT_EQ(ReadCompressedInt(bytes.data(), bytes.size(), &pos), v);
@@ -66,25 +42,25 @@ TEST(CompressedStream, ByteCountsGrowAtEachBoundary) {
   // writer produces is what the reader must consume, byte for byte.
   for (uint32_t v : {192u, 12287u, 12288u, 12479u, 12480u, 798911u, 798912u, 0xffffffffu}) {
     std::vector<uint8_t> bytes;
-    WriteInt(v, &bytes);
+    WriteCompressedInt(v, &bytes);
     bytes.push_back(0x2a);  // what follows must be left unread
     size_t pos = 0;
     EXPECT_EQ(ReadCompressedInt(bytes.data(), bytes.size(), &pos), v) << v;
     EXPECT_EQ(pos, bytes.size() - 1) << v;
   }
   std::vector<uint8_t> bytes;
-  WriteInt(191, &bytes);
-  WriteInt(192, &bytes);
-  WriteInt(12479, &bytes);
-  WriteInt(12480, &bytes);
-  WriteInt(0xffffffffu, &bytes);
+  WriteCompressedInt(191, &bytes);
+  WriteCompressedInt(192, &bytes);
+  WriteCompressedInt(12479, &bytes);
+  WriteCompressedInt(12480, &bytes);
+  WriteCompressedInt(0xffffffffu, &bytes);
   EXPECT_EQ(bytes.size(), 1u + 2 + 2 + 3 + 5);
 }
 
 TEST(CompressedStream, UnsignedRoundTrips) {
   const std::vector<uint32_t> values = UnsignedSamples();
   std::vector<uint8_t> bytes;
-  for (uint32_t v : values) WriteInt(v, &bytes);
+  for (uint32_t v : values) WriteCompressedInt(v, &bytes);
   size_t pos = 0;
   for (uint32_t v : values) {
     auto read = ReadCompressedInt(bytes.data(), bytes.size(), &pos);
@@ -103,7 +79,7 @@ TEST(CompressedStream, SignedRoundTrips) {
                                  std::numeric_limits<int32_t>::min()};
   for (int32_t v = -5000; v <= 5000; v += 3) values.push_back(v);
   std::vector<uint8_t> bytes;
-  for (int32_t v : values) WriteSignedInt(v, &bytes);
+  for (int32_t v : values) WriteCompressedSignedInt(v, &bytes);
   size_t pos = 0;
   for (int32_t v : values) {
     auto read = ReadCompressedSignedInt(bytes.data(), bytes.size(), &pos);
@@ -130,7 +106,7 @@ TEST(CompressedStream, ReadingPastTheEndIsNullopt) {
 
   // Every proper prefix of a multi-byte number is cut short.
   std::vector<uint8_t> bytes;
-  WriteInt(0xdeadbeef, &bytes);
+  WriteCompressedInt(0xdeadbeef, &bytes);
   ASSERT_EQ(bytes.size(), 5u);
   for (size_t size = 0; size < bytes.size(); ++size) {
     pos = 0;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/unit/java/fake_jvm_memory.h"
 
 namespace allocprof {
 namespace {
@@ -40,54 +41,6 @@ TEST(JavaArgumentList, MalformedIsNullopt) {
   EXPECT_EQ(JavaArgumentList("(["), std::nullopt);
 }
 
-// Memory that JavaMethodNames reads as if it were a JVM's: a fixed block
-// (never reallocated, so addresses stay put) handed out in pieces.
-class FakeMemory {
- public:
-  explicit FakeMemory(size_t size) : bytes_(size) {}
-
-  // The address of `size` fresh zeroed bytes.
-  uint64_t Alloc(size_t size) {
-    used_ = (used_ + 15) & ~size_t{15};
-    EXPECT_LE(used_ + size, bytes_.size()) << "FakeMemory is too small";
-    const uint64_t addr = reinterpret_cast<uint64_t>(bytes_.data() + used_);
-    used_ += size;
-    return addr;
-  }
-  template <typename T>
-  static void Put(uint64_t addr, T value) {
-    std::memcpy(reinterpret_cast<void*>(addr), &value, sizeof(value));
-  }
-  template <typename T>
-  static T Get(uint64_t addr) {
-    T value;
-    std::memcpy(&value, reinterpret_cast<const void*>(addr), sizeof(value));
-    return value;
-  }
-  static void PutBytes(uint64_t addr, const std::vector<uint8_t>& bytes) {
-    std::memcpy(reinterpret_cast<void*>(addr), bytes.data(), bytes.size());
-  }
-
- private:
-  std::vector<uint8_t> bytes_;
-  size_t used_ = 0;
-};
-
-// CompressedWriteStream::write_signed_int (JDK 17).
-void WriteSignedInt(int32_t value, std::vector<uint8_t>* out) {
-  uint32_t sum = (static_cast<uint32_t>(value) << 1) ^ (value < 0 ? 0xffffffffu : 0u);
-  for (int i = 0;;) {
-    if (sum < 192 || i == 4) {
-      out->push_back(static_cast<uint8_t>(sum));
-      break;
-    }
-    sum -= 192;
-    out->push_back(static_cast<uint8_t>(192 + sum % 64));
-    sum >>= 6;
-    ++i;
-  }
-}
-
 // CompressedLineNumberWriteStream (JDK 17): a table of (bci, line) pairs
 // stored as deltas from the pair before, then the terminator.
 std::vector<uint8_t> LineNumberTable(const std::vector<std::pair<int, int>>& pairs) {
@@ -106,8 +59,8 @@ std::vector<uint8_t> LineNumberTable(const std::vector<std::pair<int, int>>& pai
       }
     }
     out.push_back(0xff);
-    WriteSignedInt(bci_delta, &out);
-    WriteSignedInt(line_delta, &out);
+    WriteCompressedSignedInt(bci_delta, &out);
+    WriteCompressedSignedInt(line_delta, &out);
   }
   out.push_back(0);
   return out;
