@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -231,6 +232,37 @@ TEST_F(JavaTest, NettyPooledChunksLeadToTheLeakingHandler) {
   // Unpooled.directBuffer: one direct allocation per buffer, exact
   // (NettyLeaks.java: UNPOOLED_COUNT x UNPOOLED_SIZE).
   EXPECT_EQ(BytesAboveUnsafe(folded, "NettyLeaks.unpooledLeak()"), int64_t{32} * 300000)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+}
+
+// A JVM run with -Xrs does not catch SIGQUIT, which would kill it; it
+// starts its attach listener at startup instead. It gets no signal, lives
+// on, and is profiled with every byte and its compiled frames named.
+TEST_F(JavaTest, AJvmRunWithXrsIsAttachedWithoutASignal) {
+  const std::string folded_path = ScratchPath("java_xrs.folded");
+  // Such a JVM dispatches no signal to Java code: it is told to go by a
+  // file (Handshake.java).
+  const std::string go_file = ScratchPath("go");
+  Target target;
+  ASSERT_NO_FATAL_FAILURE(StartTarget(
+      kJava, {"-Xrs", "-Dallocprof.go_file=" + go_file, "-cp", kJavaLeaksJar, "JavaLeaks"},
+      &target));
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTracing(
+      {"-p", std::to_string(target.pid), "--folded", folded_path, "-v"}, target.pid, &ap));
+  std::ofstream(go_file).put('\n');
+  Process* jvm = target.proc.get();
+  ASSERT_TRUE(Process::PumpUntil(
+      {jvm}, [jvm] { return jvm->out().find("done") != std::string::npos || jvm->exited(); },
+      kRunTimeout));
+  ASSERT_FALSE(jvm->exited()) << jvm->Describe();
+  ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap.get(), &target));
+  EXPECT_THAT(ap->out(), HasSubstr("compiled Java frames are named from the JVM's perf map"))
+      << Outputs(*ap);
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  EXPECT_EQ(BytesThrough(folded, "Unsafe_AllocateMemory0"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0") << Outputs(*ap);
+  EXPECT_EQ(BytesAboveUnsafe(folded, "JavaLeaks.leakDirect()"), kLeakedBytes)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
 }
 

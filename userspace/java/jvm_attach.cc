@@ -12,10 +12,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "userspace/common/unique_fd.h"
 #include "userspace/symbols/process_handle.h"
@@ -61,6 +65,14 @@ bool IsSocket(const std::string& path) {
 // JVM without a trigger file takes as "print a thread dump").
 absl::Status StartListener(pid_t pid, const AttachPaths& paths, absl::Time deadline) {
   if (IsSocket(paths.socket)) return absl::OkStatus();
+  std::ifstream status_file(absl::StrCat("/proc/", pid, "/status"));
+  std::stringstream status;
+  status << status_file.rdbuf();
+  if (!CatchesSignal(status.str(), SIGQUIT)) {
+    return absl::FailedPreconditionError(
+        "the JVM does not catch SIGQUIT (it runs with -Xrs, or is still starting), so its "
+        "attach listener cannot be started without killing it");
+  }
   UniqueFd trigger(open(paths.trigger.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   if (!trigger.valid()) {
     return absl::ErrnoToStatus(errno, absl::StrCat("cannot create ", paths.trigger));
@@ -162,6 +174,17 @@ absl::StatusOr<AttachReply> ParseAttachReply(absl::string_view reply) {
   }
   if (nl != absl::string_view::npos) parsed.output = std::string(reply.substr(nl + 1));
   return parsed;
+}
+
+bool CatchesSignal(absl::string_view status, int sig) {
+  for (absl::string_view line : absl::StrSplit(status, '\n')) {
+    if (!absl::ConsumePrefix(&line, "SigCgt:")) continue;
+    uint64_t mask = 0;
+    return sig >= 1 && sig <= 64 &&
+           absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line), &mask) &&
+           (mask >> (sig - 1)) & 1;
+  }
+  return false;
 }
 
 absl::StatusOr<std::string> RunJcmd(pid_t pid, absl::string_view jcmd_command,

@@ -37,6 +37,12 @@ struct AttachReply {
 };
 absl::StatusOr<AttachReply> ParseAttachReply(absl::string_view reply);
 
+// Whether the process whose /proc/PID/status is `status` catches signal
+// `sig` (its SigCgt mask). A JVM catches SIGQUIT once its signal handlers
+// are in place, unless it runs with -Xrs; SIGQUIT to one that does not
+// kills it, so the listener is only ever started in one that does.
+bool CatchesSignal(absl::string_view status, int sig);
+
 // Runs `jcmd_command` (e.g. "Compiler.perfmap") in the JVM `pid` through
 // the attach listener and returns its output. Fails with the JVM's own
 // message when the command fails, DeadlineExceeded when the JVM does not

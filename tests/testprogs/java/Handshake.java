@@ -1,6 +1,7 @@
 // testprog.h's handshake for the Java test programs: wait until the JIT has
 // been idle for a while (what the trace sees is compiled code already
-// there), print "ready PID malloc=0x0 free=0x0", wait for SIGUSR1, and after
+// there), print "ready PID malloc=0x0 free=0x0", wait for SIGUSR1 (or a
+// file, see readyAndWaitForGo), and after
 // the scenario print "done" and wait until killed (SIGTERM).
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -18,11 +19,18 @@ final class Handshake {
       idle = now == last ? idle + 1 : 0;
       last = now;
     }
+    // A JVM run with -Xrs dispatches no signals to Java code: it is told to
+    // go by a file instead (-Dallocprof.go_file=PATH).
+    String goFile = System.getProperty("allocprof.go_file");
     CountDownLatch go = new CountDownLatch(1);
-    Signal.handle(new Signal("USR1"), s -> go.countDown());
+    if (goFile == null) Signal.handle(new Signal("USR1"), s -> go.countDown());
     System.out.println("ready " + ProcessHandle.current().pid() + " malloc=0x0 free=0x0");
     System.out.flush();
-    go.await();
+    if (goFile == null) {
+      go.await();
+    } else {
+      while (!new java.io.File(goFile).exists()) Thread.sleep(20);
+    }
   }
 
   static void doneAndStay() throws InterruptedException {

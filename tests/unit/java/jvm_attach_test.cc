@@ -1,5 +1,8 @@
 #include "userspace/java/jvm_attach.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include "gtest/gtest.h"
 
 namespace allocprof {
@@ -25,6 +28,28 @@ TEST(ParseAttachReply, ResultCodeThenOutput) {
   EXPECT_EQ(bare->output, "");
   EXPECT_FALSE(ParseAttachReply("").ok());
   EXPECT_FALSE(ParseAttachReply("hello\n").ok());
+}
+
+TEST(CatchesSignal, ReadsTheSigCgtMask) {
+  // A JVM's: SIGQUIT (3) among the signals it catches.
+  const std::string jvm = "Name:\tjava\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+                          "SigCgt:\t2000000181005ccf\n";
+  EXPECT_TRUE(CatchesSignal(jvm, SIGQUIT));
+  EXPECT_TRUE(CatchesSignal(jvm, SIGSEGV));
+  EXPECT_FALSE(CatchesSignal(jvm, SIGUSR1));  // bit 9 clear
+  // -Xrs, or not started yet: SIGQUIT would kill it.
+  EXPECT_FALSE(CatchesSignal("SigCgt:\t0000000181005ccb\n", SIGQUIT));
+  EXPECT_FALSE(CatchesSignal("Name:\tjava\n", SIGQUIT));
+  EXPECT_FALSE(CatchesSignal("SigCgt:\tnot hex\n", SIGQUIT));
+}
+
+// This process does not catch SIGQUIT: no listener is started, and no
+// signal is sent (the test would die of it).
+TEST(RunJcmd, ATargetThatDoesNotCatchSigquitIsNotSignalled) {
+  absl::StatusOr<std::string> out = RunJcmd(getpid(), "Compiler.perfmap", absl::Seconds(1));
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("does not catch SIGQUIT"), std::string::npos)
+      << out.status();
 }
 
 TEST(RunJcmd, NoSuchProcessFails) {
