@@ -16,14 +16,19 @@
 //   (m) the peer: a memleak-style bpftrace script (uprobe and uretprobe on
 //       malloc with the user stack, uprobe on free), when bpftrace is there;
 // then times `allocprof -p PID` attaching to a loop that is already running,
-// and takes allocprof's peak RSS from wait4().
+// and takes allocprof's peak RSS from wait4(). With --nofp-loop, stacks by
+// frame pointers and by CFI, (n1)-(n5). With --java-jar, a JVM that
+// allocates direct memory (DirectLoop.java), attached with -p once it runs:
+//   (j1) untraced; (j2) under `allocprof --floor-stacks -p`; (j3) under
+//   `allocprof -p`, with the stack of the loop's allocations in its report.
 //
 // It prints figures and judges none of them. It exits non-zero only when a
 // figure could not be obtained (allocprof failed or hung, output could not
 // be parsed), and then says which command failed and what it wrote to stderr.
 //
 //   bench_overhead --allocprof PATH --loop PATH [--runs N] [--target-ms MS]
-//                  [--quick]
+//                  [--quick] [--nofp-loop PATH]
+//                  [--java-jar PATH [--java PATH] [--only-java]]
 
 #include <fcntl.h>
 #include <poll.h>
@@ -43,6 +48,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -325,6 +331,19 @@ struct LoopRun {
   std::string err;  // allocprof's stderr
 };
 
+// The line a loop prints on stdout when it is done:
+// "ns_per_pair=<float> iterations=<n>".
+constexpr absl::string_view kFigurePrefix = "ns_per_pair=";
+
+absl::Status ParseFigure(absl::string_view line, double* ns_per_pair, uint64_t* iterations) {
+  std::vector<absl::string_view> f = absl::StrSplit(line, absl::ByAnyChar(" ="));
+  if (f.size() < 4 || f[2] != "iterations" || !absl::SimpleAtod(f[1], ns_per_pair) ||
+      !absl::SimpleAtoi(f[3], iterations)) {
+    return absl::InternalError(absl::StrCat("cannot parse `", line, "`"));
+  }
+  return absl::OkStatus();
+}
+
 // Runs argv, which ends in the loop program, to completion and takes the
 // loop's figure from stdout.
 absl::StatusOr<LoopRun> RunLoop(std::vector<std::string> argv) {
@@ -336,12 +355,8 @@ absl::StatusOr<LoopRun> RunLoop(std::vector<std::string> argv) {
   bool have_figure = false;
   absl::Status parse_error;
   auto on_line = [&](Stream s, absl::string_view line) {
-    if (s != Stream::kOut || !absl::StartsWith(line, "ns_per_pair=")) return false;
-    std::vector<absl::string_view> f = absl::StrSplit(line, absl::ByAnyChar(" ="));
-    if (f.size() < 4 || f[2] != "iterations" || !absl::SimpleAtod(f[1], &run.ns_per_pair) ||
-        !absl::SimpleAtoi(f[3], &run.iterations)) {
-      parse_error = absl::InternalError(absl::StrCat("cannot parse `", line, "`"));
-    }
+    if (s != Stream::kOut || !absl::StartsWith(line, kFigurePrefix)) return false;
+    parse_error = ParseFigure(line, &run.ns_per_pair, &run.iterations);
     have_figure = true;
     return true;
   };
@@ -519,6 +534,9 @@ std::vector<double> Field(const std::vector<LoopRun>& runs, double LoopRun::*f) 
 struct Options {
   std::string allocprof, loop;
   std::string nofp_loop;  // --nofp-loop: also compare FP and CFI stacks
+  std::string java_jar;   // --java-jar: also time a JVM (DirectLoop.java)
+  std::string java = "java";
+  bool only_java = false;
   int runs = 3;
   int target_ms = 1000;
   bool quick = false;
@@ -528,11 +546,15 @@ struct Options {
   fprintf(stderr,
           "usage: bench_overhead --allocprof PATH --loop PATH [--runs N] "
           "[--target-ms MS] [--quick]\n"
+          "                      [--nofp-loop PATH] [--java-jar PATH [--java PATH] [--only-java]]\n"
           "  --runs N        runs of each measurement (default 3)\n"
           "  --target-ms MS  length of each timed loop (default 1000)\n"
           "  --quick         one short run of each, a smoke test of the set-up\n"
           "  --nofp-loop P   also time stacks by frame pointers and by CFI on P, the\n"
-          "                  loop built without frame pointers, and size its unwind tables\n");
+          "                  loop built without frame pointers, and size its unwind tables\n"
+          "  --java-jar J    also time allocprof -p on a JVM running DirectLoop from J\n"
+          "  --java P        the java launcher (default: java from PATH)\n"
+          "  --only-java     only the JVM's figures (needs --java-jar; --loop optional)\n");
   exit(2);
 }
 
@@ -554,13 +576,20 @@ Options ParseOptions(int argc, char** argv) {
       target_set = true;
     } else if (a == "--nofp-loop" && has_value) {
       o.nofp_loop = argv[++i];
+    } else if (a == "--java-jar" && has_value) {
+      o.java_jar = argv[++i];
+    } else if (a == "--java" && has_value) {
+      o.java = argv[++i];
+    } else if (a == "--only-java") {
+      o.only_java = true;
     } else if (a == "--quick") {
       o.quick = true;
     } else {
       Usage();
     }
   }
-  if (o.allocprof.empty() || o.loop.empty()) Usage();
+  if (o.allocprof.empty() || (o.loop.empty() && !o.only_java)) Usage();
+  if (o.only_java && o.java_jar.empty()) Usage();
   if (o.quick) {
     if (!runs_set) o.runs = 1;
     if (!target_set) o.target_ms = 100;
@@ -587,6 +616,29 @@ double BpfNsPerRun(const std::string& err, absl::string_view program) {
   return -1;
 }
 
+// kernel.bpf_stats_enabled, which makes the kernel count each BPF program's
+// runs and run time (what allocprof -v prints at the end): "0" or "1", ""
+// if it cannot be read.
+constexpr char kBpfStats[] = "/proc/sys/kernel/bpf_stats_enabled";
+
+std::string ReadBpfStats() {
+  std::string v;
+  if (FILE* f = fopen(kBpfStats, "re")) {
+    char c = 0;
+    if (fread(&c, 1, 1, f) == 1) v.assign(1, c);
+    fclose(f);
+  }
+  return v;
+}
+
+// Sets it; "" (what ReadBpfStats returns when it cannot read) sets "0".
+void WriteBpfStats(const std::string& v) {
+  if (FILE* f = fopen(kBpfStats, "we")) {
+    fputs(v.empty() ? "0" : v.c_str(), f);
+    fclose(f);
+  }
+}
+
 // Stacks without frame pointers: the loop built as Debian builds libc and
 // libstdc++, its stacks taken by frame pointers (--unwind fp, which stop
 // after a frame or two there) and walked with CFI (--unwind auto). The
@@ -604,20 +656,8 @@ void RunNofpComparison(const Options& o) {
     args.insert(args.end(), loop.begin(), loop.end());
     return args;
   };
-  constexpr char kStats[] = "/proc/sys/kernel/bpf_stats_enabled";
-  std::string stats_before;
-  if (FILE* f = fopen(kStats, "re")) {
-    char c = 0;
-    if (fread(&c, 1, 1, f) == 1) stats_before.assign(1, c);
-    fclose(f);
-  }
-  auto set_stats = [&](const std::string& v) {
-    if (FILE* f = fopen(kStats, "we")) {
-      fputs(v.c_str(), f);
-      fclose(f);
-    }
-  };
-  set_stats("1");
+  const std::string stats_before = ReadBpfStats();
+  WriteBpfStats("1");
   struct Mode {
     const char* name;
     std::vector<std::string> argv;
@@ -641,7 +681,7 @@ void RunNofpComparison(const Options& o) {
       m.bpf_ns.push_back(bpf_ns);
     }
   }
-  set_stats(stats_before.empty() ? "0" : stats_before);
+  WriteBpfStats(stats_before);
   printf("\nstacks without frame pointers: %s\n", o.nofp_loop.c_str());
   printf("%-44s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
   for (const Mode& m : modes) PrintRow(m.name, "ns/pair", m.ns, "%.1f");
@@ -692,15 +732,325 @@ void RunNofpComparison(const Options& o) {
          sum_rows * 8 / 1024.0);
 }
 
+// `name` as posix_spawn needs it: a path as is, a bare name looked up in
+// PATH as a shell would; "" when no directory of PATH has it.
+std::string FindProgram(const std::string& name) {
+  if (absl::StrContains(name, '/')) return name;
+  const char* path = getenv("PATH");
+  for (absl::string_view dir : absl::StrSplit(path ? path : "/usr/bin:/bin", ':')) {
+    std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", name);
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+struct JavaRun {
+  double ns_per_pair = 0;
+  uint64_t iterations = 0;
+  std::string err;  // allocprof's stderr; empty untraced
+  bool interrupted = false;
+};
+
+// How long a JVM may take to start, warm up and wait for its JIT to be idle
+// (a few seconds; much more on a host busy with builds).
+constexpr double kJvmReadyTimeoutS = 120;
+
+// Runs DirectLoop in a JVM and, unless `tracer_options` is empty, attaches
+// `allocprof OPTIONS -p PID` once the JVM is ready; lets the loop go (SIGUSR1)
+// when the probes are live, takes the loop's figure, and waits for the JVM
+// to exit, then for allocprof, which ends when its target does.
+absl::StatusOr<JavaRun> RunJava(const Options& o, const std::string& java,
+                                const std::vector<std::string>& tracer_options) {
+  absl::StatusOr<std::unique_ptr<Child>> jvm_started = Child::Start(
+      {java, "-cp", o.java_jar, "DirectLoop", "--target-ms", std::to_string(o.target_ms)});
+  if (!jvm_started.ok()) return jvm_started.status();
+  Child& jvm = **jvm_started;
+  // The JVM's own PID, from its line: the one to trace and to signal.
+  pid_t pid = 0;
+  auto on_ready = [&](Stream s, absl::string_view line) {
+    return s == Stream::kOut && absl::ConsumePrefix(&line, "ready pid=") &&
+           absl::SimpleAtoi(line, &pid) && pid > 0;
+  };
+  absl::StatusOr<bool> ready = jvm.ReadUntil(kJvmReadyTimeoutS, on_ready);
+  if (!ready.ok() || !*ready) {
+    return Failed(jvm, ready.ok() ? absl::InternalError("exited before it was ready")
+                                  : ready.status());
+  }
+
+  std::unique_ptr<Child> ap;
+  if (!tracer_options.empty()) {
+    std::vector<std::string> argv = {o.allocprof};
+    argv.insert(argv.end(), tracer_options.begin(), tracer_options.end());
+    argv.insert(argv.end(), {"-p", std::to_string(pid)});
+    absl::StatusOr<std::unique_ptr<Child>> ap_started = Child::Start(std::move(argv));
+    if (!ap_started.ok()) return ap_started.status();
+    ap = *std::move(ap_started);
+    absl::StatusOr<bool> traced = ap->ReadUntil(120, [](Stream s, absl::string_view line) {
+      return s == Stream::kErr && absl::StartsWith(line, kTracingLine);
+    });
+    if (!traced.ok()) {
+      ap->Finish(0).IgnoreError();
+      return Failed(*ap, absl::Status(traced.status().code(),
+                                      absl::StrCat("no `", kTracingLine, "` line: ",
+                                                   traced.status().message())));
+    }
+    if (!*traced) {
+      absl::Status why = ap->CheckExit();
+      return Failed(*ap, absl::InternalError(absl::StrCat(
+                             "it exited without a `", kTracingLine, "` line",
+                             why.ok() ? "" : ": ", why.ok() ? "" : why.message())));
+    }
+  }
+
+  if (kill(pid, SIGUSR1) != 0) {
+    return Failed(jvm, ErrnoStatus(errno, absl::StrCat("cannot signal PID ", pid)));
+  }
+  JavaRun run;
+  bool have_figure = false;
+  absl::Status parse_error;
+  auto on_line = [&](Stream s, absl::string_view line) {
+    if (s != Stream::kOut || !absl::StartsWith(line, kFigurePrefix)) return false;
+    parse_error = ParseFigure(line, &run.ns_per_pair, &run.iterations);
+    have_figure = true;
+    return true;
+  };
+  // The JVM's output in short slices, allocprof's pipes drained in between:
+  // allocprof blocked on a full pipe would stop reading its ring buffer.
+  const double deadline = NowS() + 600;
+  for (;;) {
+    absl::StatusOr<bool> got = jvm.ReadUntil(0.05, on_line);
+    if (got.ok()) break;  // the figure, or the JVM's exit (checked below)
+    if (!absl::IsDeadlineExceeded(got.status())) return Failed(jvm, got.status());
+    if (NowS() >= deadline) {
+      jvm.Finish(0).IgnoreError();
+      return Failed(jvm, absl::DeadlineExceededError("no figure within 600 s"));
+    }
+    if (ap) {
+      auto never = [](Stream, absl::string_view) { return false; };
+      absl::StatusOr<bool> ap_out = ap->ReadUntil(0.001, never);
+      if (ap_out.ok()) {
+        absl::Status why = ap->CheckExit();
+        return Failed(*ap, absl::InternalError(absl::StrCat(
+                               "it exited while its target ran", why.ok() ? "" : ": ",
+                               why.ok() ? "" : why.message())));
+      }
+      if (!absl::IsDeadlineExceeded(ap_out.status())) return Failed(*ap, ap_out.status());
+    }
+  }
+  if (!parse_error.ok()) return Failed(jvm, parse_error);
+  absl::Status s = jvm.Finish(kReportTimeoutS);
+  if (!s.ok()) return Failed(jvm, s);
+  s = jvm.CheckExit();
+  if (!s.ok()) return Failed(jvm, s);
+  if (!have_figure) {
+    return Failed(jvm, absl::InternalError("the loop printed no `ns_per_pair=` line"));
+  }
+  if (ap) {
+    s = ap->Finish(kReportTimeoutS);
+    if (!s.ok()) return Failed(*ap, s);
+    s = ap->CheckExit();
+    if (!s.ok()) return Failed(*ap, s);
+    run.err = ap->err();
+    run.interrupted = ap->interrupted();
+    // allocprof had the JVM write its perf map (jcmd Compiler.perfmap); the
+    // JVM is gone and nothing else reads the file.
+    unlink(absl::StrCat("/tmp/perf-", pid, ".map").c_str());
+  }
+  return run;
+}
+
+// The stack of a folded profile ("frame;...;leaf BYTES", outermost first)
+// with the most bytes among those with a frame that starts with `function`.
+struct FoldedStack {
+  std::vector<std::string> frames;
+  int64_t bytes = 0;
+};
+
+std::optional<FoldedStack> LargestStackThrough(const std::string& folded,
+                                               absl::string_view function) {
+  std::optional<FoldedStack> largest;
+  for (absl::string_view line : absl::StrSplit(folded, '\n', absl::SkipEmpty())) {
+    const size_t space = line.rfind(' ');
+    FoldedStack stack;
+    if (space == absl::string_view::npos ||
+        !absl::SimpleAtoi(line.substr(space + 1), &stack.bytes)) {
+      continue;
+    }
+    stack.frames = absl::StrSplit(line.substr(0, space), ';');
+    bool through = false;
+    for (const std::string& f : stack.frames) through |= absl::StartsWith(f, function);
+    if (through && (!largest || stack.bytes > largest->bytes)) largest = std::move(stack);
+  }
+  return largest;
+}
+
+bool HasFrameStartingWith(const FoldedStack& stack, absl::string_view prefix) {
+  for (const std::string& f : stack.frames) {
+    if (absl::StartsWith(f, prefix)) return true;
+  }
+  return false;
+}
+
+// Frames that allocprof named as Java methods: "Class.method(args) [kind]".
+int JavaFrames(const FoldedStack& stack) {
+  int n = 0;
+  for (const std::string& f : stack.frames) {
+    for (absl::string_view kind : {" [interpreted]", " [compiled]", " [inlined]", " [native]"}) {
+      if (absl::StrContains(f, kind)) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::string text;
+  if (FILE* f = fopen(path.c_str(), "re")) {
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+    fclose(f);
+  }
+  return text;
+}
+
+// A JVM that allocates direct memory: DirectLoop (Unsafe.allocateMemory(64)
+// and freeMemory, the path of ByteBuffer.allocateDirect and Netty to malloc
+// through libjvm's Unsafe_AllocateMemory0) on the JDK with default flags,
+// traced with -p once it runs, as a JVM in service would be. BPF statistics
+// are on, as for the stacks without frame pointers, so that the allocating
+// program's own cost is read apart from the trap cost. Then the stack of the
+// loop's allocations in full tracing's report: how many frames it has and
+// whether the walk got through the Java frames to the thread's start.
+void RunJavaComparison(const Options& o) {
+  const std::string java = FindProgram(o.java);
+  if (java.empty() || access(java.c_str(), X_OK) != 0) {
+    fprintf(stderr, "bench_overhead: cannot run %s: %s\n", o.java.c_str(),
+            java.empty() ? "not found in PATH" : strerror(errno));
+    exit(1);
+  }
+  if (access(o.java_jar.c_str(), R_OK) != 0) {
+    fprintf(stderr, "bench_overhead: cannot read %s: %s\n", o.java_jar.c_str(), strerror(errno));
+    exit(1);
+  }
+  // Full tracing's folded stacks, rewritten by every (j3) run.
+  char folded_path[] = "/tmp/bench_overhead_java.XXXXXX";
+  const int folded_fd = mkstemp(folded_path);
+  if (folded_fd < 0) Die(ErrnoStatus(errno, "mkstemp"), "a temporary file");
+  close(folded_fd);
+  const std::string stats_before = ReadBpfStats();
+  WriteBpfStats("1");
+  auto fail = [&](const absl::Status& s, absl::string_view during) {
+    WriteBpfStats(stats_before);
+    unlink(folded_path);
+    Die(s, during);
+  };
+
+  struct Mode {
+    const char* name;
+    std::vector<std::string> tracer_options;  // empty: untraced
+    std::vector<double> ns;
+    std::vector<double> bpf_ns;
+  };
+  Mode modes[] = {
+      {"(j1) JVM untraced", {}, {}, {}},
+      {"(j2) allocprof --floor-stacks -p", {"-v", "--floor-stacks"}, {}, {}},
+      {"(j3) allocprof -p", {"-v", "--folded", folded_path}, {}, {}},
+  };
+  std::vector<double> frames, java_frames;
+  std::vector<bool> reaches_start;
+  std::optional<FoldedStack> last_stack;
+  bool interrupted = false;
+  for (int r = 0; r < o.runs; r++) {
+    for (Mode& m : modes) {
+      absl::StatusOr<JavaRun> run = RunJava(o, java, m.tracer_options);
+      if (!run.ok()) fail(run.status(), m.name);
+      // Uprobe sessions: one program serves malloc's entry and its return.
+      const double bpf_ns = BpfNsPerRun(run->err, "ap_alloc_session");
+      fprintf(stderr, "bench_overhead: run %d/%d %-34s %10.1f ns/pair, %6.0f ns/BPF run\n",
+              r + 1, o.runs, m.name, run->ns_per_pair, bpf_ns);
+      m.ns.push_back(run->ns_per_pair);
+      m.bpf_ns.push_back(bpf_ns);
+      interrupted |= run->interrupted;
+      if (&m != &modes[2]) continue;
+      std::optional<FoldedStack> stack =
+          LargestStackThrough(ReadWholeFile(folded_path), "Unsafe_AllocateMemory0");
+      if (!stack) {
+        fail(absl::NotFoundError(absl::StrCat(
+                 "the folded stacks of `", o.allocprof, " ", absl::StrJoin(m.tracer_options, " "),
+                 " -p PID` have no stack through Unsafe_AllocateMemory0")),
+             m.name);
+      }
+      frames.push_back(static_cast<double>(stack->frames.size()));
+      java_frames.push_back(JavaFrames(*stack));
+      reaches_start.push_back(HasFrameStartingWith(*stack, "JavaMain"));
+      last_stack = std::move(stack);
+    }
+  }
+  WriteBpfStats(stats_before);
+  unlink(folded_path);
+
+  printf("\nJava: Unsafe.allocateMemory(64)+freeMemory pairs in a JVM, default flags, "
+         "traced with -p, %d run%s of each\n",
+         o.runs, o.runs == 1 ? "" : "s");
+  printf("  java       %s\n  program    DirectLoop in %s (timed loop ~%d ms after warm-up)\n\n",
+         java.c_str(), o.java_jar.c_str(), o.target_ms);
+  printf("%-48s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
+  for (const Mode& m : modes) PrintRow(m.name, "ns/pair", m.ns, "%.1f");
+  for (const Mode& m : modes) {
+    if (m.tracer_options.empty()) continue;
+    PrintRow(absl::StrCat(m.name, " BPF").c_str(), "ns/run", m.bpf_ns, "%.0f");
+  }
+  PrintRatio("j2/j1 floor with stacks vs untraced", modes[1].ns, modes[0].ns);
+  PrintRatio("j3/j1 full tracing vs untraced", modes[2].ns, modes[0].ns);
+  PrintRatio("j3/j2 full tracing vs floor with stacks", modes[2].ns, modes[1].ns);
+  PrintRow("(j3) largest stack through Unsafe_AllocateMemory0", "frames", frames, "%.0f");
+  PrintRow("(j3)   of which named Java methods", "frames", java_frames, "%.0f");
+  std::string yes_no;
+  size_t yes = 0;
+  for (bool b : reaches_start) {
+    absl::StrAppend(&yes_no, yes_no.empty() ? "" : " ", b ? "yes" : "no");
+    yes += b;
+  }
+  const std::string all = yes == reaches_start.size() ? "yes"
+                          : yes == 0 ? "no"
+                                     : absl::StrCat(yes, " of ", reaches_start.size());
+  printf("%-48s %-7s %10s %10s   %s\n", "(j3)   it reaches the thread's start (JavaMain)", "",
+         all.c_str(), "", yes_no.c_str());
+
+  printf("\nnotes:\n"
+         "- BPF ns/run: the kernel's count for ap_alloc_session, which runs at malloc's\n"
+         "  entry and at its return (kernel.bpf_stats_enabled on for these runs); every\n"
+         "  malloc of the JVM's threads counts, not only the loop's.\n"
+         "- each pair frees the block of the pair before, so the block of the timed loop's\n"
+         "  last pair is outstanding when the JVM exits: its stack is the loop's.\n");
+  if (last_stack) {
+    printf("- that stack in the last (j3) run, outermost first (%" PRId64 " bytes):\n",
+           last_stack->bytes);
+    for (const std::string& f : last_stack->frames) printf("    %s\n", f.c_str());
+  }
+  if (interrupted) {
+    printf("- allocprof did not exit within %.0f s of its target and was stopped with "
+           "SIGINT.\n", kReportTimeoutS);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o = ParseOptions(argc, argv);
   for (const std::string* path : {&o.allocprof, &o.loop}) {
+    if (path->empty() && o.only_java) continue;
     if (access(path->c_str(), X_OK) != 0) {
       fprintf(stderr, "bench_overhead: cannot run %s: %s\n", path->c_str(), strerror(errno));
       return 1;
     }
+  }
+  if (o.only_java) {
+    RunJavaComparison(o);
+    return 0;
   }
   // Each loop picks its own iteration count to last about this long.
   const std::string target = std::to_string(o.target_ms);
@@ -868,5 +1218,6 @@ int main(int argc, char** argv) {
            "SIGINT.\n", kAttachedExitTimeoutS);
   }
   if (!o.nofp_loop.empty()) RunNofpComparison(o);
+  if (!o.java_jar.empty()) RunJavaComparison(o);
   return 0;
 }

@@ -74,10 +74,12 @@ JitRows JavaTarget::CompiledFrameRows() {
   if (code_.empty()) return {};
   RecordedFrameSize recorded;
   if (code_cache_) {
-    recorded = [this](uint64_t code_begin) -> std::optional<uint32_t> {
-      std::optional<CodeBlob> blob = code_cache_->BlobAt(code_begin);
-      if (!blob || !blob->is_nmethod || blob->code_begin != code_begin ||
-          blob->frame_size < kMinCompiledFrame) {
+    recorded = [this](const JitCode& code) -> std::optional<uint32_t> {
+      std::optional<CodeBlob> blob = code_cache_->BlobAt(code.start);
+      // A compiled method's code must be an nmethod's, or the map named
+      // code since freed; stubs without a frame of their own record 0.
+      if (!blob || blob->code_begin != code.start || blob->frame_size < kMinCompiledFrame ||
+          (code.kind == JitCode::Kind::kCompiledMethod && !blob->is_nmethod)) {
         return std::nullopt;
       }
       return blob->frame_size;
@@ -90,7 +92,7 @@ JitRows JavaTarget::CompiledFrameRows() {
 }
 
 void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
-  if (methods_ || code_cache_) return;
+  if (methods_ && code_cache_) return;
   absl::StatusOr<VmStructs> structs = absl::NotFoundError("no libjvm.so mapped");
   if (const Module* jvm = LibjvmOf(modules)) {
     const std::string path = modules.ElfPath(*jvm);
@@ -98,20 +100,19 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
     structs = bias.ok() ? VmStructs::Read(pid_, path, *bias) : bias.status();
   }
   if (!structs.ok()) {
-    methods_error_ = scopes_error_ = structs.status();
+    if (!methods_) methods_error_ = structs.status();
+    if (!code_cache_) scopes_error_ = structs.status();
     return;
   }
-  if (auto layout = JavaMethodNames::Layout::From(*structs); layout.ok()) {
-    methods_ = std::make_unique<JavaMethodNames>(pid_, *layout);
-    methods_error_ = absl::OkStatus();
-  } else {
-    methods_error_ = layout.status();
+  if (!methods_) {
+    if (auto layout = JavaMethodNames::Layout::From(*structs); layout.ok()) {
+      methods_ = std::make_unique<JavaMethodNames>(pid_, *layout);
+      methods_error_ = absl::OkStatus();
+    } else {
+      methods_error_ = layout.status();
+    }
   }
-  // Debug information is read in the encoding of JDK 8 to 20 only.
-  const std::optional<uint64_t> major_address =
-      structs->StaticAddress("Abstract_VM_Version", "_vm_major_version");
-  const std::optional<int32_t> major =
-      major_address ? ReadTarget<int32_t>(pid_, *major_address) : std::nullopt;
+  if (code_cache_) return;
   auto layout = CodeCacheLayout::From(*structs);
   absl::StatusOr<CodeCache> cache =
       layout.ok() ? CodeCache::Read(pid_, *layout) : layout.status();
@@ -120,6 +121,11 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
     return;
   }
   code_cache_ = *std::move(cache);
+  // Debug information is read in the encoding of JDK 8 to 20 only.
+  const std::optional<uint64_t> major_address =
+      structs->StaticAddress("Abstract_VM_Version", "_vm_major_version");
+  const std::optional<int32_t> major =
+      major_address ? ReadTarget<int32_t>(pid_, *major_address) : std::nullopt;
   scopes_error_ =
       major && *major <= kLastKnownDebugInfoJdk
           ? absl::OkStatus()

@@ -36,8 +36,12 @@ class JavaTarget {
 
   // Asks the JVM to write /tmp/perf-NSPID.map now (jcmd Compiler.perfmap).
   // A failure is kept for the notes, never fatal: the session goes on with
-  // compiled frames unnamed.
+  // compiled frames unnamed. Unavailable: not yet (a JVM still starting).
   absl::Status WritePerfMap();
+  // Whether asking again may succeed: no failure so far but "not yet".
+  bool perf_map_possible() const {
+    return last_error_.ok() || absl::IsUnavailable(last_error_);
+  }
 
   // The JIT's code is what the perf map last written names (see
   // jit_frames.h), and what the JVM installed after it, which its
@@ -53,8 +57,9 @@ class JavaTarget {
   // records; empty when there is none.
   JitRows CompiledFrameRows();
 
-  // Reads the JVM's VMStructs (once), for the layouts of its methods and
-  // code cache; a failure is kept for the notes.
+  // Reads the JVM's VMStructs, for the layouts of its methods and code
+  // cache, until both could be read (a JVM still starting has not filled
+  // them in yet); a failure is kept for the notes.
   void ReadJvmLayout(const ModuleMap& modules);
 
   // Names an interpreted frame by its Method*, and gives its source line

@@ -150,13 +150,21 @@ JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code, const RecordedFrameSi
       add(c, AP_CFA_JAVA_INTERP, kInterpreterBcpWordsBelowRbp, kInterpreterMethodSlot);
       continue;
     }
+    std::optional<uint32_t> frame = recorded ? recorded(c) : std::nullopt;
+    if (frame && *frame > UINT16_MAX) frame.reset();
     if (c.kind == JitCode::Kind::kStub) {
-      // Stubs and adapters (the call stub, i2c/c2i ...) keep rbp as their
-      // frame pointer where they have a frame at all.
-      add(c, AP_CFA_NONE, 0, AP_RBP_SAME);
+      if (frame) {
+        // Its caller's rbp where a compiled frame keeps it: HotSpot walks
+        // every frame of a CodeBlob with a size so (frame::sender).
+        add(c, AP_CFA_RSP, static_cast<uint16_t>(*frame), kSavedRbpRule);
+        ++out.stub_frames;
+      } else {
+        // Stubs and adapters without one (the call stub, i2c/c2i ...) keep
+        // rbp as their frame pointer where they have a frame at all.
+        add(c, AP_CFA_NONE, 0, AP_RBP_SAME);
+      }
       continue;
     }
-    std::optional<uint32_t> frame = recorded ? recorded(c.start) : std::nullopt;
     if (frame) {
       ++out.recorded;
     } else {

@@ -56,21 +56,25 @@ struct JitCode {
 // The JIT's code as a perf map names it.
 std::vector<JitCode> JitCodeOf(const std::vector<PerfMapEntry>& entries);
 
-// The frame size the JVM recorded for the compiled method whose code
-// starts at an address (code_cache.h), or nullopt.
-using RecordedFrameSize = std::function<std::optional<uint32_t>(uint64_t code_begin)>;
+// The frame size the JVM recorded for the code that starts at `code.start`
+// (code_cache.h): a compiled method's, or a stub's that builds a frame of
+// fixed size (a runtime stub, the uncommon trap blob); nullopt where it
+// records none.
+using RecordedFrameSize = std::function<std::optional<uint32_t>(const JitCode& code)>;
 
 // Rows for `code` relative to the lowest start (sorted, a row that ends
 // the walk after each piece). A compiled method's: with the frame size
 // `recorded` gives, else the one its prologue builds, read from process
-// `pid`; with neither, the walk ends there too. Of overlapping pieces the
-// first by address is kept.
+// `pid`; with neither, the walk ends there too. A stub's: with the frame
+// size `recorded` gives, else rbp as its frame pointer. Of overlapping
+// pieces the first by address is kept.
 struct JitRows {
   uint64_t start = 0;  // the lowest method's address: the rows' base
   uint64_t end = 0;    // past the highest method
   std::vector<ap_unwind_row> rows;
   size_t methods = 0;   // compiled methods with a row
   size_t recorded = 0;  // of them, with the size the JVM recorded
+  size_t stub_frames = 0;  // stubs with the size the JVM recorded
 };
 JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code,
                      const RecordedFrameSize& recorded = nullptr);

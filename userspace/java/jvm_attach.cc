@@ -69,9 +69,9 @@ absl::Status StartListener(pid_t pid, const AttachPaths& paths, absl::Time deadl
   std::stringstream status;
   status << status_file.rdbuf();
   if (!CatchesSignal(status.str(), SIGQUIT)) {
-    return absl::FailedPreconditionError(
-        "the JVM does not catch SIGQUIT (it runs with -Xrs, or is still starting), so its "
-        "attach listener cannot be started without killing it");
+    return absl::UnavailableError(
+        "the JVM does not catch SIGQUIT yet (it is still starting), so its attach listener "
+        "cannot be started without killing it");
   }
   UniqueFd trigger(open(paths.trigger.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   if (!trigger.valid()) {
@@ -212,7 +212,7 @@ absl::StatusOr<std::string> RunJcmd(pid_t pid, absl::string_view jcmd_command,
   if (!reply.ok()) return reply.status();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return absl::UnavailableError(
+    return absl::FailedPreconditionError(
         code == 2   ? "cannot take the JVM's user to talk to it"
         : code == 3 ? absl::StrCat("cannot connect to ", paths->socket)
                     : "the JVM's attach socket failed while writing");

@@ -15,13 +15,13 @@
 #include "userspace/events/ring_reader.h"
 #include "userspace/evidence/peek.h"
 #include "userspace/evidence/session_evidence.h"
-#include "userspace/java/java_target.h"
 #include "userspace/java/pooled_chunks.h"
 #include "userspace/profile/losses.h"
 #include "userspace/profile/named_stacks.h"
 #include "userspace/profile/profile_builder.h"
 #include "userspace/report/text_report.h"
 #include "userspace/session/target.h"
+#include "userspace/session/java_session.h"
 #include "userspace/session/wakeups.h"
 #include "userspace/stacks/return_slot.h"
 #include "userspace/stacks/stack_resolver.h"
@@ -35,15 +35,6 @@ namespace {
 // How long buffered events may wait when BPF does not wake us (it only does
 // for full batches) -- and so how late a running summary may be.
 constexpr absl::Duration kMaxEventDelay = absl::Milliseconds(50);
-// How often a Java target's compiled methods get unwind rows again from a
-// new perf map (the JVM writes it in a fraction of a second), where its
-// compiled-method probe could not be attached: methods compiled since the
-// last time have none until then.
-constexpr absl::Duration kJitRowsEvery = absl::Seconds(10);
-// With the probe, how soon after one another the rows may be published:
-// a JVM warming up installs hundreds of methods a second, and the rows of
-// the publication before last are written over (UnwindTables::SetJitCode).
-constexpr absl::Duration kJitRowsMinGap = absl::Milliseconds(20);
 // x86-64's base page: what mappings are rounded to and pages mode counts.
 constexpr uint64_t kPageBytes = 4096;
 
@@ -180,60 +171,11 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   auto waiter = Waiter::Create({(*reader)->epoll_fd(), stop_fd->get(), t.exit_fd()});
   if (!waiter.ok()) return waiter.status();
 
-  // A JVM names its compiled code only when asked. One launched with -- CMD
-  // maps libjvm.so later (the launcher loads it): it is found at the end.
-  std::unique_ptr<JavaTarget> java;
-  auto ask_java = [&]() {
-    if (!options.java || t.exited()) return;
-    if (!java && !IsJvm((*symbolizer)->modules())) return;
-    if (!java) {
-      java = std::make_unique<JavaTarget>(t.pid());
-      java->ReadJvmLayout((*symbolizer)->modules());
-      (*symbolizer)->set_java_frames(
-          {[&java](uint64_t value, Frame* frame) { return java->DescribeInterpreted(value, frame); },
-           [&java](Frame* frame) { return java->DescribeCompiled(frame); }});
-      const ModuleMap& modules = (*symbolizer)->modules();
-      java->set_code_loads(
-          (*probes)->AttachJavaCodeLoads(modules.process().RootPath(LibjvmOf(modules)->path)));
-      if (options.verbose) {
-        std::cerr << "allocprof: Java target: "
-                  << (java->code_loads() ? "probing hotspot:compiled__method__load"
-                                         : "no compiled-method probe")
-                  << "\n";
-      }
-    }
-    absl::Status written = java->WritePerfMap();
-    java->ReadPerfMap();
-    if (options.verbose) {
-      std::cerr << "allocprof: Java target: "
-                << (written.ok() ? "the JVM wrote its perf map" : written.message()) << "\n";
-    }
-  };
-  // Compiled Java code has no CFI: rows with the frame size of each of its
-  // methods let the walk go on through it with default flags.
-  auto load_jit_rows = [&]() {
-    if (!java || !unwind_tables) return;
-    const JitRows jit = java->CompiledFrameRows();
-    if (jit.methods > 0 && unwind_tables->SetJitCode(jit.start, jit.end, jit.rows)) {
-      unwind_tables->Update((*symbolizer)->modules(), nullptr, &unwind_problems);
-      if (options.verbose) {
-        std::cerr << "allocprof: Java target: unwind rows for " << jit.methods
-                  << " compiled methods (" << jit.recorded
-                  << " with the frame size the JVM recorded)\n";
-      }
-    }
-  };
-  // Methods the JVM installed, from its probe: rows soon, not in 10 s.
-  bool jit_rows_stale = false;
-  absl::Time next_jit_publish = absl::InfinitePast();
-  auto take_jit_code = [&]() {
-    std::vector<EventSink::JitCode> loads = sink.TakeJitCode();
-    if (!java || loads.empty()) return;
-    for (const EventSink::JitCode& c : loads) java->AddCompiledCode(c.start, c.size);
-    jit_rows_stale = true;
-  };
-  ask_java();
-  load_jit_rows();
+  // A running JVM is found now; one launched with -- CMD when the launcher
+  // loads libjvm.so.
+  JavaSession java(t.pid(), **probes, **symbolizer, unwind_tables.get(), &unwind_problems,
+                   options.verbose ? &std::cerr : nullptr);
+  if (options.java) java.Notice();
 
   // Growth is sampled with or without --interval: leak suspects need it.
   // Started (the RSS read) before the target is told, or let go.
@@ -264,7 +206,6 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   absl::Duration sample_every =
       GrowthSampleInterval(options.duration, options.interval);
   absl::Time next_sample = start + sample_every;
-  absl::Time next_jit_rows = start + kJitRowsEvery;
   auto sample = [&]() {
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     // Thinned: the samples kept are twice as far apart now.
@@ -301,9 +242,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     }
     for (const std::string& line : unwind_problems) profile.notes.push_back(line);
     for (const std::string& line : late_problems) profile.notes.push_back(line);
-    if (java) {
-      for (std::string& line : java->Notes()) profile.notes.push_back(std::move(line));
-    }
+    for (std::string& line : java.Notes()) profile.notes.push_back(std::move(line));
     if (std::string note = PooledChunkNote(profile); !note.empty()) {
       profile.notes.push_back(std::move(note));
     }
@@ -327,7 +266,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     absl::Duration timeout =
         std::min({kMaxEventDelay, deadline - now, next_summary - now,
                   next_sample - now});
-    if (jit_rows_stale) timeout = std::min(timeout, next_jit_publish - now);
+    timeout = std::min(timeout, java.UntilDue());
     std::vector<int> ready = waiter->Wait(timeout);
     auto drained = (*reader)->Drain();
     if (!drained.ok()) return drained.status();
@@ -344,6 +283,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
         std::cerr << "allocprof: " << line << "\n";
         late_problems.push_back(std::move(line));
       }
+      if (options.java) java.Notice();
     }
 
     if (Contains(ready, stop_fd->get())) {
@@ -354,17 +294,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       why = "the duration passed";
     }
     if (why.empty() && absl::Now() >= next_sample) sample();
-    take_jit_code();
-    if (jit_rows_stale && absl::Now() >= next_jit_publish) {
-      load_jit_rows();
-      jit_rows_stale = false;
-      next_jit_publish = absl::Now() + kJitRowsMinGap;
-    }
-    if (why.empty() && java && !java->code_loads() && absl::Now() >= next_jit_rows) {
-      ask_java();
-      load_jit_rows();
-      next_jit_rows += kJitRowsEvery;
-    }
+    if (why.empty() && !t.exited()) java.Tick(sink.TakeJitCode());
     if (why.empty() && absl::Now() >= next_summary) {
       Profile so_far = snapshot(false);
       const Totals& totals = so_far.totals;
@@ -392,7 +322,13 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   }
   sample();  // the end of the session is the last point of every series
   // Methods compiled during the session get their names now.
-  if ((*symbolizer)->RefreshModules().ok()) ask_java();
+  if (options.java && (*symbolizer)->RefreshModules().ok() && !t.exited()) {
+    if (java.active()) {
+      java.Finish();
+    } else {
+      java.Notice();
+    }
+  }
   Profile profile = snapshot(true);
   if (options.peek > 0) PeekShownStacks(t.pid(), options.top, &profile);
   WriteTextReport(out, profile, options.top);

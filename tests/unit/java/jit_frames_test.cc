@@ -90,7 +90,8 @@ TEST(JitCodeOf, KindsByPerfMapName) {
 
 // One row for each piece and one that ends the walk after it; a compiled
 // method's frame size as the JVM recorded it, or from its prologue in the
-// target's memory (here this process's), or else the walk ends there too.
+// target's memory (here this process's), or else the walk ends there too;
+// a stub's as recorded, or else rbp.
 TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
   // A code region of this process: a prologue in its second page, its
   // third page unreadable.
@@ -110,14 +111,16 @@ TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
       {base + kPage, 0x80, JitCode::Kind::kCompiledMethod},  // recorded
       {base, 0x100, JitCode::Kind::kInterpreter},
       {base + kPage + 0x10, 0x10, JitCode::Kind::kCompiledMethod},  // overlaps: dropped
-      {base + 0x100, 0x40, JitCode::Kind::kStub},
+      {base + 0x100, 0x40, JitCode::Kind::kStub},  // the call stub: no size
+      {base + 0x200, 0x40, JitCode::Kind::kStub},  // a runtime stub: recorded
       {decoded, sizeof(prologue), JitCode::Kind::kCompiledMethod},
       {unreadable, 0x20, JitCode::Kind::kCompiledMethod},  // no frame known
   };
   std::vector<uint64_t> asked;
-  const JitRows jit = BuildJitRows(getpid(), code, [&](uint64_t start) -> std::optional<uint32_t> {
-    asked.push_back(start);
-    if (start == base + kPage) return 0x60;
+  const JitRows jit = BuildJitRows(getpid(), code, [&](const JitCode& c) -> std::optional<uint32_t> {
+    asked.push_back(c.start);
+    if (c.start == base + kPage) return 0x60;
+    if (c.start == base + 0x200) return 0x20;
     return std::nullopt;
   });
   munmap(region, 3 * kPage);
@@ -125,8 +128,10 @@ TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
   EXPECT_EQ(jit.end, unreadable + 0x20);
   EXPECT_EQ(jit.methods, 2u);
   EXPECT_EQ(jit.recorded, 1u);
-  EXPECT_EQ(asked, (std::vector<uint64_t>{base + kPage, decoded, unreadable}));
-  ASSERT_EQ(jit.rows.size(), 10u);
+  EXPECT_EQ(jit.stub_frames, 1u);
+  EXPECT_EQ(asked,
+            (std::vector<uint64_t>{base + 0x100, base + 0x200, base + kPage, decoded, unreadable}));
+  ASSERT_EQ(jit.rows.size(), 12u);
   auto expect_row = [&](size_t i, uint64_t pc, uint8_t type, uint16_t cfa, int8_t rbp) {
     EXPECT_EQ(jit.rows[i].pc, pc - base) << i;
     EXPECT_EQ(jit.rows[i].cfa_type, type) << i;
@@ -138,12 +143,14 @@ TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
   expect_row(1, base + 0x100, AP_CFA_STOP, 0, 0);
   expect_row(2, base + 0x100, AP_CFA_NONE, 0, AP_RBP_SAME);
   expect_row(3, base + 0x140, AP_CFA_STOP, 0, 0);
-  expect_row(4, base + kPage, AP_CFA_RSP, 0x60, -2);
-  expect_row(5, base + kPage + 0x80, AP_CFA_STOP, 0, 0);
-  expect_row(6, decoded, AP_CFA_RSP, 0x40, -2);
-  expect_row(7, decoded + sizeof(prologue), AP_CFA_STOP, 0, 0);
-  expect_row(8, unreadable, AP_CFA_STOP, 0, AP_RBP_SAME);
-  expect_row(9, unreadable + 0x20, AP_CFA_STOP, 0, 0);
+  expect_row(4, base + 0x200, AP_CFA_RSP, 0x20, -2);
+  expect_row(5, base + 0x240, AP_CFA_STOP, 0, 0);
+  expect_row(6, base + kPage, AP_CFA_RSP, 0x60, -2);
+  expect_row(7, base + kPage + 0x80, AP_CFA_STOP, 0, 0);
+  expect_row(8, decoded, AP_CFA_RSP, 0x40, -2);
+  expect_row(9, decoded + sizeof(prologue), AP_CFA_STOP, 0, 0);
+  expect_row(10, unreadable, AP_CFA_STOP, 0, AP_RBP_SAME);
+  expect_row(11, unreadable + 0x20, AP_CFA_STOP, 0, 0);
 }
 
 }  // namespace

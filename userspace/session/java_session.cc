@@ -1,0 +1,112 @@
+#include "userspace/session/java_session.h"
+
+#include <algorithm>
+#include <ostream>
+
+namespace allocprof {
+namespace {
+
+// A JVM still starting cannot answer yet; one that can is asked again.
+constexpr absl::Duration kStartingRetry = absl::Seconds(1);
+// Without the probe, new methods get rows only from a new perf map.
+constexpr absl::Duration kPerfMapEvery = absl::Seconds(10);
+// How soon after one another the rows may be published: a JVM warming up
+// installs hundreds of methods a second, and the rows of the publication
+// before last are written over (UnwindTables::SetJitCode).
+constexpr absl::Duration kRowsMinGap = absl::Milliseconds(20);
+
+}  // namespace
+
+void JavaSession::Notice() {
+  if (java_ || !IsJvm(symbolizer_.modules())) return;
+  Start();
+  Ask();
+}
+
+void JavaSession::Start() {
+  java_ = std::make_unique<JavaTarget>(pid_);
+  JavaTarget* java = java_.get();
+  symbolizer_.set_java_frames(
+      {[java](uint64_t value, Frame* frame) { return java->DescribeInterpreted(value, frame); },
+       [java](Frame* frame) { return java->DescribeCompiled(frame); }});
+  // The probe is in libjvm.so's file: it works before the JVM is up.
+  const ModuleMap& modules = symbolizer_.modules();
+  java->set_code_loads(
+      probes_.AttachJavaCodeLoads(modules.process().RootPath(LibjvmOf(modules)->path)));
+  if (log_) {
+    *log_ << "allocprof: Java target: "
+          << (java->code_loads() ? "probing hotspot:compiled__method__load"
+                                 : "no compiled-method probe")
+          << "\n";
+  }
+}
+
+absl::Status JavaSession::WritePerfMap() {
+  // A JVM found starting fills in its VMStructs later.
+  java_->ReadJvmLayout(symbolizer_.modules());
+  absl::Status written = java_->WritePerfMap();
+  if (log_) {
+    *log_ << "allocprof: Java target: "
+          << (written.ok() ? "the JVM wrote its perf map" : written.message()) << "\n";
+  }
+  return written;
+}
+
+void JavaSession::Ask() {
+  const absl::Status written = WritePerfMap();
+  if (written.ok()) {
+    java_->ReadPerfMap();
+    rows_stale_ = true;
+    next_ask_ = java_->code_loads() ? absl::InfiniteFuture() : absl::Now() + kPerfMapEvery;
+  } else if (absl::IsUnavailable(written)) {
+    next_ask_ = absl::Now() + kStartingRetry;
+  } else {
+    // It cannot write one (read-only /tmp, no attach mechanism): asking
+    // again would only wait for it again.
+    next_ask_ = absl::InfiniteFuture();
+  }
+  PublishRows();
+}
+
+void JavaSession::PublishRows() {
+  if (!rows_stale_ || !unwind_ || absl::Now() < next_publish_) return;
+  rows_stale_ = false;
+  next_publish_ = absl::Now() + kRowsMinGap;
+  const JitRows jit = java_->CompiledFrameRows();
+  if (jit.methods == 0 || !unwind_->SetJitCode(jit.start, jit.end, jit.rows)) return;
+  unwind_->Update(symbolizer_.modules(), nullptr, unwind_problems_);
+  if (log_) {
+    *log_ << "allocprof: Java target: unwind rows for " << jit.methods << " compiled methods ("
+          << jit.recorded << " with the frame size the JVM recorded) and " << jit.stub_frames
+          << " stubs with a frame of their own\n";
+  }
+}
+
+void JavaSession::Tick(std::vector<EventSink::JitCode> loads) {
+  if (!java_) return;
+  for (const EventSink::JitCode& c : loads) java_->AddCompiledCode(c.start, c.size);
+  if (!loads.empty()) rows_stale_ = true;
+  if (absl::Now() >= next_ask_) Ask();
+  PublishRows();
+}
+
+absl::Duration JavaSession::UntilDue() const {
+  if (!java_) return absl::InfiniteDuration();
+  const absl::Time now = absl::Now();
+  absl::Duration until = next_ask_ - now;
+  if (rows_stale_) until = std::min(until, next_publish_ - now);
+  return std::max(until, absl::ZeroDuration());
+}
+
+void JavaSession::Finish() {
+  if (!java_) return;
+  // Methods compiled during the session get their names now, unless the
+  // JVM cannot write the map at all.
+  if (java_->perf_map_possible()) WritePerfMap().IgnoreError();
+}
+
+std::vector<std::string> JavaSession::Notes() const {
+  return java_ ? java_->Notes() : std::vector<std::string>{};
+}
+
+}  // namespace allocprof

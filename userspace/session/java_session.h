@@ -1,0 +1,75 @@
+// The Java side of a session, once the target maps HotSpot's libjvm.so
+// (java/java_target.h): found at the start for a running JVM, or when the
+// launcher loads libjvm.so for one started with -- CMD.
+//
+// On finding the JVM it hooks Java frames into the symbolizer and attaches
+// the compiled-method probe. It asks the JVM for its perf map (names and
+// the interpreter's and stubs' code) right away; one still starting is
+// asked again every second until it can answer, one without the probe
+// every 10 s, so that new methods get rows; at the end once more, so that
+// methods compiled during the session are named. Compiled methods the
+// probe reports get their rows at most kRowsMinGap later.
+#ifndef ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
+#define ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
+
+#include <sys/types.h>
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "userspace/attach/bpf_probes.h"
+#include "userspace/events/event_sink.h"
+#include "userspace/java/java_target.h"
+#include "userspace/symbols/symbolizer.h"
+#include "userspace/unwind/unwind_tables.h"
+
+namespace allocprof {
+
+class JavaSession {
+ public:
+  // `unwind`: null without BPF unwinding (--unwind fp); `log`: -v, or null.
+  JavaSession(pid_t pid, BpfProbes& probes, Symbolizer& symbolizer, UnwindTables* unwind,
+              std::vector<std::string>* unwind_problems, std::ostream* log)
+      : pid_(pid), probes_(probes), symbolizer_(symbolizer), unwind_(unwind),
+        unwind_problems_(unwind_problems), log_(log) {}
+
+  // The target's modules may have changed (the start, a dlopen): starts
+  // on a JVM, and asks it at once.
+  void Notice();
+  // From the session's loop: methods the JVM installed (AP_EV_JIT_CODE),
+  // then whatever is due.
+  void Tick(std::vector<EventSink::JitCode> loads);
+  // How long the loop may wait before a Tick is due.
+  absl::Duration UntilDue() const;
+  // Before the final report: a last perf map.
+  void Finish();
+
+  bool active() const { return java_ != nullptr; }
+  // The report's notes about Java frames; none when the target is no JVM.
+  std::vector<std::string> Notes() const;
+
+ private:
+  void Start();
+  absl::Status WritePerfMap();
+  void Ask();
+  void PublishRows();
+
+  pid_t pid_;
+  BpfProbes& probes_;
+  Symbolizer& symbolizer_;
+  UnwindTables* unwind_;
+  std::vector<std::string>* unwind_problems_;
+  std::ostream* log_;
+  std::unique_ptr<JavaTarget> java_;
+  absl::Time next_ask_ = absl::InfiniteFuture();
+  bool rows_stale_ = false;
+  absl::Time next_publish_ = absl::InfinitePast();
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
