@@ -235,6 +235,26 @@ struct ap_unwind_mapping {
  * bpf/unwind.bpf.h). */
 #define AP_UNWIND_MAX_MAPPINGS 512
 
+/*
+ * A JVM's code cache as the walk reads it (bpf/jvm_code.bpf.h), for code
+ * no row describes yet: a method the JIT installed in the milliseconds
+ * before userspace published its row. Filled by userspace from the JVM's
+ * VMStructs (userspace/java/code_cache.h); heap_count 0: no JVM.
+ */
+#define AP_JVM_MAX_HEAPS 4
+struct ap_jvm_code_cache {
+	__u64 low[AP_JVM_MAX_HEAPS];    /* each code heap's code: [low, high) */
+	__u64 high[AP_JVM_MAX_HEAPS];
+	__u64 segmap[AP_JVM_MAX_HEAPS]; /* its segment map, a byte a segment */
+	__u32 log2_segment[AP_JVM_MAX_HEAPS];
+	__u32 heap_count;
+	__u32 block_header;    /* sizeof(HeapBlock): the CodeBlob follows it */
+	__u32 block_used;      /* offset of HeapBlock's _used flag */
+	__u32 blob_code_begin; /* offsets of CodeBlob's fields */
+	__u32 blob_code_end;
+	__u32 blob_frame_size; /* int, in words, the return address included */
+};
+
 /* ap_unwound_stack.flags */
 /* The walk stopped before the outermost frame: no CFI and no usable frame
  * pointer, an unreadable stack word, or the depth limit. */
@@ -253,11 +273,13 @@ struct ap_unwound_stack {
 #ifdef __cplusplus
 static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
 static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
+static_assert(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
 static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
 	      "layout changed");
 #else
 _Static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
 _Static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
+_Static_assert(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
 _Static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
 	       "layout changed");
 #endif

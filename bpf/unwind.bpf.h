@@ -11,6 +11,7 @@
 #define ALLOCPROF_BPF_UNWIND_BPF_H
 
 #include "maps.bpf.h"
+#include "jvm_code.bpf.h"
 
 #ifndef ENOMEM
 #define ENOMEM 12
@@ -252,7 +253,24 @@ static long unwind_step(__u32 index, void *ctx)
 	__u8 type = row ? row->cfa_type : AP_CFA_NONE;
 	__u64 cfa, bp = w->bp, ret = 0;
 	__s8 rbp_rule = row ? row->rbp_rule : AP_RBP_SAME;
+	__u16 cfa_offset = row ? row->cfa_offset : 0;
 	__u64 frame = pc;
+
+	/* JIT code no row describes yet, or not as well as its code cache. */
+	if ((type == AP_CFA_STOP || type == AP_CFA_NONE) && jvm_code_cache.heap_count) {
+		__u32 found = jvm_blob_frame(lookup);
+
+		if (found > AP_JVM_RBP_FRAME) {
+			type = AP_CFA_RSP;
+			cfa_offset = (__u16)found;
+			rbp_rule = AP_JVM_SAVED_RBP_RULE;
+		} else if (found == AP_JVM_RBP_FRAME) {
+			type = AP_CFA_NONE;
+			rbp_rule = AP_RBP_SAME;
+		} else if (found == AP_JVM_NO_BLOB) {
+			type = AP_CFA_STOP;
+		}
+	}
 
 	/* Every interpreted frame has the interpreter's pc: the method it runs
 	 * is what tells them apart. */
@@ -263,8 +281,8 @@ static long unwind_step(__u32 index, void *ctx)
 		    read_word(w, w->bp + 8 * (__s64)rbp_rule, &method) == 0 && method &&
 		    (method & AP_FRAME_JAVA_METHOD_MASK) == method) {
 			frame = AP_FRAME_JAVA_METHOD | method;
-			if (row->cfa_offset &&
-			    read_word(w, w->bp - 8 * (__u64)row->cfa_offset, &bcp) == 0 && bcp)
+			if (cfa_offset &&
+			    read_word(w, w->bp - 8 * (__u64)cfa_offset, &bcp) == 0 && bcp)
 				frame |= AP_FRAME_JAVA_HAS_BCP |
 					 ((bcp & 0xffff) << AP_FRAME_JAVA_BCP_SHIFT);
 		}
@@ -282,11 +300,11 @@ static long unwind_step(__u32 index, void *ctx)
 	if (type == AP_CFA_STOP)
 		return 1;
 	if (type == AP_CFA_RSP) {
-		cfa = w->sp + row->cfa_offset;
+		cfa = w->sp + cfa_offset;
 	} else if (type == AP_CFA_RBP) {
-		cfa = w->bp + row->cfa_offset;
+		cfa = w->bp + cfa_offset;
 	} else if (type == AP_CFA_PLT) {
-		cfa = w->sp + 8 + ((pc & 15) >= row->cfa_offset ? 8 : 0);
+		cfa = w->sp + 8 + ((pc & 15) >= cfa_offset ? 8 : 0);
 	} else if (unwind_mode == AP_UNWIND_DWARF && type != AP_CFA_JAVA_INTERP) {
 		return 1;
 	} else if (n == 0 && w->frame0 == AP_WALK_AT_ENTRY && type != AP_CFA_JAVA_INTERP) {

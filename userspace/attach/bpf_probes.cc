@@ -173,6 +173,17 @@ absl::Status BpfProbes::AttachJavaCodeLoads(const std::string& libjvm) {
   return absl::OkStatus();
 }
 
+void BpfProbes::SetJvmCodeCache(const ap_jvm_code_cache& cache) {
+  ap_jvm_code_cache& live = skel_->bss->jvm_code_cache;
+  // Walks read heap_count first: it is written last, once the rest is.
+  __atomic_store_n(&live.heap_count, 0, __ATOMIC_RELEASE);
+  ap_jvm_code_cache copy = cache;
+  const uint32_t heaps = copy.heap_count;
+  copy.heap_count = 0;
+  live = copy;
+  __atomic_store_n(&live.heap_count, heaps, __ATOMIC_RELEASE);
+}
+
 absl::Status BpfProbes::AttachTracepoints(absl::Span<bpf_program* const> programs) {
   for (bpf_program* prog : programs) {
     bpf_link* link = bpf_program__attach(prog);

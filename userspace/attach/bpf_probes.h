@@ -81,6 +81,9 @@ class BpfProbes {
   // libjvm.so at `libjvm` (a path under the target's root), for the JIT's
   // new code (AP_EV_JIT_CODE).
   absl::Status AttachJavaCodeLoads(const std::string& libjvm);
+  // The JVM's code cache, for walks through JIT code no row describes yet
+  // (bpf/jvm_code.bpf.h); takes effect at once.
+  void SetJvmCodeCache(const ap_jvm_code_cache& cache);
 
   // A uprobe (and a return probe for a function that hands out blocks) on
   // `f`, for the target process only: no other process that maps the same

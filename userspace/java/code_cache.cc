@@ -116,6 +116,23 @@ std::optional<CodeBlob> CodeCache::BlobAt(uint64_t pc) const {
   return blob;
 }
 
+ap_jvm_code_cache CodeCache::ForBpf() const {
+  ap_jvm_code_cache out = {};
+  for (size_t i = 0; i < heaps_.size() && i < AP_JVM_MAX_HEAPS; ++i) {
+    out.low[i] = heaps_[i].low;
+    out.high[i] = heaps_[i].high;
+    out.segmap[i] = heaps_[i].segmap;
+    out.log2_segment[i] = static_cast<uint32_t>(heaps_[i].log2_segment_size);
+    out.heap_count = static_cast<uint32_t>(i + 1);
+  }
+  out.block_header = static_cast<uint32_t>(layout_.heap_block_size);
+  out.block_used = static_cast<uint32_t>(layout_.block_used);
+  out.blob_code_begin = static_cast<uint32_t>(layout_.blob_code_begin);
+  out.blob_code_end = static_cast<uint32_t>(layout_.blob_code_end);
+  out.blob_frame_size = static_cast<uint32_t>(layout_.blob_frame_size);
+  return out;
+}
+
 std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return_address) const {
   if (!blob.is_nmethod || return_address < blob.code_begin ||
       return_address > blob.code_end) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bpf/events.h"
 #include "userspace/java/vm_structs.h"
 
 namespace allocprof {
@@ -68,6 +69,10 @@ class CodeCache {
   // innermost first, the last being the nmethod's own method. Empty when
   // no scope is recorded there.
   std::vector<JavaScope> ScopesAt(const CodeBlob& blob, uint64_t return_address) const;
+
+  // What a BPF walk needs to find a blob and its frame size itself
+  // (bpf/jvm_code.bpf.h).
+  ap_jvm_code_cache ForBpf() const;
 
  private:
   struct Heap {

@@ -62,6 +62,12 @@ class JavaTarget {
   // them in yet); a failure is kept for the notes.
   void ReadJvmLayout(const ModuleMap& modules);
 
+  // The code cache for BPF walks (CodeCache::ForBpf), once it could be read.
+  std::optional<ap_jvm_code_cache> BpfCodeCache() const {
+    if (!code_cache_) return std::nullopt;
+    return code_cache_->ForBpf();
+  }
+
   // Names an interpreted frame by its Method*, and gives its source line
   // where its bytecode pointer was read (`frame_value`: a recorded
   // AP_FRAME_JAVA_METHOD frame, bpf/events.h); false when it cannot.

@@ -44,6 +44,12 @@ void JavaSession::Start() {
 absl::Status JavaSession::WritePerfMap() {
   // A JVM found starting fills in its VMStructs later.
   java_->ReadJvmLayout(symbolizer_.modules());
+  if (!code_cache_in_bpf_ && unwind_) {
+    if (std::optional<ap_jvm_code_cache> cache = java_->BpfCodeCache()) {
+      probes_.SetJvmCodeCache(*cache);
+      code_cache_in_bpf_ = true;
+    }
+  }
   absl::Status written = java_->WritePerfMap();
   if (log_) {
     *log_ << "allocprof: Java target: "

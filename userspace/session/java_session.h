@@ -66,6 +66,7 @@ class JavaSession {
   std::ostream* log_;
   std::unique_ptr<JavaTarget> java_;
   absl::Time next_ask_ = absl::InfiniteFuture();
+  bool code_cache_in_bpf_ = false;
   bool rows_stale_ = false;
   absl::Time next_publish_ = absl::InfinitePast();
 };

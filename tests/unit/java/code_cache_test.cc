@@ -91,6 +91,7 @@ class FakeHeap {
   uint64_t Segment(size_t i) const { return low_ + (i << log2_); }
   uint64_t address() const { return address_; }
   uint64_t low() const { return low_; }
+  uint64_t segmap() const { return segmap_; }
   uint64_t high() const { return low_ + (segments_ << log2_); }
 
  private:
@@ -321,6 +322,26 @@ TEST_F(CodeCacheTest, OtherBlobsAndTheSecondHeap) {
   EXPECT_TRUE(native->is_native);
   EXPECT_EQ(native->method, kNativeMethod);
   EXPECT_EQ(cache.BlobAt(heap2_.Segment(13)), std::nullopt);
+}
+
+// What BPF walks read the code cache with: the heaps as read, and the
+// layout's offsets.
+TEST_F(CodeCacheTest, ForBpfHasTheHeapsAndTheLayout) {
+  const ap_jvm_code_cache bpf = Read().ForBpf();
+  ASSERT_EQ(bpf.heap_count, 2u);
+  EXPECT_EQ(bpf.low[0], heap1_.low());
+  EXPECT_EQ(bpf.high[0], heap1_.high());
+  EXPECT_EQ(bpf.segmap[0], heap1_.segmap());
+  EXPECT_EQ(bpf.log2_segment[0], 7u);
+  EXPECT_EQ(bpf.low[1], heap2_.low());
+  EXPECT_EQ(bpf.high[1], heap2_.high());
+  EXPECT_EQ(bpf.segmap[1], heap2_.segmap());
+  EXPECT_EQ(bpf.log2_segment[1], 6u);
+  EXPECT_EQ(bpf.block_header, layout_.heap_block_size);
+  EXPECT_EQ(bpf.block_used, layout_.block_used);
+  EXPECT_EQ(bpf.blob_code_begin, layout_.blob_code_begin);
+  EXPECT_EQ(bpf.blob_code_end, layout_.blob_code_end);
+  EXPECT_EQ(bpf.blob_frame_size, layout_.blob_frame_size);
 }
 
 TEST_F(CodeCacheTest, CorruptSegmentMapIsNotFollowed) {
