@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/outputs.h"
 #include "tests/e2e/session.h"
+#include "tests/testprogs/testprog.h"
 
 namespace allocprof::e2e {
 namespace {
@@ -233,6 +234,54 @@ TEST_F(JavaTest, NettyPooledChunksLeadToTheLeakingHandler) {
   // (NettyLeaks.java: UNPOOLED_COUNT x UNPOOLED_SIZE).
   EXPECT_EQ(BytesAboveUnsafe(folded, "NettyLeaks.unpooledLeak()"), int64_t{32} * 300000)
       << StacksThrough(folded, "Unsafe_AllocateMemory0");
+}
+
+// The case allocprof is for: a Netty service that leaks until the JVM dies
+// of it ("Cannot reserve ... bytes of direct buffer memory"). The report,
+// written after the JVM is gone, still names the Java frames (they were
+// named while it ran) down to the handler's line.
+TEST_F(JavaTest, AJvmThatDiesOfItsLeakIsReportedWithItsJavaFrames) {
+  ASSERT_NE(*kNettyClasspath, '\0')
+      << "no Netty at build time: scripts/install-deps.sh installs libnetty-java";
+  const int reply_line = MarkedLine("NettyLeaks.java", "THE REPLY'S LINE");
+  ASSERT_GT(reply_line, 0);
+  const std::string folded_path = ScratchPath("netty_oom.folded");
+  Target target;
+  // The warm-up keeps about 160 MiB of chunks; the trace sees the rest.
+  ASSERT_NO_FATAL_FAILURE(StartTarget(kJava,
+                                      {"-XX:MaxDirectMemorySize=320m",
+                                       "-Dnettyleaks.until_oom=true", "-cp", kNettyClasspath,
+                                       "NettyLeaks"},
+                                      &target));
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTracing(
+      {"-p", std::to_string(target.pid), "--folded", folded_path, "-v"}, target.pid, &ap));
+  Process* jvm = target.proc.get();
+  jvm->Signal(TESTPROG_GO_SIGNAL);
+  ASSERT_TRUE(jvm->WaitExit(kRunTimeout)) << "the JVM did not run out of direct memory";
+  EXPECT_THAT(jvm->err(), HasSubstr("direct buffer memory")) << jvm->Describe();
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
+  ASSERT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
+  EXPECT_THAT(ap->err(), HasSubstr("the target exited")) << Outputs(*ap);
+
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  const FoldedStack* top = nullptr;
+  for (const FoldedStack& s : folded.stacks) {
+    if (top == nullptr || s.bytes > top->bytes) top = &s;
+  }
+  ASSERT_NE(top, nullptr) << Outputs(*ap);
+  constexpr int64_t kChunk = 16 << 20;
+  EXPECT_GE(top->bytes, kChunk) << top->line;
+  const std::string handler = absl::StrCat(
+      "NettyLeaks$Replier.channelRead(io.netty.channel.ChannelHandlerContext, java.lang.Object)");
+  bool named = false;
+  for (const std::string& f : top->named) {
+    named |= f.rfind(handler, 0) == 0 &&
+             (f.find("[interpreted]") != std::string::npos ||
+              f.find(absl::StrCat("(NettyLeaks.java:", reply_line, ")")) != std::string::npos);
+  }
+  EXPECT_TRUE(named) << handler << " at line " << reply_line << " missing in\n" << top->line;
+  EXPECT_NE(top->line.find("PoolArena$DirectArena.newChunk"), std::string::npos) << top->line;
 }
 
 // A JVM run with -Xrs does not catch SIGQUIT, which would kill it; it

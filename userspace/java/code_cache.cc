@@ -16,6 +16,8 @@ constexpr int kMaxHops = 1 << 20;
 constexpr int kMaxInliningDepth = 64;
 // An nmethod with more PcDescs than this is a misread.
 constexpr uint64_t kMaxPcDescs = 1 << 18;
+// Blob names are short ("native nmethod", "I2C/C2I adapters").
+constexpr size_t kMaxBlobName = 64;
 // One scope's header: three compressed ints of at most five bytes.
 constexpr size_t kScopeHeaderBytes = 15;
 // ScopeDesc: a sender offset of 0 ends the chain (serialized_null); a
@@ -100,10 +102,11 @@ std::optional<CodeBlob> CodeCache::BlobAt(uint64_t pc) const {
   auto end = ReadTarget<uint64_t>(pid_, blob.address + layout_.blob_code_end);
   auto frame_words = ReadTarget<int32_t>(pid_, blob.address + layout_.blob_frame_size);
   auto name = ReadTargetString(pid_, ReadTarget<uint64_t>(pid_, blob.address + layout_.blob_name)
-                                         .value_or(0), 32);
+                                         .value_or(0), kMaxBlobName);
   if (!begin || !end || !frame_words || pc < *begin || pc >= *end || *frame_words < 0) {
     return std::nullopt;
   }
+  blob.name = name.value_or("");
   blob.code_begin = *begin;
   blob.code_end = *end;
   blob.frame_size = static_cast<uint32_t>(*frame_words) * 8;

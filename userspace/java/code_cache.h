@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -44,6 +45,7 @@ struct CodeBlob {
   // Bytes from sp to the caller's sp at a call the blob makes
   // (CodeBlob::_frame_size, in words, includes the return address).
   uint32_t frame_size = 0;
+  std::string name;         // CodeBlob::_name: "nmethod", "UncommonTrapBlob" ...
   bool is_nmethod = false;  // a compiled Java method, or a native one's wrapper
   bool is_native = false;   // the wrapper of a native method
   uint64_t method = 0;      // an nmethod's Method*

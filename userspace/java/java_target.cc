@@ -15,6 +15,8 @@ namespace {
 
 // Writing the map of a large code cache takes the JVM a few hundred ms.
 constexpr absl::Duration kJcmdTimeout = absl::Seconds(10);
+// What the symbolizer calls the JIT's code (perf-map frames' module).
+constexpr char kJitModule[] = "[jit]";
 // A compiled frame holds at least the return address and the saved rbp.
 constexpr uint32_t kMinCompiledFrame = 16;
 // JDK 21 stores debug information in another encoding (UNSIGNED5).
@@ -149,21 +151,38 @@ bool JavaTarget::DescribeInterpreted(uint64_t frame_value, Frame* frame) {
 }
 
 bool JavaTarget::DescribeCompiled(Frame* frame) {
-  if (!methods_ || !code_cache_) return false;
+  if (!code_cache_) return false;
   std::optional<CodeBlob> blob = code_cache_->BlobAt(frame->addr);
-  // The perf map may be older than the code now at the address.
-  if (!blob || !blob->is_nmethod || blob->code_begin != frame->addr - frame->offset) return false;
+  if (!blob) return false;
+  // A perf map may be older than the code now at the address; without a
+  // perf-map entry the code cache alone tells what the code is.
+  const bool from_perf_map = !frame->function.empty();
+  if (from_perf_map && blob->code_begin != frame->addr - frame->offset) return false;
+  if (!blob->is_nmethod) {
+    // A stub: the JVM names it as its perf map does.
+    if (from_perf_map || blob->name.empty()) return from_perf_map;
+    frame->function = blob->name;
+  } else if (!NameCompiledMethod(*blob, frame)) {
+    return false;
+  }
+  frame->module = kJitModule;
+  frame->offset = frame->addr - blob->code_begin;
+  return true;
+}
+
+bool JavaTarget::NameCompiledMethod(const CodeBlob& blob, Frame* frame) {
+  if (!methods_) return false;
   // Symbolizers pass a return address - 1: the call's last byte.
   std::vector<JavaScope> scopes;
-  if (scopes_error_.ok()) scopes = code_cache_->ScopesAt(*blob, frame->addr + 1);
-  if (scopes.empty()) scopes.push_back({blob->method, -1});
+  if (scopes_error_.ok()) scopes = code_cache_->ScopesAt(blob, frame->addr + 1);
+  if (scopes.empty()) scopes.push_back({blob.method, -1});
   std::vector<std::string> names;
   for (const JavaScope& scope : scopes) {
     std::optional<std::string> name = methods_->Name(scope.method);
     if (!name) return false;
     names.push_back(*std::move(name));
   }
-  frame->function = absl::StrCat(names.back(), blob->is_native ? " [native]" : " [compiled]");
+  frame->function = absl::StrCat(names.back(), blob.is_native ? " [native]" : " [compiled]");
   frame->source = methods_->Line(scopes.back().method, scopes.back().bci);
   frame->inlined.clear();
   for (size_t i = 0; i + 1 < scopes.size(); ++i) {

@@ -72,10 +72,11 @@ class JavaTarget {
   // where its bytecode pointer was read (`frame_value`: a recorded
   // AP_FRAME_JAVA_METHOD frame, bpf/events.h); false when it cannot.
   bool DescribeInterpreted(uint64_t frame_value, Frame* frame);
-  // A frame the perf map named (addr - offset is its code's start): when
-  // the code cache still holds that compiled method there, names it and
-  // the methods the JIT inlined at the frame's call, innermost first, with
-  // their source lines; false when it does not.
+  // A frame in the JIT's code: when the code cache holds a compiled method
+  // there -- the one the perf map named, if it did (addr - offset is then
+  // its code's start) -- names it and the methods the JIT inlined at the
+  // frame's call, innermost first, with their source lines; a stub the
+  // perf map did not name, by its blob's name. False when it cannot.
   bool DescribeCompiled(Frame* frame);
 
   // Lines for the report's notes: how compiled and interpreted frames were
@@ -84,6 +85,8 @@ class JavaTarget {
 
 
  private:
+  bool NameCompiledMethod(const CodeBlob& blob, Frame* frame);
+
   pid_t pid_;
   int written_ = 0;
   absl::Status last_error_;

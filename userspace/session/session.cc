@@ -35,6 +35,8 @@ namespace {
 // How long buffered events may wait when BPF does not wake us (it only does
 // for full batches) -- and so how late a running summary may be.
 constexpr absl::Duration kMaxEventDelay = absl::Milliseconds(50);
+// How long a turn of the loop may spend naming a Java target's new stacks.
+constexpr absl::Duration kJavaNamingSlice = absl::Milliseconds(5);
 // x86-64's base page: what mappings are rounded to and pages mode counts.
 constexpr uint64_t kPageBytes = 4096;
 
@@ -260,6 +262,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     return profile;
   };
 
+  StackRef java_named = 0;
   std::string why;
   while (why.empty()) {
     absl::Time now = absl::Now();
@@ -295,6 +298,14 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     }
     if (why.empty() && absl::Now() >= next_sample) sample();
     if (why.empty() && !t.exited()) java.Tick(sink.TakeJitCode());
+    // A JVM's frames are named from its memory: new stacks are named while
+    // it is alive, for it may exit before the report (as one that runs out
+    // of direct memory does) -- a few milliseconds' worth at a time, so
+    // that a burst of them does not keep the ring buffer waiting.
+    if (why.empty() && java.active() && !t.exited()) {
+      const absl::Time until = absl::Now() + kJavaNamingSlice;
+      while (java_named < stack_table.size() && absl::Now() < until) names.Name(java_named++);
+    }
     if (why.empty() && absl::Now() >= next_summary) {
       Profile so_far = snapshot(false);
       const Totals& totals = so_far.totals;

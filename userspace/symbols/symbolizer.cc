@@ -110,6 +110,8 @@ void Symbolizer::SymbolizeJit(const Module* module, Frame* frame) {
     if (java_.compiled) java_.compiled(frame);
     return;
   }
+  // Code compiled since the perf map was written.
+  if (java_.compiled && java_.compiled(frame)) return;
   if (module != nullptr && !module->path.empty()) {
     frame->module = module->path;
     frame->offset = frame->addr - module->start;

@@ -66,7 +66,7 @@ class Symbolizer {
   // rest of its bits (the Method* and where in it the frame was,
   // bpf/events.h) -- without it, or when it cannot, the frame reads
   // "Interpreter"; `compiled` may rename a frame the perf map named and
-  // add the methods inlined at it.
+  // add the methods inlined at it, or name JIT code the perf map does not.
   struct JavaFrames {
     std::function<bool(uint64_t value, Frame* frame)> interpreted;
     std::function<bool(Frame* frame)> compiled;

@@ -14,6 +14,10 @@
 //      Then unpooledLeak keeps UNPOOLED_COUNT x Unpooled.directBuffer(
 //      UNPOOLED_SIZE): one direct allocation of UNPOOLED_SIZE bytes each;
 //   4. done, waits until killed.
+//
+// With -Dnettyleaks.until_oom=true, step 3 sends messages until direct
+// memory runs out (-XX:MaxDirectMemorySize): the exception ends the JVM,
+// as it ends a gateway that leaks.
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -66,6 +70,13 @@ public class NettyLeaks {
     for (int i = 0; i < 2000; i++) io.netty.buffer.Unpooled.directBuffer(1024).release();
     Handshake.readyAndWaitForGo();
     replier.leakEvery = LEAK_EVERY;
+    if (Boolean.getBoolean("nettyleaks.until_oom")) {
+      // Over a few seconds, as a service leaks (over days).
+      while (true) {
+        send(channel, 100);
+        Thread.sleep(10);
+      }
+    }
     send(channel, MESSAGES);
     unpooledLeak();
     Handshake.doneAndStay();
