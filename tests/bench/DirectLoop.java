@@ -7,8 +7,9 @@
 // (main -> run -> pair), in a loop that times itself as malloc_loop.c does:
 //
 //   java -cp direct_loop.jar DirectLoop [--target-ms MS]
-//       1. warms up: WARMUP_PAIRS pairs, so that the JIT compiles the loop,
-//          then waits until the JIT has been idle for 300 ms;
+//       1. warms up: WARMUP_CALLS x WARMUP_PAIRS pairs, so that the JIT
+//          compiles the loop, then waits until the JIT has been idle for
+//          300 ms;
 //       2. prints "ready pid=<pid>" and waits for SIGUSR1 (a tracer
 //          attaches with -p in between);
 //       3. calibrates and times about MS ms (default 1000) of pairs, prints
@@ -30,7 +31,13 @@ import sun.misc.Signal;
 import sun.misc.Unsafe;
 
 public class DirectLoop {
-  static final int WARMUP_PAIRS = 300000;
+  // Many calls rather than one long one: a single call would leave only an
+  // on-stack-replacement compilation of run(), and calibration's calls would
+  // have C2 compile it again once traced. C2 compiles a method after some
+  // hundreds of calls with enough loop iterations (Tier4MinInvocationThreshold
+  // 600, Tier4CompileThreshold 15000 in JDK 17).
+  static final int WARMUP_CALLS = 1000;
+  static final int WARMUP_PAIRS = 300;
   static final long BLOCK_SIZE = 64;
 
   static final Unsafe UNSAFE = theUnsafe();
@@ -108,7 +115,7 @@ public class DirectLoop {
     }
     if (targetMs < 1) usage();
 
-    run(WARMUP_PAIRS);
+    for (int i = 0; i < WARMUP_CALLS; i++) run(WARMUP_PAIRS);
     waitForIdleJit();
     // Installed before "ready" is printed, so a signal sent as soon as the
     // line is read is caught rather than ending the JVM.

@@ -829,6 +829,10 @@ absl::StatusOr<JavaRun> RunJava(const Options& o, const std::string& java,
       auto never = [](Stream, absl::string_view) { return false; };
       absl::StatusOr<bool> ap_out = ap->ReadUntil(0.001, never);
       if (ap_out.ok()) {
+        // allocprof ends when its target does: the JVM may have printed its
+        // figure and exited in the meantime.
+        absl::StatusOr<bool> late = jvm.ReadUntil(2, on_line);
+        if (late.ok() && have_figure) break;
         absl::Status why = ap->CheckExit();
         return Failed(*ap, absl::InternalError(absl::StrCat(
                                "it exited while its target ran", why.ok() ? "" : ": ",
@@ -891,16 +895,12 @@ bool HasFrameStartingWith(const FoldedStack& stack, absl::string_view prefix) {
   return false;
 }
 
-// Frames that allocprof named as Java methods: "Class.method(args) [kind]".
-int JavaFrames(const FoldedStack& stack) {
+// Frames without a function's name: an interpreted frame whose method is
+// not known ("Interpreter"), code without a symbol ("0x..."), "[unknown]".
+int UnnamedFrames(const FoldedStack& stack) {
   int n = 0;
   for (const std::string& f : stack.frames) {
-    for (absl::string_view kind : {" [interpreted]", " [compiled]", " [inlined]", " [native]"}) {
-      if (absl::StrContains(f, kind)) {
-        n++;
-        break;
-      }
-    }
+    n += f == "Interpreter" || f == "[unknown]" || absl::StartsWith(f, "0x");
   }
   return n;
 }
@@ -924,17 +924,8 @@ std::string ReadWholeFile(const std::string& path) {
 // program's own cost is read apart from the trap cost. Then the stack of the
 // loop's allocations in full tracing's report: how many frames it has and
 // whether the walk got through the Java frames to the thread's start.
-void RunJavaComparison(const Options& o) {
-  const std::string java = FindProgram(o.java);
-  if (java.empty() || access(java.c_str(), X_OK) != 0) {
-    fprintf(stderr, "bench_overhead: cannot run %s: %s\n", o.java.c_str(),
-            java.empty() ? "not found in PATH" : strerror(errno));
-    exit(1);
-  }
-  if (access(o.java_jar.c_str(), R_OK) != 0) {
-    fprintf(stderr, "bench_overhead: cannot read %s: %s\n", o.java_jar.c_str(), strerror(errno));
-    exit(1);
-  }
+// `java` is o.java found in PATH.
+void RunJavaComparison(const Options& o, const std::string& java) {
   // Full tracing's folded stacks, rewritten by every (j3) run.
   char folded_path[] = "/tmp/bench_overhead_java.XXXXXX";
   const int folded_fd = mkstemp(folded_path);
@@ -959,18 +950,24 @@ void RunJavaComparison(const Options& o) {
       {"(j2) allocprof --floor-stacks -p", {"-v", "--floor-stacks"}, {}, {}},
       {"(j3) allocprof -p", {"-v", "--folded", folded_path}, {}, {}},
   };
-  std::vector<double> frames, java_frames;
+  std::vector<double> frames, unnamed_frames;
   std::vector<bool> reaches_start;
   std::optional<FoldedStack> last_stack;
   bool interrupted = false;
   for (int r = 0; r < o.runs; r++) {
     for (Mode& m : modes) {
+      // Emptied, so that a run that writes no stacks cannot count the last one's.
+      if (&m == &modes[2] && truncate(folded_path, 0) != 0) {
+        fail(ErrnoStatus(errno, absl::StrCat("cannot empty ", folded_path)), m.name);
+      }
       absl::StatusOr<JavaRun> run = RunJava(o, java, m.tracer_options);
       if (!run.ok()) fail(run.status(), m.name);
       // Uprobe sessions: one program serves malloc's entry and its return.
       const double bpf_ns = BpfNsPerRun(run->err, "ap_alloc_session");
-      fprintf(stderr, "bench_overhead: run %d/%d %-34s %10.1f ns/pair, %6.0f ns/BPF run\n",
-              r + 1, o.runs, m.name, run->ns_per_pair, bpf_ns);
+      fprintf(stderr, "bench_overhead: run %d/%d %-34s %10.1f ns/pair", r + 1, o.runs, m.name,
+              run->ns_per_pair);
+      if (!m.tracer_options.empty()) fprintf(stderr, ", %6.0f ns/BPF run", bpf_ns);
+      fprintf(stderr, "\n");
       m.ns.push_back(run->ns_per_pair);
       m.bpf_ns.push_back(bpf_ns);
       interrupted |= run->interrupted;
@@ -984,7 +981,7 @@ void RunJavaComparison(const Options& o) {
              m.name);
       }
       frames.push_back(static_cast<double>(stack->frames.size()));
-      java_frames.push_back(JavaFrames(*stack));
+      unnamed_frames.push_back(UnnamedFrames(*stack));
       reaches_start.push_back(HasFrameStartingWith(*stack, "JavaMain"));
       last_stack = std::move(stack);
     }
@@ -993,8 +990,8 @@ void RunJavaComparison(const Options& o) {
   unlink(folded_path);
 
   printf("\nJava: Unsafe.allocateMemory(64)+freeMemory pairs in a JVM, default flags, "
-         "traced with -p, %d run%s of each\n",
-         o.runs, o.runs == 1 ? "" : "s");
+         "traced with -p, %d run%s of each%s\n",
+         o.runs, o.runs == 1 ? "" : "s", o.quick ? " (--quick: a smoke run, not figures)" : "");
   printf("  java       %s\n  program    DirectLoop in %s (timed loop ~%d ms after warm-up)\n\n",
          java.c_str(), o.java_jar.c_str(), o.target_ms);
   printf("%-48s %-7s %10s %10s   %s\n", "measurement", "unit", "median", "min", "runs");
@@ -1006,8 +1003,8 @@ void RunJavaComparison(const Options& o) {
   PrintRatio("j2/j1 floor with stacks vs untraced", modes[1].ns, modes[0].ns);
   PrintRatio("j3/j1 full tracing vs untraced", modes[2].ns, modes[0].ns);
   PrintRatio("j3/j2 full tracing vs floor with stacks", modes[2].ns, modes[1].ns);
-  PrintRow("(j3) largest stack through Unsafe_AllocateMemory0", "frames", frames, "%.0f");
-  PrintRow("(j3)   of which named Java methods", "frames", java_frames, "%.0f");
+  PrintRow("(j3) largest stack via Unsafe_AllocateMemory0", "frames", frames, "%.0f");
+  PrintRow("(j3)   of which unnamed (Interpreter, 0x...)", "frames", unnamed_frames, "%.0f");
   std::string yes_no;
   size_t yes = 0;
   for (bool b : reaches_start) {
@@ -1030,6 +1027,13 @@ void RunJavaComparison(const Options& o) {
     printf("- that stack in the last (j3) run, outermost first (%" PRId64 " bytes):\n",
            last_stack->bytes);
     for (const std::string& f : last_stack->frames) printf("    %s\n", f.c_str());
+    if (UnnamedFrames(*last_stack) > 0) {
+      printf("- allocprof reads the names of interpreted frames (their Method*) and the\n"
+             "  methods inlined into compiled ones (the code cache) from the JVM's memory when\n"
+             "  it writes the report; the JVM has exited by then, so interpreted frames show\n"
+             "  as `Interpreter` and compiled ones by their perf-map name alone (a method\n"
+             "  compiled after the perf map was written, as a bare address).\n");
+    }
   }
   if (interrupted) {
     printf("- allocprof did not exit within %.0f s of its target and was stopped with "
@@ -1048,8 +1052,23 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Checked before any run, not after the minutes of the other sections.
+  std::string java;
+  if (!o.java_jar.empty()) {
+    java = FindProgram(o.java);
+    if (java.empty() || access(java.c_str(), X_OK) != 0) {
+      fprintf(stderr, "bench_overhead: cannot run %s: %s\n", o.java.c_str(),
+              java.empty() ? "not found in PATH" : strerror(errno));
+      return 1;
+    }
+    if (access(o.java_jar.c_str(), R_OK) != 0) {
+      fprintf(stderr, "bench_overhead: cannot read %s: %s\n", o.java_jar.c_str(),
+              strerror(errno));
+      return 1;
+    }
+  }
   if (o.only_java) {
-    RunJavaComparison(o);
+    RunJavaComparison(o, java);
     return 0;
   }
   // Each loop picks its own iteration count to last about this long.
@@ -1218,6 +1237,6 @@ int main(int argc, char** argv) {
            "SIGINT.\n", kAttachedExitTimeoutS);
   }
   if (!o.nofp_loop.empty()) RunNofpComparison(o);
-  if (!o.java_jar.empty()) RunJavaComparison(o);
+  if (!o.java_jar.empty()) RunJavaComparison(o, java);
   return 0;
 }
