@@ -20,8 +20,6 @@
 // so one block is outstanding at any time: at the exit, the block of the
 // timed loop's last pair, whose stack is the loop's own, is what a tracer's
 // report of outstanding memory shows.
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.util.Locale;
 import java.util.Optional;
@@ -83,18 +81,6 @@ public class DirectLoop {
     }
   }
 
-  // What the tracer sees is compiled code already there, not a compilation
-  // in progress (tests/testprogs/java/Handshake.java waits the same way).
-  static void waitForIdleJit() throws InterruptedException {
-    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    for (long last = -1, idle = 0; idle < 3; ) {
-      Thread.sleep(100);
-      long now = jit.getTotalCompilationTime();
-      idle = now == last ? idle + 1 : 0;
-      last = now;
-    }
-  }
-
   static void usage() {
     System.err.println("usage: java -cp direct_loop.jar DirectLoop [--target-ms MS]");
     System.exit(2);
@@ -116,7 +102,7 @@ public class DirectLoop {
     if (targetMs < 1) usage();
 
     for (int i = 0; i < WARMUP_CALLS; i++) run(WARMUP_PAIRS);
-    waitForIdleJit();
+    Handshake.waitForIdleJit();
     // Installed before "ready" is printed, so a signal sent as soon as the
     // line is read is caught rather than ending the JVM.
     CountDownLatch go = new CountDownLatch(1);

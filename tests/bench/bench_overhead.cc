@@ -344,6 +344,22 @@ absl::Status ParseFigure(absl::string_view line, double* ns_per_pair, uint64_t* 
   return absl::OkStatus();
 }
 
+// A line handler for Child::ReadUntil that takes the loop's figure line
+// from its stdout, once.
+struct FigureReader {
+  double* ns_per_pair;
+  uint64_t* iterations;
+  bool seen = false;
+  absl::Status error;
+
+  bool operator()(Stream s, absl::string_view line) {
+    if (s != Stream::kOut || !absl::StartsWith(line, kFigurePrefix)) return false;
+    error = ParseFigure(line, ns_per_pair, iterations);
+    seen = true;
+    return true;
+  }
+};
+
 // Runs argv, which ends in the loop program, to completion and takes the
 // loop's figure from stdout.
 absl::StatusOr<LoopRun> RunLoop(std::vector<std::string> argv) {
@@ -352,14 +368,8 @@ absl::StatusOr<LoopRun> RunLoop(std::vector<std::string> argv) {
   Child& c = **started;
 
   LoopRun run;
-  bool have_figure = false;
-  absl::Status parse_error;
-  auto on_line = [&](Stream s, absl::string_view line) {
-    if (s != Stream::kOut || !absl::StartsWith(line, kFigurePrefix)) return false;
-    parse_error = ParseFigure(line, &run.ns_per_pair, &run.iterations);
-    have_figure = true;
-    return true;
-  };
+  FigureReader figure{&run.ns_per_pair, &run.iterations};
+  auto on_line = std::ref(figure);
   // The loop times itself for about a second after a calibration; allocprof
   // adds its start-up. Ten minutes means something is stuck.
   absl::StatusOr<bool> got = c.ReadUntil(600, on_line);
@@ -367,12 +377,12 @@ absl::StatusOr<LoopRun> RunLoop(std::vector<std::string> argv) {
     c.Finish(0).IgnoreError();
     return Failed(c, got.status());
   }
-  if (!parse_error.ok()) return Failed(c, parse_error);
+  if (!figure.error.ok()) return Failed(c, figure.error);
   absl::Status s = c.Finish(kReportTimeoutS);
   if (!s.ok()) return Failed(c, s);
   s = c.CheckExit();
   if (!s.ok()) return Failed(c, s);
-  if (!have_figure) {
+  if (!figure.seen) {
     return Failed(c, absl::InternalError("the loop printed no `ns_per_pair=` line"));
   }
   run.maxrss_mib = c.usage().ru_maxrss / 1024.0;
@@ -806,14 +816,8 @@ absl::StatusOr<JavaRun> RunJava(const Options& o, const std::string& java,
     return Failed(jvm, ErrnoStatus(errno, absl::StrCat("cannot signal PID ", pid)));
   }
   JavaRun run;
-  bool have_figure = false;
-  absl::Status parse_error;
-  auto on_line = [&](Stream s, absl::string_view line) {
-    if (s != Stream::kOut || !absl::StartsWith(line, kFigurePrefix)) return false;
-    parse_error = ParseFigure(line, &run.ns_per_pair, &run.iterations);
-    have_figure = true;
-    return true;
-  };
+  FigureReader figure{&run.ns_per_pair, &run.iterations};
+  auto on_line = std::ref(figure);
   // The JVM's output in short slices, allocprof's pipes drained in between:
   // allocprof blocked on a full pipe would stop reading its ring buffer.
   const double deadline = NowS() + 600;
@@ -832,7 +836,7 @@ absl::StatusOr<JavaRun> RunJava(const Options& o, const std::string& java,
         // allocprof ends when its target does: the JVM may have printed its
         // figure and exited in the meantime.
         absl::StatusOr<bool> late = jvm.ReadUntil(2, on_line);
-        if (late.ok() && have_figure) break;
+        if (late.ok() && figure.seen) break;
         absl::Status why = ap->CheckExit();
         return Failed(*ap, absl::InternalError(absl::StrCat(
                                "it exited while its target ran", why.ok() ? "" : ": ",
@@ -841,12 +845,12 @@ absl::StatusOr<JavaRun> RunJava(const Options& o, const std::string& java,
       if (!absl::IsDeadlineExceeded(ap_out.status())) return Failed(*ap, ap_out.status());
     }
   }
-  if (!parse_error.ok()) return Failed(jvm, parse_error);
+  if (!figure.error.ok()) return Failed(jvm, figure.error);
   absl::Status s = jvm.Finish(kReportTimeoutS);
   if (!s.ok()) return Failed(jvm, s);
   s = jvm.CheckExit();
   if (!s.ok()) return Failed(jvm, s);
-  if (!have_figure) {
+  if (!figure.seen) {
     return Failed(jvm, absl::InternalError("the loop printed no `ns_per_pair=` line"));
   }
   if (ap) {

@@ -11,7 +11,10 @@ import sun.misc.Signal;
 final class Handshake {
   private Handshake() {}
 
-  static void readyAndWaitForGo() throws InterruptedException {
+  // Until the JIT has compiled nothing for 300 ms: what a tracer then sees
+  // is compiled code already there, not a compilation in progress. (The
+  // overhead benchmark's DirectLoop.java waits so too.)
+  static void waitForIdleJit() throws InterruptedException {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     for (long last = -1, idle = 0; idle < 3; ) {
       Thread.sleep(100);
@@ -19,6 +22,10 @@ final class Handshake {
       idle = now == last ? idle + 1 : 0;
       last = now;
     }
+  }
+
+  static void readyAndWaitForGo() throws InterruptedException {
+    waitForIdleJit();
     // A JVM run with -Xrs dispatches no signals to Java code: it is told to
     // go by a file instead (-Dallocprof.go_file=PATH).
     String goFile = System.getProperty("allocprof.go_file");
