@@ -14,6 +14,8 @@ constexpr absl::Duration kPerfMapEvery = absl::Seconds(10);
 // installs hundreds of methods a second, and the rows of the publication
 // before last are written over (UnwindTables::SetJitCode).
 constexpr absl::Duration kRowsMinGap = absl::Milliseconds(20);
+// How often -v tells of the rows.
+constexpr absl::Duration kRowsLogEvery = absl::Seconds(5);
 
 }  // namespace
 
@@ -81,7 +83,9 @@ void JavaSession::PublishRows() {
   const JitRows jit = java_->CompiledFrameRows();
   if (jit.methods == 0 || !unwind_->SetJitCode(jit.start, jit.end, jit.rows)) return;
   unwind_->Update(symbolizer_.modules(), nullptr, unwind_problems_);
-  if (log_) {
+  // A JVM warming up publishes many times a second.
+  if (log_ && absl::Now() >= next_rows_log_) {
+    next_rows_log_ = absl::Now() + kRowsLogEvery;
     *log_ << "allocprof: Java target: unwind rows for " << jit.methods << " compiled methods ("
           << jit.recorded << " with the frame size the JVM recorded) and " << jit.stub_frames
           << " stubs with a frame of their own\n";

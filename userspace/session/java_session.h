@@ -69,6 +69,7 @@ class JavaSession {
   bool code_cache_in_bpf_ = false;
   bool rows_stale_ = false;
   absl::Time next_publish_ = absl::InfinitePast();
+  absl::Time next_rows_log_ = absl::InfinitePast();
 };
 
 }  // namespace allocprof
