@@ -284,6 +284,59 @@ TEST_F(JavaTest, AJvmThatDiesOfItsLeakIsReportedWithItsJavaFrames) {
   EXPECT_NE(top->line.find("PoolArena$DirectArena.newChunk"), std::string::npos) << top->line;
 }
 
+// The only child of process `pid`, or -1.
+pid_t OnlyChild(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  pid_t child = -1, more = -1;
+  if (!(in >> child) || (in >> more)) return -1;
+  return child;
+}
+
+// A JVM as a container runs one: PID 1 of its own PID namespace, with a
+// /tmp of its own in its own mount namespace. allocprof reaches it through
+// /proc/PID/root and by the PID it knows itself by (its perf map, its
+// attach socket), and profiles it like any other.
+TEST_F(JavaTest, AJvmInItsOwnNamespacesIsProfiled) {
+  const std::string folded_path = ScratchPath("java_ns.folded");
+  std::string error;
+  std::unique_ptr<Process> unshare = Process::Start(
+      {"/usr/bin/unshare", "-p", "-f", "-m", "--mount-proc", "/bin/sh", "-c",
+       "mount -t tmpfs tmpfs /tmp && exec \"$0\" \"$@\"", kJava, "-cp", kJavaLeaksJar,
+       "JavaLeaks"},
+      &error);
+  ASSERT_NE(unshare, nullptr) << error;
+  Process* u = unshare.get();
+  ASSERT_TRUE(Process::PumpUntil(
+      {u}, [u] { return !LineStartingWith(u->out(), "ready ").empty() || u->exited(); },
+      kStartTimeout));
+  // It knows itself as PID 1.
+  ASSERT_EQ(LineStartingWith(u->out(), "ready ").rfind("ready 1 ", 0), 0u) << u->Describe();
+  const pid_t jvm = OnlyChild(u->pid());
+  ASSERT_GT(jvm, 0) << "no JVM under unshare " << u->pid();
+
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(
+      StartTracing({"-p", std::to_string(jvm), "--folded", folded_path, "-v"}, jvm, &ap));
+  ASSERT_EQ(kill(jvm, TESTPROG_GO_SIGNAL), 0);
+  ASSERT_TRUE(Process::PumpUntil(
+      {u}, [u] { return u->out().find("done") != std::string::npos || u->exited(); },
+      kRunTimeout));
+  ap->Signal(SIGINT);
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
+  kill(jvm, SIGKILL);
+  ASSERT_TRUE(u->WaitExit(kRunTimeout));
+
+  EXPECT_THAT(ap->out(), HasSubstr("compiled Java frames are named from the JVM's perf map"))
+      << Outputs(*ap);
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  EXPECT_EQ(BytesThrough(folded, "Unsafe_AllocateMemory0"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0") << Outputs(*ap);
+  EXPECT_EQ(BytesAboveUnsafe(folded, "JavaLeaks.leakDirect() [interpreted]"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+  EXPECT_EQ(BytesAboveUnsafe(folded, "java.nio.DirectByteBuffer.<init>(int)"), kLeakedBytes)
+      << StacksThrough(folded, "Unsafe_AllocateMemory0");
+}
+
 // A JVM run with -Xrs does not catch SIGQUIT, which would kill it; it
 // starts its attach listener at startup instead. It gets no signal, lives
 // on, and is profiled with every byte and its compiled frames named.
