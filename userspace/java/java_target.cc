@@ -90,7 +90,7 @@ JitRows JavaTarget::CompiledFrameRows() {
   std::vector<JitCode> code;
   code.reserve(code_.size());
   for (const auto& [start, c] : code_) code.push_back(c);
-  return BuildJitRows(pid_, std::move(code), recorded);
+  return BuildJitRows(pid_, std::move(code), recorded, interpreter_layout_.ok());
 }
 
 void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
@@ -105,6 +105,15 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
     if (!methods_) methods_error_ = structs.status();
     if (!code_cache_) scopes_error_ = structs.status();
     return;
+  }
+  const std::optional<int32_t> sender_sp =
+      structs->IntConstant("frame::interpreter_frame_sender_sp_offset");
+  const std::optional<int32_t> last_sp =
+      structs->IntConstant("frame::interpreter_frame_last_sp_offset");
+  if (sender_sp && last_sp && !IsKnownInterpreterLayout(*sender_sp, *last_sp)) {
+    interpreter_layout_ = absl::UnimplementedError(absl::StrCat(
+        "this JVM lays its interpreter's frames out otherwise: sender sp at ", *sender_sp,
+        ", last sp at ", *last_sp, " words from rbp"));
   }
   if (!methods_) {
     if (auto layout = JavaMethodNames::Layout::From(*structs); layout.ok()) {
@@ -209,7 +218,7 @@ std::vector<std::string> JavaTarget::Notes() const {
     notes.push_back(status.ok() ? absl::StrCat("Java: ", done)
                                 : absl::StrCat("Java: ", missing, " (", status.message(), ")"));
   };
-  note(methods_error_,
+  note(methods_error_.ok() ? interpreter_layout_ : methods_error_,
        "interpreted frames are named from the Method* in their frame, read with the JVM's own "
        "VMStructs layout",
        "interpreted frames show as \"Interpreter\"");

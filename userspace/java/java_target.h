@@ -92,6 +92,9 @@ class JavaTarget {
   absl::Status last_error_;
   std::unique_ptr<JavaMethodNames> methods_;
   absl::Status methods_error_ = absl::UnavailableError("not read");
+  // Whether the interpreter's frames are laid out as the walk reads them;
+  // an error says how they are not.
+  absl::Status interpreter_layout_;
   // The JIT's code by start address.
   std::map<uint64_t, JitCode> code_;
   absl::Status code_loads_ = absl::UnavailableError("not attached");

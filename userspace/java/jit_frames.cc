@@ -19,10 +19,14 @@ constexpr int8_t kSavedRbpRule = -2;
 // interpreted frame keeps its Method* and its bytecode pointer, in words
 // from rbp (frame::interpreter_frame_method_offset and _bcp_offset in
 // HotSpot's frame_x86.hpp, unchanged since JDK 8: below the sender sp and
-// last sp come the method, mirror, mdp, cache, locals and bcp).
+// last sp come the method, mirror, mdp, cache, locals and bcp). The JVM
+// exports the first two as constants, which are checked; the sender sp's
+// slot is also where the BPF walk reads it (bpf/unwind.bpf.h).
 constexpr absl::string_view kInterpreterName = "Interpreter";
-constexpr int8_t kInterpreterMethodSlot = -3;
-constexpr uint16_t kInterpreterBcpWordsBelowRbp = 8;
+constexpr int32_t kInterpreterSenderSpSlot = -1;
+constexpr int32_t kInterpreterLastSpSlot = -2;
+constexpr int8_t kInterpreterMethodSlot = kInterpreterLastSpSlot - 1;
+constexpr uint16_t kInterpreterBcpWordsBelowRbp = -(kInterpreterMethodSlot - 5);
 
 constexpr uint8_t kPushRbp = 0x55;
 
@@ -122,7 +126,12 @@ std::vector<JitCode> JitCodeOf(const std::vector<PerfMapEntry>& entries) {
   return code;
 }
 
-JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code, const RecordedFrameSize& recorded) {
+bool IsKnownInterpreterLayout(int32_t sender_sp_offset, int32_t last_sp_offset) {
+  return sender_sp_offset == kInterpreterSenderSpSlot && last_sp_offset == kInterpreterLastSpSlot;
+}
+
+JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code, const RecordedFrameSize& recorded,
+                     bool interpreter_known) {
   JitRows out;
   std::sort(code.begin(), code.end(),
             [](const JitCode& a, const JitCode& b) { return a.start < b.start; });
@@ -147,7 +156,11 @@ JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code, const RecordedFrameSi
   uint8_t bytes[kPrologueBytes];
   for (const JitCode& c : pieces) {
     if (c.kind == JitCode::Kind::kInterpreter) {
-      add(c, AP_CFA_JAVA_INTERP, kInterpreterBcpWordsBelowRbp, kInterpreterMethodSlot);
+      if (interpreter_known) {
+        add(c, AP_CFA_JAVA_INTERP, kInterpreterBcpWordsBelowRbp, kInterpreterMethodSlot);
+      } else {
+        add(c, AP_CFA_NONE, 0, AP_RBP_SAME);
+      }
       continue;
     }
     std::optional<uint32_t> frame = recorded ? recorded(c) : std::nullopt;

@@ -76,8 +76,16 @@ struct JitRows {
   size_t recorded = 0;  // of them, with the size the JVM recorded
   size_t stub_frames = 0;  // stubs with the size the JVM recorded
 };
+// The interpreter's frames as the walk reads them (jit_frames.cc), given
+// the two offsets of that layout the JVM exports as constants
+// (frame::interpreter_frame_sender_sp_offset and _last_sp_offset).
+bool IsKnownInterpreterLayout(int32_t sender_sp_offset, int32_t last_sp_offset);
+
+// `interpreter_known`: the interpreter's frames are laid out as the walk
+// reads them; else its code gets a plain frame-pointer row.
 JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code,
-                     const RecordedFrameSize& recorded = nullptr);
+                     const RecordedFrameSize& recorded = nullptr,
+                     bool interpreter_known = true);
 
 }  // namespace allocprof
 

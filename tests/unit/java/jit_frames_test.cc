@@ -153,5 +153,21 @@ TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
   expect_row(11, unreadable + 0x20, AP_CFA_STOP, 0, 0);
 }
 
+// The layout the walk reads is the one HotSpot x86-64 has had since JDK 8;
+// a JVM that says otherwise gets frame-pointer rows for its interpreter.
+TEST(BuildJitRows, AnInterpreterLaidOutOtherwiseIsWalkedByRbp) {
+  EXPECT_TRUE(IsKnownInterpreterLayout(-1, -2));
+  EXPECT_FALSE(IsKnownInterpreterLayout(-1, -3));
+  EXPECT_FALSE(IsKnownInterpreterLayout(-2, -2));
+  const std::vector<JitCode> code = {{0x10000, 0x100, JitCode::Kind::kInterpreter}};
+  const JitRows known = BuildJitRows(getpid(), code);
+  ASSERT_EQ(known.rows.size(), 2u);
+  EXPECT_EQ(known.rows[0].cfa_type, AP_CFA_JAVA_INTERP);
+  const JitRows other = BuildJitRows(getpid(), code, nullptr, /*interpreter_known=*/false);
+  ASSERT_EQ(other.rows.size(), 2u);
+  EXPECT_EQ(other.rows[0].cfa_type, AP_CFA_NONE);
+  EXPECT_EQ(other.rows[0].rbp_rule, AP_RBP_SAME);
+}
+
 }  // namespace
 }  // namespace allocprof
