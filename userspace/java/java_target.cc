@@ -68,7 +68,10 @@ void JavaTarget::AddCompiledCode(uint64_t start, uint64_t size) {
   if (it != code_.begin() && std::prev(it)->second.start + std::prev(it)->second.size > start) {
     --it;
   }
-  while (it != code_.end() && it->first < start + size) it = code_.erase(it);
+  while (it != code_.end() && it->first < start + size) {
+    frame_sizes_.erase(std::make_pair(it->second.start, it->second.size));
+    it = code_.erase(it);
+  }
   code_[start] = {start, size, JitCode::Kind::kCompiledMethod};
 }
 
@@ -77,14 +80,18 @@ JitRows JavaTarget::CompiledFrameRows() {
   RecordedFrameSize recorded;
   if (code_cache_) {
     recorded = [this](const JitCode& code) -> std::optional<uint32_t> {
+      // Rows are made again for every method the JVM installs: each
+      // piece's code cache is read once.
+      auto [known, inserted] = frame_sizes_.try_emplace(std::make_pair(code.start, code.size));
+      if (!inserted) return known->second;
       std::optional<CodeBlob> blob = code_cache_->BlobAt(code.start);
       // A compiled method's code must be an nmethod's, or the map named
       // code since freed; stubs without a frame of their own record 0.
-      if (!blob || blob->code_begin != code.start || blob->frame_size < kMinCompiledFrame ||
-          (code.kind == JitCode::Kind::kCompiledMethod && !blob->is_nmethod)) {
-        return std::nullopt;
+      if (blob && blob->code_begin == code.start && blob->frame_size >= kMinCompiledFrame &&
+          (code.kind != JitCode::Kind::kCompiledMethod || blob->is_nmethod)) {
+        known->second = blob->frame_size;
       }
-      return blob->frame_size;
+      return known->second;
     };
   }
   std::vector<JitCode> code;

@@ -15,8 +15,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "userspace/java/code_cache.h"
 #include "userspace/java/jit_frames.h"
@@ -97,6 +99,8 @@ class JavaTarget {
   absl::Status interpreter_layout_;
   // The JIT's code by start address.
   std::map<uint64_t, JitCode> code_;
+  // The frame size the code cache records for a piece (start, size).
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::optional<uint32_t>> frame_sizes_;
   absl::Status code_loads_ = absl::UnavailableError("not attached");
   std::optional<CodeCache> code_cache_;
   // Whether compiled methods' scope descriptors can be read.
