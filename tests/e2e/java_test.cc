@@ -299,10 +299,14 @@ pid_t OnlyChild(pid_t pid) {
 TEST_F(JavaTest, AJvmInItsOwnNamespacesIsProfiled) {
   const std::string folded_path = ScratchPath("java_ns.folded");
   std::string error;
+  // The jar may lie under the /tmp the JVM no longer sees: it is taken
+  // along into the new one.
   std::unique_ptr<Process> unshare = Process::Start(
       {"/usr/bin/unshare", "-p", "-f", "-m", "--mount-proc", "/bin/sh", "-c",
-       "mount -t tmpfs tmpfs /tmp && exec \"$0\" \"$@\"", kJava, "-cp", kJavaLeaksJar,
-       "JavaLeaks"},
+       "cp \"$1\" /dev/shm/allocprof-e2e-$$.jar && mount -t tmpfs tmpfs /tmp && "
+       "mv /dev/shm/allocprof-e2e-$$.jar /tmp/java_leaks.jar && "
+       "exec \"$0\" -cp /tmp/java_leaks.jar JavaLeaks",
+       kJava, kJavaLeaksJar},
       &error);
   ASSERT_NE(unshare, nullptr) << error;
   Process* u = unshare.get();
@@ -310,7 +314,8 @@ TEST_F(JavaTest, AJvmInItsOwnNamespacesIsProfiled) {
       {u}, [u] { return !LineStartingWith(u->out(), "ready ").empty() || u->exited(); },
       kStartTimeout));
   // It knows itself as PID 1.
-  ASSERT_EQ(LineStartingWith(u->out(), "ready ").rfind("ready 1 ", 0), 0u) << u->Describe();
+  ASSERT_EQ(LineStartingWith(u->out(), "ready ").rfind("ready 1 ", 0), 0u)
+      << u->Describe() << "\n" << u->out() << u->err();
   const pid_t jvm = OnlyChild(u->pid());
   ASSERT_GT(jvm, 0) << "no JVM under unshare " << u->pid();
 
