@@ -18,8 +18,9 @@ constexpr int kMaxInliningDepth = 64;
 constexpr uint64_t kMaxPcDescs = 1 << 18;
 // Blob names are short ("native nmethod", "I2C/C2I adapters").
 constexpr size_t kMaxBlobName = 64;
-// One scope's header: three compressed ints of at most five bytes.
-constexpr size_t kScopeHeaderBytes = 15;
+// One scope's header: three compressed ints of at most five bytes, and
+// the sparse encoding's bits.
+constexpr size_t kScopeHeaderBytes = 16;
 // ScopeDesc: a sender offset of 0 ends the chain (serialized_null); a
 // bci is stored + 1 (InvocationEntryBci is -1).
 constexpr uint32_t kSerializedNull = 0;
@@ -136,7 +137,8 @@ ap_jvm_code_cache CodeCache::ForBpf() const {
   return out;
 }
 
-std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return_address) const {
+std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return_address,
+                                           ScopeEncoding encoding) const {
   if (!blob.is_nmethod || return_address < blob.code_begin ||
       return_address > blob.code_end) {
     return {};
@@ -170,20 +172,34 @@ std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return
   }
   if (!decode_offset || *decode_offset <= 0) return {};
   const uint64_t scopes_size = pcs_begin - *scopes;
+  // The metadata section ends where the scopes begin.
+  const uint64_t metadata_begin = blob.address + *metadata;
+  if (*metadata < 0 || *scopes < metadata_begin) return {};
+  const uint64_t metadata_count = (*scopes - metadata_begin) / 8;
   std::vector<JavaScope> chain;
   for (uint32_t at = *decode_offset; at != kSerializedNull;) {
     if (chain.size() == kMaxInliningDepth || at >= scopes_size) return {};
     uint8_t header[kScopeHeaderBytes];
     const size_t n = std::min<uint64_t>(sizeof(header), scopes_size - at);
     if (!ReadTargetMemory(pid_, *scopes + at, header, n)) return {};
-    size_t pos = 0;
-    auto sender = ReadCompressedInt(header, n, &pos);
-    auto method_index = ReadCompressedInt(header, n, &pos);
-    auto bci = ReadCompressedInt(header, n, &pos);
-    if (!sender || !method_index || !bci || *method_index == 0) return {};
+    // sender_decode_offset, method (a metadata index), bci.
+    std::optional<uint32_t> fields[3];
+    if (encoding == ScopeEncoding::kSparse) {
+      SparseIntReader reader(header, n);
+      for (auto& f : fields) f = reader.Next();
+    } else {
+      const IntEncoding ints = encoding == ScopeEncoding::kUnsigned5 ? IntEncoding::kUnsigned5
+                                                                     : IntEncoding::kClassic;
+      size_t pos = 0;
+      for (auto& f : fields) f = ReadCompressedInt(header, n, &pos, ints);
+    }
+    const auto& [sender, method_index, bci] = fields;
+    if (!sender || !method_index || !bci || *method_index == 0 ||
+        *method_index > metadata_count) {
+      return {};
+    }
     // metadata_at(i) is the (i - 1)th word of the metadata section.
-    auto method =
-        ReadTarget<uint64_t>(pid_, blob.address + *metadata + 8 * (uint64_t{*method_index} - 1));
+    auto method = ReadTarget<uint64_t>(pid_, metadata_begin + 8 * (uint64_t{*method_index} - 1));
     if (!method || *method == 0) return {};
     chain.push_back({*method, static_cast<int>(*bci) + kInvocationEntryBci});
     at = *sender;

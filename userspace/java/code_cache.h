@@ -51,6 +51,10 @@ struct CodeBlob {
   uint64_t method = 0;      // an nmethod's Method*
 };
 
+// How a JVM encodes its scope descriptors (compressed_stream.h): in the
+// classic or the UNSIGNED5 CompressedReadStream, or the sparse one.
+enum class ScopeEncoding { kClassic, kUnsigned5, kSparse };
+
 // One Java method an nmethod runs at a call site: its Method* and the
 // bytecode index of the call in it.
 struct JavaScope {
@@ -69,8 +73,11 @@ class CodeCache {
   // The Java methods nmethod `blob` runs at the call whose return address
   // is `return_address` (or return_address - 1, as symbolizers pass it):
   // innermost first, the last being the nmethod's own method. Empty when
-  // no scope is recorded there.
-  std::vector<JavaScope> ScopesAt(const CodeBlob& blob, uint64_t return_address) const;
+  // no scope is recorded there, or the chain does not decode in
+  // `encoding` to one that ends in the nmethod's own method -- which is
+  // how the encoding a JVM uses is found.
+  std::vector<JavaScope> ScopesAt(const CodeBlob& blob, uint64_t return_address,
+                                  ScopeEncoding encoding) const;
 
   // What a BPF walk needs to find a blob and its frame size itself
   // (bpf/jvm_code.bpf.h).

@@ -19,8 +19,8 @@ constexpr absl::Duration kJcmdTimeout = absl::Seconds(10);
 constexpr char kJitModule[] = "[jit]";
 // A compiled frame holds at least the return address and the saved rbp.
 constexpr uint32_t kMinCompiledFrame = 16;
-// JDK 21 stores debug information in another encoding (UNSIGNED5).
-constexpr int32_t kLastKnownDebugInfoJdk = 20;
+// The last release known to write the classic CompressedReadStream.
+constexpr int32_t kLastClassicEncodingJdk = 19;
 
 }  // namespace
 
@@ -126,6 +126,15 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
     if (auto layout = JavaMethodNames::Layout::From(*structs); layout.ok()) {
       methods_ = std::make_unique<JavaMethodNames>(pid_, *layout);
       methods_error_ = absl::OkStatus();
+      // JDK 8 to 19 wrote their line number tables in the classic
+      // encoding; a later release's is known once its scopes decode.
+      const std::optional<uint64_t> major_address =
+          structs->StaticAddress("Abstract_VM_Version", "_vm_major_version");
+      const std::optional<int32_t> major =
+          major_address ? ReadTarget<int32_t>(pid_, *major_address) : std::nullopt;
+      if (major && *major <= kLastClassicEncodingJdk) {
+        methods_->set_line_encoding(IntEncoding::kClassic);
+      }
     } else {
       methods_error_ = layout.status();
     }
@@ -139,17 +148,7 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
     return;
   }
   code_cache_ = *std::move(cache);
-  // Debug information is read in the encoding of JDK 8 to 20 only.
-  const std::optional<uint64_t> major_address =
-      structs->StaticAddress("Abstract_VM_Version", "_vm_major_version");
-  const std::optional<int32_t> major =
-      major_address ? ReadTarget<int32_t>(pid_, *major_address) : std::nullopt;
-  scopes_error_ =
-      major && *major <= kLastKnownDebugInfoJdk
-          ? absl::OkStatus()
-          : absl::UnimplementedError(absl::StrCat("the debug information of JDK ",
-                                                  major ? std::to_string(*major) : "?",
-                                                  " is not read"));
+  scopes_error_ = absl::OkStatus();
 }
 
 bool JavaTarget::DescribeInterpreted(uint64_t frame_value, Frame* frame) {
@@ -186,11 +185,31 @@ bool JavaTarget::DescribeCompiled(Frame* frame) {
   return true;
 }
 
+std::vector<JavaScope> JavaTarget::Scopes(const CodeBlob& blob, uint64_t addr) {
+  if (!scopes_error_.ok()) return {};
+  // Symbolizers pass a return address - 1: the call's last byte.
+  if (scope_encoding_) return code_cache_->ScopesAt(blob, addr + 1, *scope_encoding_);
+  // The first chain that decodes to one of the nmethod's tells the
+  // encoding; one decoded in another does not end in its own method.
+  for (ScopeEncoding encoding :
+       {ScopeEncoding::kClassic, ScopeEncoding::kUnsigned5, ScopeEncoding::kSparse}) {
+    std::vector<JavaScope> scopes = code_cache_->ScopesAt(blob, addr + 1, encoding);
+    if (scopes.empty()) continue;
+    scope_encoding_ = encoding;
+    // Line number tables are in the CompressedReadStream of the same
+    // release; the sparse encoding came after UNSIGNED5.
+    if (methods_) {
+      methods_->set_line_encoding(encoding == ScopeEncoding::kClassic ? IntEncoding::kClassic
+                                                                      : IntEncoding::kUnsigned5);
+    }
+    return scopes;
+  }
+  return {};
+}
+
 bool JavaTarget::NameCompiledMethod(const CodeBlob& blob, Frame* frame) {
   if (!methods_) return false;
-  // Symbolizers pass a return address - 1: the call's last byte.
-  std::vector<JavaScope> scopes;
-  if (scopes_error_.ok()) scopes = code_cache_->ScopesAt(blob, frame->addr + 1);
+  std::vector<JavaScope> scopes = Scopes(blob, frame->addr);
   if (scopes.empty()) scopes.push_back({blob.method, -1});
   std::vector<std::string> names;
   for (const JavaScope& scope : scopes) {

@@ -88,6 +88,9 @@ class JavaTarget {
 
  private:
   bool NameCompiledMethod(const CodeBlob& blob, Frame* frame);
+  // The scopes of `blob` at `addr` (a return address - 1), in the JVM's
+  // encoding, found by the first that decodes.
+  std::vector<JavaScope> Scopes(const CodeBlob& blob, uint64_t addr);
 
   pid_t pid_;
   int written_ = 0;
@@ -103,6 +106,7 @@ class JavaTarget {
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::optional<uint32_t>> frame_sizes_;
   absl::Status code_loads_ = absl::UnavailableError("not attached");
   std::optional<CodeCache> code_cache_;
+  std::optional<ScopeEncoding> scope_encoding_;
   // Whether compiled methods' scope descriptors can be read.
   absl::Status scopes_error_ = absl::UnavailableError("not read");
 

@@ -165,8 +165,9 @@ SourceLine JavaMethodNames::Line(uint64_t method, int bci) {
   for (size_t pos = 0; pos < table.size() && table[pos] != kLineTableEnd;) {
     const uint8_t b = table[pos++];
     if (b == kLineTableEscape) {
-      auto bci_delta = ReadCompressedSignedInt(table.data(), table.size(), &pos);
-      auto line_delta = ReadCompressedSignedInt(table.data(), table.size(), &pos);
+      if (!line_encoding_) return {};
+      auto bci_delta = ReadCompressedSignedInt(table.data(), table.size(), &pos, *line_encoding_);
+      auto line_delta = ReadCompressedSignedInt(table.data(), table.size(), &pos, *line_encoding_);
       if (!bci_delta || !line_delta) break;
       at_bci += *bci_delta;
       line += *line_delta;

@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "userspace/java/compressed_stream.h"
 #include "userspace/java/vm_structs.h"
 #include "userspace/symbols/frame.h"
 
@@ -49,8 +50,10 @@ class JavaMethodNames {
   // it cannot be read (the JVM exited, the class was unloaded).
   std::optional<std::string> Name(uint64_t method);
   // The source file and line of bytecode index `bci` of `method`; unknown
-  // (line 0) when the class has no line numbers.
+  // (line 0) when the class has no line numbers, or the table needs the
+  // encoding of its larger steps (compressed_stream.h) and it is not known.
   SourceLine Line(uint64_t method, int bci);
+  void set_line_encoding(IntEncoding encoding) { line_encoding_ = encoding; }
   // The bytecode index of `method` whose address ends in `bcp_low16`;
   // nullopt when none of its bytecodes does.
   std::optional<int> BciOf(uint64_t method, uint16_t bcp_low16);
@@ -71,6 +74,7 @@ class JavaMethodNames {
 
   pid_t pid_;
   Layout layout_;
+  std::optional<IntEncoding> line_encoding_;
   absl::flat_hash_map<uint64_t, std::optional<Method>> methods_;
 };
 

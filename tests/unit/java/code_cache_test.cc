@@ -21,6 +21,10 @@
 namespace allocprof {
 namespace {
 
+constexpr ScopeEncoding kClassic = ScopeEncoding::kClassic;
+constexpr ScopeEncoding kUnsigned5 = ScopeEncoding::kUnsigned5;
+constexpr ScopeEncoding kSparse = ScopeEncoding::kSparse;
+
 // Offsets unlike each other and unlike any JDK's, so a field read through
 // the wrong one reads something else.
 CodeCacheLayout TestLayout(uint64_t heaps) {
@@ -159,7 +163,8 @@ class CodeCacheTest : public ::testing::Test {
             kNativeMethod);
   }
 
-  void BuildNmethod() {
+  // Its scopes in `encoding`, each starting on a byte.
+  void BuildNmethod(ScopeEncoding encoding = kClassic) {
     nmethod_ = heap1_.Block(0, 600, true);
     code_begin_ = nmethod_ + kBlobHeaderSize;
     code_end_ = heap1_.Segment(580);
@@ -173,13 +178,22 @@ class CodeCacheTest : public ::testing::Test {
     // Scopes: the stream's first byte is no scope (0 is serialized_null);
     // filler then puts the scopes at offsets past 192, multi-byte ints.
     std::vector<uint8_t> scopes(300, 0xee);
-    auto scope = [&scopes](uint32_t sender, uint32_t method_index, int bci) {
+    auto write = [encoding](uint32_t v, std::vector<uint8_t>* out) {
+      if (encoding == kUnsigned5) WriteUnsigned5Int(v, out);
+      if (encoding == kClassic) WriteCompressedInt(v, out);
+    };
+    auto scope = [&](uint32_t sender, uint32_t method_index, int bci) {
       const uint32_t at = static_cast<uint32_t>(scopes.size());
-      WriteCompressedInt(sender, &scopes);
-      WriteCompressedInt(method_index, &scopes);
-      WriteCompressedInt(static_cast<uint32_t>(bci + 1), &scopes);
       // The locals, expressions and monitors offsets ScopeDesc reads next.
-      for (uint32_t v : {1234u, 0u, 56u}) WriteCompressedInt(v, &scopes);
+      const uint32_t values[] = {sender, method_index, static_cast<uint32_t>(bci + 1),
+                                 1234u, 0u, 56u};
+      if (encoding == kSparse) {
+        SparseWriter sparse;
+        for (uint32_t v : values) sparse.Write(v);
+        scopes.insert(scopes.end(), sparse.bytes().begin(), sparse.bytes().end());
+      } else {
+        for (uint32_t v : values) write(v, &scopes);
+      }
       return at;
     };
     const uint32_t entry = scope(0, 3, -1);  // InvocationEntryBci
@@ -359,7 +373,7 @@ TEST_F(CodeCacheTest, ScopesAtACallAreItsInliningChain) {
   ASSERT_TRUE(blob.has_value());
   // As returned, and as symbolizers pass it (return address - 1).
   for (uint64_t pc : {code_begin_ + 0x80, code_begin_ + 0x7f}) {
-    const std::vector<JavaScope> chain = cache.ScopesAt(*blob, pc);
+    const std::vector<JavaScope> chain = cache.ScopesAt(*blob, pc, kClassic);
     ASSERT_EQ(chain.size(), 3u) << pc - code_begin_;
     EXPECT_EQ(chain[0].method, kInlined2);
     EXPECT_EQ(chain[0].bci, 300);
@@ -369,15 +383,42 @@ TEST_F(CodeCacheTest, ScopesAtACallAreItsInliningChain) {
     EXPECT_EQ(chain[2].bci, 17);
   }
   for (uint64_t pc : {code_begin_ + 0x40, code_begin_ + 0x3f}) {
-    const std::vector<JavaScope> chain = cache.ScopesAt(*blob, pc);
+    const std::vector<JavaScope> chain = cache.ScopesAt(*blob, pc, kClassic);
     ASSERT_EQ(chain.size(), 1u) << pc - code_begin_;
     EXPECT_EQ(chain[0].method, kOwnMethod);
     EXPECT_EQ(chain[0].bci, 17);
   }
-  const std::vector<JavaScope> entry = cache.ScopesAt(*blob, code_begin_ + 0x20);
+  const std::vector<JavaScope> entry =
+      cache.ScopesAt(*blob, code_begin_ + 0x20, kClassic);
   ASSERT_EQ(entry.size(), 1u);
   EXPECT_EQ(entry[0].method, kOwnMethod);
   EXPECT_EQ(entry[0].bci, -1);
+}
+
+// The same chains in each of the encodings HotSpot releases use: each
+// decodes in its own, and in no other to a chain of the nmethod's.
+TEST_F(CodeCacheTest, EachEncodingDecodesInItsOwnOnly) {
+  for (ScopeEncoding written : {kClassic, kUnsigned5, kSparse}) {
+    BuildNmethod(written);
+    CodeCache cache = Read();
+    auto blob = cache.BlobAt(code_begin_ + 0x80);
+    ASSERT_TRUE(blob.has_value());
+    for (ScopeEncoding read : {kClassic, kUnsigned5, kSparse}) {
+      const std::vector<JavaScope> chain = cache.ScopesAt(*blob, code_begin_ + 0x7f, read);
+      if (read != written) {
+        EXPECT_TRUE(chain.empty()) << static_cast<int>(written) << " read as "
+                                   << static_cast<int>(read);
+        continue;
+      }
+      ASSERT_EQ(chain.size(), 3u) << static_cast<int>(written);
+      EXPECT_EQ(chain[0].method, kInlined2);
+      EXPECT_EQ(chain[0].bci, 300);
+      EXPECT_EQ(chain[1].method, kInlined1);
+      EXPECT_EQ(chain[1].bci, 4);
+      EXPECT_EQ(chain[2].method, kOwnMethod);
+      EXPECT_EQ(chain[2].bci, 17);
+    }
+  }
 }
 
 TEST_F(CodeCacheTest, NoScopesWhereNoneAreRecorded) {
@@ -385,33 +426,33 @@ TEST_F(CodeCacheTest, NoScopesWhereNoneAreRecorded) {
   auto blob = cache.BlobAt(code_begin_);
   ASSERT_TRUE(blob.has_value());
   // No PcDesc after it but the end sentinel.
-  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0x141).empty());
-  EXPECT_TRUE(cache.ScopesAt(*blob, code_end_).empty());
+  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0x141, kClassic).empty());
+  EXPECT_TRUE(cache.ScopesAt(*blob, code_end_, kClassic).empty());
   // Nor one past the code, even one naming a scope.
   FakeMemory::Put<int32_t>(end_sentinel_ + layout_.pc_desc_scope_decode_offset,
                            static_cast<int32_t>(root_scope_));
-  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0x141).empty());
+  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0x141, kClassic).empty());
   // A PcDesc with no scope (serialized_null).
-  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0x140).empty());
+  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0x140, kClassic).empty());
   // Not in the blob's code.
-  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ - 1).empty());
-  EXPECT_TRUE(cache.ScopesAt(*blob, code_end_ + 1).empty());
+  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ - 1, kClassic).empty());
+  EXPECT_TRUE(cache.ScopesAt(*blob, code_end_ + 1, kClassic).empty());
   // Not an nmethod.
   auto stub = cache.BlobAt(heap1_.Segment(615));
   ASSERT_TRUE(stub.has_value());
-  EXPECT_TRUE(cache.ScopesAt(*stub, heap1_.Segment(615)).empty());
+  EXPECT_TRUE(cache.ScopesAt(*stub, heap1_.Segment(615), kClassic).empty());
 }
 
 TEST_F(CodeCacheTest, ChainOfAnotherMethodIsRejected) {
   CodeCache cache = Read();
   auto blob = cache.BlobAt(code_begin_);
   ASSERT_TRUE(blob.has_value());
-  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0x100).empty());
-  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0xff).empty());
+  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0x100, kClassic).empty());
+  EXPECT_TRUE(cache.ScopesAt(*blob, code_begin_ + 0xff, kClassic).empty());
   // The same chain is accepted when the nmethod is that method's.
   CodeBlob strangers = *blob;
   strangers.method = kStranger;
-  const std::vector<JavaScope> chain = cache.ScopesAt(strangers, code_begin_ + 0x100);
+  const std::vector<JavaScope> chain = cache.ScopesAt(strangers, code_begin_ + 0x100, kClassic);
   ASSERT_EQ(chain.size(), 2u);
   EXPECT_EQ(chain[0].method, kInlined2);
   EXPECT_EQ(chain[0].bci, 2);

@@ -133,5 +133,54 @@ TEST(CompressedStream, FifthByteEndsTheNumberWhateverItIs) {
   EXPECT_EQ(*value, expected);
 }
 
+// UNSIGNED5: values up to 190 in one byte, none of them 0.
+TEST(CompressedStream, Unsigned5RoundTripsAndNeverWritesZero) {
+  std::vector<uint8_t> one;
+  WriteUnsigned5Int(190, &one);
+  EXPECT_EQ(one.size(), 1u);
+  for (uint32_t v : UnsignedSamples()) {
+    std::vector<uint8_t> bytes;
+    WriteUnsigned5Int(v, &bytes);
+    for (uint8_t b : bytes) ASSERT_NE(b, 0) << v;
+    bytes.push_back(0x2a);
+    size_t pos = 0;
+    EXPECT_EQ(ReadCompressedInt(bytes.data(), bytes.size(), &pos, IntEncoding::kUnsigned5), v);
+    EXPECT_EQ(pos, bytes.size() - 1) << v;
+  }
+  for (int32_t v : {0, -1, 1, -2, 1000, -100000, 2147483647}) {
+    std::vector<uint8_t> bytes;
+    WriteUnsigned5SignedInt(v, &bytes);
+    size_t pos = 0;
+    EXPECT_EQ(ReadCompressedSignedInt(bytes.data(), bytes.size(), &pos, IntEncoding::kUnsigned5),
+              v);
+  }
+  // A 0 byte is none of its.
+  const uint8_t zero[] = {0};
+  size_t pos = 0;
+  EXPECT_EQ(ReadCompressedInt(zero, 1, &pos, IntEncoding::kUnsigned5), std::nullopt);
+}
+
+// The sparse stream: bit-aligned, zeros one bit each.
+TEST(SparseIntReader, ReadsWhatTheSparseWriterWrote) {
+  std::vector<uint32_t> values = {0, 0, 1, 63, 64, 0, 8191, 8192, 0, 0, 0};
+  for (uint32_t v : UnsignedSamples()) values.push_back(v);
+  SparseWriter writer;
+  for (uint32_t v : values) writer.Write(v);
+  SparseIntReader reader(writer.bytes().data(), writer.bytes().size());
+  for (uint32_t v : values) EXPECT_EQ(reader.Next(), v);
+  SparseWriter zeros;
+  for (int i = 0; i < 8; ++i) zeros.Write(0);
+  EXPECT_EQ(zeros.bytes().size(), 1u);
+  EXPECT_EQ(zeros.bytes()[0], 0);
+  // Past the end, and a number cut short.
+  SparseIntReader at_end(zeros.bytes().data(), zeros.bytes().size());
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(at_end.Next(), 0u);
+  EXPECT_EQ(at_end.Next(), std::nullopt);
+  SparseWriter big;
+  big.Write(0xffffffffu);
+  SparseIntReader cut(big.bytes().data(), big.bytes().size() - 1);
+  EXPECT_EQ(cut.Next(), std::nullopt);
+}
+
 }  // namespace
 }  // namespace allocprof

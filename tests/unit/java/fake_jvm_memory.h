@@ -70,6 +70,62 @@ inline void WriteCompressedSignedInt(int32_t value, std::vector<uint8_t>* out) {
   WriteCompressedInt((v << 1) ^ (value < 0 ? 0xffffffffu : 0u), out);
 }
 
+// UNSIGNED5::write_uint (HotSpot's releases after JDK 19): as above, but
+// every byte one more, so that none is 0; L = 191.
+inline void WriteUnsigned5Int(uint32_t value, std::vector<uint8_t>* out) {
+  constexpr int kLgH = 6, kMaxI = 4;
+  constexpr uint32_t kH = 1u << kLgH, kX = 1, kL = 256 - kX - kH;
+  uint32_t sum = value;
+  for (int i = 0;; ++i) {
+    if (sum < kL || i == kMaxI) {
+      out->push_back(static_cast<uint8_t>(kX + sum));
+      return;
+    }
+    sum -= kL;
+    out->push_back(static_cast<uint8_t>(kX + kL + sum % kH));
+    sum >>= kLgH;
+  }
+}
+
+inline void WriteUnsigned5SignedInt(int32_t value, std::vector<uint8_t>* out) {
+  const uint32_t v = static_cast<uint32_t>(value);
+  WriteUnsigned5Int((v << 1) ^ (value < 0 ? 0xffffffffu : 0u), out);
+}
+
+// CompressedSparseDataWriteStream: bit-aligned; a 0 bit for a zero, else
+// a byte 1, more, six bits of the value, then bytes of more and seven bits.
+class SparseWriter {
+ public:
+  void Write(uint32_t value) {
+    if (value == 0) {
+      Bits(0, 1);
+      return;
+    }
+    bool more = value > 0x3f;
+    Bits(0x80 | (more ? 0x40 : 0) | (value & 0x3f), 8);
+    value >>= 6;
+    while (more) {
+      more = value > 0x7f;
+      Bits((more ? 0x80 : 0) | (value & 0x7f), 8);
+      value >>= 7;
+    }
+  }
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  // The low `n` bits of `value`, most significant first.
+  void Bits(uint32_t value, int n) {
+    for (int i = n - 1; i >= 0; --i) {
+      if (bit_ == 0) bytes_.push_back(0);
+      if ((value >> i) & 1) bytes_.back() |= static_cast<uint8_t>(0x80 >> bit_);
+      bit_ = (bit_ + 1) % 8;
+    }
+  }
+
+  std::vector<uint8_t> bytes_;
+  int bit_ = 0;  // bits of the last byte in use
+};
+
 }  // namespace allocprof
 
 #endif  // ALLOCPROF_TESTS_UNIT_JAVA_FAKE_JVM_MEMORY_H_
