@@ -186,16 +186,19 @@ bool JavaTarget::DescribeCompiled(Frame* frame) {
 }
 
 std::vector<JavaScope> JavaTarget::Scopes(const CodeBlob& blob, uint64_t addr) {
-  if (!scopes_error_.ok()) return {};
+  // A native method's wrapper inlines nothing and records no scopes.
+  if (!scopes_error_.ok() || blob.is_native) return {};
   // Symbolizers pass a return address - 1: the call's last byte.
   if (scope_encoding_) return code_cache_->ScopesAt(blob, addr + 1, *scope_encoding_);
   // The first chain that decodes to one of the nmethod's tells the
   // encoding; one decoded in another does not end in its own method.
+  ++undecoded_scopes_;
   for (ScopeEncoding encoding :
        {ScopeEncoding::kClassic, ScopeEncoding::kUnsigned5, ScopeEncoding::kSparse}) {
     std::vector<JavaScope> scopes = code_cache_->ScopesAt(blob, addr + 1, encoding);
     if (scopes.empty()) continue;
     scope_encoding_ = encoding;
+    undecoded_scopes_ = 0;
     // Line number tables are in the CompressedReadStream of the same
     // release; the sparse encoding came after UNSIGNED5.
     if (methods_) {
@@ -248,7 +251,14 @@ std::vector<std::string> JavaTarget::Notes() const {
        "interpreted frames are named from the Method* in their frame, read with the JVM's own "
        "VMStructs layout",
        "interpreted frames show as \"Interpreter\"");
-  note(scopes_error_,
+  // Frames seen, none of whose scopes decoded: an encoding not known here.
+  const absl::Status scopes =
+      scopes_error_.ok() && undecoded_scopes_ > 0 && !scope_encoding_
+          ? absl::UnimplementedError(absl::StrCat("the scope descriptors of ", undecoded_scopes_,
+                                                  " compiled frames decode in no encoding "
+                                                  "known here"))
+          : scopes_error_;
+  note(scopes,
        "compiled frames show the methods the JIT inlined into them, from their scope "
        "descriptors in the code cache",
        "methods the JIT inlined are not shown");

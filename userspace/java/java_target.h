@@ -107,6 +107,7 @@ class JavaTarget {
   absl::Status code_loads_ = absl::UnavailableError("not attached");
   std::optional<CodeCache> code_cache_;
   std::optional<ScopeEncoding> scope_encoding_;
+  size_t undecoded_scopes_ = 0;  // frames tried before the encoding was found
   // Whether compiled methods' scope descriptors can be read.
   absl::Status scopes_error_ = absl::UnavailableError("not read");
 
