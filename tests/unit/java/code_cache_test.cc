@@ -367,20 +367,26 @@ TEST_F(CodeCacheTest, CorruptSegmentMapIsNotFollowed) {
   EXPECT_EQ(cache.BlobAt(heap2_.Segment(45)), std::nullopt);
 }
 
+// The chain the fixture's nmethod records at code_begin + 0x80: two
+// methods inlined into its own.
+void ExpectInnerChain(const std::vector<JavaScope>& chain) {
+  ASSERT_EQ(chain.size(), 3u);
+  EXPECT_EQ(chain[0].method, kInlined2);
+  EXPECT_EQ(chain[0].bci, 300);
+  EXPECT_EQ(chain[1].method, kInlined1);
+  EXPECT_EQ(chain[1].bci, 4);
+  EXPECT_EQ(chain[2].method, kOwnMethod);
+  EXPECT_EQ(chain[2].bci, 17);
+}
+
 TEST_F(CodeCacheTest, ScopesAtACallAreItsInliningChain) {
   CodeCache cache = Read();
   auto blob = cache.BlobAt(code_begin_ + 0x80);
   ASSERT_TRUE(blob.has_value());
   // As returned, and as symbolizers pass it (return address - 1).
   for (uint64_t pc : {code_begin_ + 0x80, code_begin_ + 0x7f}) {
-    const std::vector<JavaScope> chain = cache.ScopesAt(*blob, pc, kClassic);
-    ASSERT_EQ(chain.size(), 3u) << pc - code_begin_;
-    EXPECT_EQ(chain[0].method, kInlined2);
-    EXPECT_EQ(chain[0].bci, 300);
-    EXPECT_EQ(chain[1].method, kInlined1);
-    EXPECT_EQ(chain[1].bci, 4);
-    EXPECT_EQ(chain[2].method, kOwnMethod);
-    EXPECT_EQ(chain[2].bci, 17);
+    SCOPED_TRACE(pc - code_begin_);
+    ExpectInnerChain(cache.ScopesAt(*blob, pc, kClassic));
   }
   for (uint64_t pc : {code_begin_ + 0x40, code_begin_ + 0x3f}) {
     const std::vector<JavaScope> chain = cache.ScopesAt(*blob, pc, kClassic);
@@ -410,13 +416,8 @@ TEST_F(CodeCacheTest, EachEncodingDecodesInItsOwnOnly) {
                                    << static_cast<int>(read);
         continue;
       }
-      ASSERT_EQ(chain.size(), 3u) << static_cast<int>(written);
-      EXPECT_EQ(chain[0].method, kInlined2);
-      EXPECT_EQ(chain[0].bci, 300);
-      EXPECT_EQ(chain[1].method, kInlined1);
-      EXPECT_EQ(chain[1].bci, 4);
-      EXPECT_EQ(chain[2].method, kOwnMethod);
-      EXPECT_EQ(chain[2].bci, 17);
+      SCOPED_TRACE(static_cast<int>(written));
+      ExpectInnerChain(chain);
     }
   }
 }
