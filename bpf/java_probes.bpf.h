@@ -6,7 +6,7 @@
  * the method an unwind row within milliseconds rather than at the next
  * perf map (userspace/java/java_target.h). The probe's other arguments,
  * the method's class, name and signature, are not needed: names come from
- * the code cache when the report is written.
+ * the code cache when allocprof first sees a stack through the method.
  *
  * No probe on compiled__method__unload: it carries no address, and the
  * code of a method the JVM frees runs again only as the code of another

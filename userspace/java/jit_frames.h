@@ -11,9 +11,10 @@
 // records that size in the method's CodeBlob (_frame_size), which is used
 // where the code cache can be read; else the prologue is decoded with
 // capstone from the code in the target's memory, at the addresses the
-// JVM's perf map names. Interpreted frames and stubs
-// get no row: the interpreter keeps rbp as a frame pointer, which the walk
-// follows where there is no row.
+// JVM's perf map names. Stubs with a frame of their own record its size
+// too; the other stubs keep rbp as a frame pointer, and so does the
+// interpreter, whose row also says where its frames keep their Method*
+// and bytecode pointer.
 #ifndef ALLOCPROF_USERSPACE_JAVA_JIT_FRAMES_H_
 #define ALLOCPROF_USERSPACE_JAVA_JIT_FRAMES_H_
 
