@@ -15,8 +15,6 @@ namespace {
 
 // Writing the map of a large code cache takes the JVM a few hundred ms.
 constexpr absl::Duration kJcmdTimeout = absl::Seconds(10);
-// What the symbolizer calls the JIT's code (perf-map frames' module).
-constexpr char kJitModule[] = "[jit]";
 // A compiled frame holds at least the return address and the saved rbp.
 constexpr uint32_t kMinCompiledFrame = 16;
 // The last release known to write the classic CompressedReadStream.
@@ -180,7 +178,6 @@ bool JavaTarget::DescribeCompiled(Frame* frame) {
   } else if (!NameCompiledMethod(*blob, frame)) {
     return false;
   }
-  frame->module = kJitModule;
   frame->offset = frame->addr - blob->code_begin;
   return true;
 }

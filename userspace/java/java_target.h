@@ -40,6 +40,9 @@ class JavaTarget {
   // A failure is kept for the notes, never fatal: the session goes on with
   // compiled frames unnamed. Unavailable: not yet (a JVM still starting).
   absl::Status WritePerfMap();
+  // Whether compiled code is named from the code cache (DescribeCompiled),
+  // so that a new perf map adds nothing.
+  bool names_from_code_cache() const { return methods_ && code_cache_; }
   // Whether asking again may succeed: no failure so far but "not yet".
   bool perf_map_possible() const {
     return last_error_.ok() || absl::IsUnavailable(last_error_);

@@ -8,7 +8,8 @@ namespace {
 
 // A JVM still starting cannot answer yet; one that can is asked again.
 constexpr absl::Duration kStartingRetry = absl::Seconds(1);
-// Without the probe, new methods get rows only from a new perf map.
+// Without the probe or the code cache, new methods get rows only from a
+// new perf map.
 constexpr absl::Duration kPerfMapEvery = absl::Seconds(10);
 // How soon after one another the rows may be published: a JVM warming up
 // installs hundreds of methods a second, and the rows of the publication
@@ -65,7 +66,10 @@ void JavaSession::Ask() {
   if (written.ok()) {
     java_->ReadPerfMap();
     rows_stale_ = true;
-    next_ask_ = java_->code_loads() ? absl::InfiniteFuture() : absl::Now() + kPerfMapEvery;
+    // With the probe or the code cache in BPF, new methods are walked
+    // without a new map.
+    next_ask_ = java_->code_loads() || code_cache_in_bpf_ ? absl::InfiniteFuture()
+                                                         : absl::Now() + kPerfMapEvery;
   } else if (absl::IsUnavailable(written)) {
     next_ask_ = absl::Now() + kStartingRetry;
   } else {
@@ -111,8 +115,10 @@ absl::Duration JavaSession::UntilDue() const {
 void JavaSession::Finish() {
   if (!java_) return;
   // Methods compiled during the session get their names now, unless the
-  // JVM cannot write the map at all.
-  if (java_->perf_map_possible()) WritePerfMap().IgnoreError();
+  // code cache names them, or the JVM cannot write the map at all.
+  if (java_->perf_map_possible() && !java_->names_from_code_cache()) {
+    WritePerfMap().IgnoreError();
+  }
 }
 
 std::vector<std::string> JavaSession::Notes() const {

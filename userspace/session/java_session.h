@@ -5,10 +5,11 @@
 // On finding the JVM it hooks Java frames into the symbolizer and attaches
 // the compiled-method probe. It asks the JVM for its perf map (names and
 // the interpreter's and stubs' code) right away; one still starting is
-// asked again every second until it can answer, one without the probe
-// every 10 s, so that new methods get rows; at the end once more, so that
-// methods compiled during the session are named. Compiled methods the
-// probe reports get their rows at most kRowsMinGap later.
+// asked again every second until it can answer. Where neither the probe
+// nor the code cache (read in BPF walks) can tell of new methods, it is
+// asked every 10 s, and where the code cache cannot name them, once more
+// at the end. Compiled methods the probe reports get their rows at most
+// kRowsMinGap later.
 #ifndef ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
 #define ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
 

@@ -111,7 +111,10 @@ void Symbolizer::SymbolizeJit(const Module* module, Frame* frame) {
     return;
   }
   // Code compiled since the perf map was written.
-  if (java_.compiled && java_.compiled(frame)) return;
+  if (java_.compiled && java_.compiled(frame)) {
+    frame->module = kJitModule;
+    return;
+  }
   if (module != nullptr && !module->path.empty()) {
     frame->module = module->path;
     frame->offset = frame->addr - module->start;

@@ -112,18 +112,24 @@ bool CopyFile(const std::string& from, const std::string& to) {
   return in.good() && out.good();
 }
 
-TEST(SymbolsSourceLines, InlinedHelperIsAFrameOfItsOwn) {
-  Loaded lib;
-  ASSERT_NO_FATAL_FAILURE(Load(kWithDwarf, &lib));
-  absl::StatusOr<std::unique_ptr<SourceLines>> lines = SourceLines::Load(kWithDwarf);
-  ASSERT_TRUE(lines.ok()) << lines.status();
-  std::vector<SourceLines::Function> at = (*lines)->Lookup(lib.call - lib.base);
+// At the library's call: its helper, inlined, at the helper's line, in
+// inline_lib_run at the caller's.
+void ExpectHelperInlinedInRun(const SourceLines& lines, const Loaded& lib) {
+  std::vector<SourceLines::Function> at = lines.Lookup(lib.call - lib.base);
   ASSERT_EQ(at.size(), 2u);
   EXPECT_EQ(at[0].name, "inline_lib_helper");
   EXPECT_EQ(at[0].source.line, static_cast<uint32_t>(lib.site.helper_line));
   EXPECT_EQ(at[1].name, "inline_lib_run");
   EXPECT_EQ(at[1].source.line, static_cast<uint32_t>(lib.site.caller_line));
-  EXPECT_TRUE(IsInlineLibSource(at[1].source.file)) << at[1].source.file;
+}
+
+TEST(SymbolsSourceLines, InlinedHelperIsAFrameOfItsOwn) {
+  Loaded lib;
+  ASSERT_NO_FATAL_FAILURE(Load(kWithDwarf, &lib));
+  absl::StatusOr<std::unique_ptr<SourceLines>> lines = SourceLines::Load(kWithDwarf);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  ASSERT_NO_FATAL_FAILURE(ExpectHelperInlinedInRun(**lines, lib));
+  EXPECT_TRUE(IsInlineLibSource((*lines)->Lookup(lib.call - lib.base)[1].source.file));
 }
 
 TEST(SymbolsSourceLines, AddressOutsideEveryUnitHasNoFunctions) {
@@ -240,12 +246,7 @@ TEST_F(SymbolsDebugRoot, DebugFileFoundByBuildIdUnderTheTargetsRoot) {
   ASSERT_NO_FATAL_FAILURE(Load(kNoDebug, &lib));
   absl::StatusOr<std::unique_ptr<SourceLines>> lines = SourceLines::Load(*found);
   ASSERT_TRUE(lines.ok()) << lines.status();
-  std::vector<SourceLines::Function> at = (*lines)->Lookup(lib.call - lib.base);
-  ASSERT_EQ(at.size(), 2u);
-  EXPECT_EQ(at[0].name, "inline_lib_helper");
-  EXPECT_EQ(at[0].source.line, static_cast<uint32_t>(lib.site.helper_line));
-  EXPECT_EQ(at[1].name, "inline_lib_run");
-  EXPECT_EQ(at[1].source.line, static_cast<uint32_t>(lib.site.caller_line));
+  ExpectHelperInlinedInRun(**lines, lib);
 }
 
 TEST_F(SymbolsDebugRoot, DebuglinkIsLookedUpUnderTheTargetsRoot) {
