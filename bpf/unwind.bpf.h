@@ -78,8 +78,6 @@ struct walk {
 	__u64 h1;
 	__u64 h2;
 	__u64 index;     /* unwind_index when the walk began */
-	__u32 table;     /* first index of the current half of unwind_mappings */
-	__u32 mappings;  /* mappings in it */
 	__u32 frame0;    /* AP_WALK_* */
 	__u32 complete;  /* reached the outermost frame */
 	/* A walk runs on this CPU: a program that preempts it (another thread
@@ -134,55 +132,123 @@ struct {
 #define AP_ROW_SEARCH_STEPS 25
 #define AP_MAPPING_SEARCH_STEPS 10 /* 2^10 > AP_UNWIND_MAX_MAPPINGS */
 
-static __always_inline const struct ap_unwind_mapping *
-find_mapping(const struct walk *w, __u64 addr)
+/* One binary search in progress: the first entry in [lo, hi) whose key is
+ * above `key` is searched for; entries are base + [0, count). */
+struct search {
+	__u64 key;
+	__u32 base;
+	__u32 lo;
+	__u32 hi;
+	__u32 failed;
+};
+
+/* The searches are bpf_loop callbacks over this small state rather than
+ * bounded loops: the verifier checks a callback's one step, where a bounded
+ * loop of binary-search steps is explored iteration by iteration, and its
+ * states multiply (kernel 6.18.44 gave up at 1M instructions with 106k
+ * peak states on the bounded-loop form). */
+static long mapping_search_step(__u32 index, void *ctx)
 {
-	__u32 lo = 0, hi = w->mappings;
+	struct search *s = ctx;
 
-	/* The first mapping that starts above addr; the one before it. */
-	for (int k = 0; k < AP_MAPPING_SEARCH_STEPS && lo < hi; k++) {
-		__u32 mid = lo + (hi - lo) / 2;
-		__u32 i = w->table + mid;
-		const struct ap_unwind_mapping *m =
-			bpf_map_lookup_elem(&unwind_mappings, &i);
-
-		if (!m)
-			return NULL;
-		if (m->start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return NULL;
-	__u32 i = w->table + lo - 1;
+	if (s->lo >= s->hi)
+		return 1;
+	__u32 mid = s->lo + (s->hi - s->lo) / 2;
+	__u32 i = s->base + mid;
 	const struct ap_unwind_mapping *m = bpf_map_lookup_elem(&unwind_mappings, &i);
 
-	return m && addr < m->end ? m : NULL;
+	if (!m) {
+		s->failed = 1;
+		return 1;
+	}
+	if (m->start <= s->key)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
 }
 
-static __always_inline const struct ap_unwind_row *
-find_row(const struct ap_unwind_mapping *m, __u64 vaddr)
+static long row_search_step(__u32 index, void *ctx)
 {
-	__u32 lo = 0, hi = m->row_count;
+	struct search *s = ctx;
 
-	for (int k = 0; k < AP_ROW_SEARCH_STEPS && lo < hi; k++) {
-		__u32 mid = lo + (hi - lo) / 2;
-		__u32 i = m->first_row + mid;
-		const struct ap_unwind_row *r = bpf_map_lookup_elem(&unwind_rows, &i);
+	if (s->lo >= s->hi)
+		return 1;
+	__u32 mid = s->lo + (s->hi - s->lo) / 2;
+	__u32 i = s->base + mid;
+	const struct ap_unwind_row *r = bpf_map_lookup_elem(&unwind_rows, &i);
 
-		if (!r)
-			return NULL;
-		if (r->pc <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!r) {
+		s->failed = 1;
+		return 1;
 	}
-	if (lo == 0)
-		return NULL;
-	__u32 i = m->first_row + lo - 1;
+	if (r->pc <= s->key)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
+}
 
-	return bpf_map_lookup_elem(&unwind_rows, &i);
+/* Finds the row for `addr` in the mapping table of generation `index`
+ * (see unwind_index) and leaves it in the per-CPU row cache. Returns the
+ * cache slot + 1 when a row covers `addr`, 0 when none does.
+ *
+ * A global function: the verifier checks it once, on its own, whatever the
+ * number of programs and call sites that use it, and its callers see only
+ * its scalar result. */
+__noinline __u32 ap_find_row(__u64 addr, __u64 index)
+{
+	__u32 slot = (__u32)((addr * 0x9e3779b97f4a7c15ull) >> 40) & (AP_ROW_CACHE_SIZE - 1);
+	struct row_cache_entry *c = bpf_map_lookup_elem(&row_cache, &slot);
+	__u32 generation = (__u32)(index >> 32);
+
+	if (!c)
+		return 0;
+	if (c->addr == addr && c->generation == generation)
+		return c->found ? slot + 1 : 0;
+
+	__u32 mappings = (__u32)index;
+
+	if (mappings > AP_UNWIND_MAX_MAPPINGS)
+		mappings = AP_UNWIND_MAX_MAPPINGS;
+	/* The last mapping that starts at or below addr. */
+	struct search s = {
+		.key = addr,
+		.base = (generation & 1) ? AP_UNWIND_MAX_MAPPINGS : 0,
+		.lo = 0,
+		.hi = mappings,
+	};
+	const struct ap_unwind_mapping *m = NULL;
+	const struct ap_unwind_row *row = NULL;
+
+	bpf_loop(AP_MAPPING_SEARCH_STEPS + 1, mapping_search_step, &s, 0);
+	if (!s.failed && s.lo > 0) {
+		__u32 i = s.base + s.lo - 1;
+
+		m = bpf_map_lookup_elem(&unwind_mappings, &i);
+		if (m && addr >= m->end)
+			m = NULL;
+	}
+	if (m && addr >= m->bias) {
+		/* The last row at or below the address's ELF vaddr. */
+		s.key = addr - m->bias;
+		s.base = m->first_row;
+		s.lo = 0;
+		s.hi = m->row_count;
+		s.failed = 0;
+		bpf_loop(AP_ROW_SEARCH_STEPS + 1, row_search_step, &s, 0);
+		if (!s.failed && s.lo > 0) {
+			__u32 i = s.base + s.lo - 1;
+
+			row = bpf_map_lookup_elem(&unwind_rows, &i);
+		}
+	}
+	c->addr = addr;
+	c->generation = generation;
+	c->found = row != NULL;
+	if (row)
+		c->row = *row;
+	return row ? slot + 1 : 0;
 }
 
 /* The row for `addr` through the per-CPU cache; NULL when no table covers
@@ -190,23 +256,14 @@ find_row(const struct ap_unwind_mapping *m, __u64 vaddr)
 static __always_inline const struct ap_unwind_row *cached_row(struct walk *w,
 							       __u64 addr)
 {
-	__u32 slot = (__u32)((addr * 0x9e3779b97f4a7c15ull) >> 40) & (AP_ROW_CACHE_SIZE - 1);
+	__u32 found = ap_find_row(addr, w->index);
+
+	if (!found)
+		return NULL;
+	__u32 slot = found - 1;
 	struct row_cache_entry *c = bpf_map_lookup_elem(&row_cache, &slot);
-	__u32 generation = (__u32)(w->index >> 32);
 
-	if (c && c->addr == addr && c->generation == generation)
-		return c->found ? &c->row : NULL;
-	const struct ap_unwind_mapping *m = find_mapping(w, addr);
-	const struct ap_unwind_row *row = m ? find_row(m, addr - m->bias) : NULL;
-
-	if (!c)
-		return row;
-	c->addr = addr;
-	c->generation = generation;
-	c->found = row != NULL;
-	if (row)
-		c->row = *row;
-	return row ? &c->row : NULL;
+	return c ? &c->row : NULL;
 }
 
 /* The word at user address `addr`: from the chunk read at the start when
@@ -233,11 +290,22 @@ static __always_inline bool plausible_fp(__u64 bp, __u64 sp)
 	return bp >= sp && (bp & 7) == 0 && bp - sp < (1ull << 30);
 }
 
-/* One frame: records w->pc, then moves w to the caller. Returns 1 to stop
- * (the stack is complete, or cannot be followed: not complete). */
-static long unwind_step(__u32 index, void *ctx)
+/* One frame of this CPU's walk: records w->pc, then moves w to the caller.
+ * Returns 1 to stop (the stack is complete, or cannot be followed: not
+ * complete).
+ *
+ * A global function, verified once on its own: as a bpf_loop callback
+ * inlined into every program that walks (the heap, syscall and page-fault
+ * programs), the step was verified once per program and per call site, and
+ * kernels that verify callbacks until their states converge (6.8+) came
+ * within a hair of the 1M-instruction limit. */
+__noinline int ap_unwind_step(void)
 {
-	struct walk *w = *(struct walk **)ctx;
+	__u32 zero = 0;
+	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
+
+	if (!w)
+		return 1;
 	__u32 n = w->out.len;
 
 	if (n >= AP_MAX_STACK_DEPTH)
@@ -356,6 +424,13 @@ have_return:
 	return 0;
 }
 
+static long unwind_step(__u32 index, void *ctx)
+{
+	/* A global function's result is any scalar to the verifier; a
+	 * callback's must be 0 or 1. */
+	return ap_unwind_step() ? 1 : 0;
+}
+
 /* Keeps the walked stack in unwound_stacks; its id, or -errno (counted). */
 static __always_inline __s32 store_stack(struct walk *w)
 {
@@ -416,10 +491,6 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 	w->call_return = call_return;
 	w->h1 = 0xcbf29ce484222325ull;
 	w->h2 = 0;
-	w->table = ((index >> 32) & 1) ? AP_UNWIND_MAX_MAPPINGS : 0;
-	w->mappings = (__u32)index;
-	if (w->mappings > AP_UNWIND_MAX_MAPPINGS)
-		w->mappings = AP_UNWIND_MAX_MAPPINGS;
 	w->frame0 = frame0;
 	w->complete = 0;
 	w->out.len = 0;
@@ -437,9 +508,7 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 			w->chunk_words = words;
 	}
 
-	struct walk *wp = w;
-
-	bpf_loop(AP_MAX_STACK_DEPTH, unwind_step, &wp, 0);
+	bpf_loop(AP_MAX_STACK_DEPTH, unwind_step, NULL, 0);
 	if (!w->complete) {
 		w->out.flags |= AP_STACK_TRUNCATED;
 		w->h1 ^= 0x5bd1e995;

@@ -5,10 +5,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "allocprof.skel.h"
 #include "userspace/attach/uprobe_multi.h"
 
@@ -55,22 +58,121 @@ BpfProbes::~BpfProbes() {
   for (std::thread& t : detachers) t.join();
 }
 
-absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::Load(
-    const ProbeConfig& config) {
-  if (config.sessions) {
-    auto with_sessions = LoadWith(config, true);
-    if (with_sessions.ok()) return with_sessions;
+namespace {
+
+// Enough for a BPF_LOG_STATS log and an error message (the full log of
+// level 1 is megabytes, and is not asked for).
+constexpr size_t kVerifierLogBytes = 64 * 1024;
+
+// The first number after `key` in `log`, or 0.
+uint64_t NumberAfter(absl::string_view log, absl::string_view key) {
+  const size_t at = log.find(key);
+  if (at == std::string::npos) return 0;
+  uint64_t value = 0;
+  for (size_t i = at + key.size(); i < log.size() && log[i] >= '0' && log[i] <= '9'; ++i) {
+    value = value * 10 + static_cast<uint64_t>(log[i] - '0');
   }
-  return LoadWith(config, false);
+  return value;
 }
 
-absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::LoadWith(
-    const ProbeConfig& config, bool sessions) {
-  std::unique_ptr<BpfProbes> probes(new BpfProbes(config));
-  probes->sessions_ = sessions;
+bool IsStatsLine(absl::string_view line) {
+  return absl::StartsWith(line, "processed ") ||
+         absl::StartsWith(line, "verification time") ||
+         absl::StartsWith(line, "stack depth") || line.empty();
+}
+
+}  // namespace
+
+VerifierStats ParseVerifierStats(const std::string& program, const std::string& log) {
+  VerifierStats stats;
+  stats.program = program;
+  stats.insns = NumberAfter(log, "processed ");
+  stats.total_states = NumberAfter(log, "total_states ");
+  stats.peak_states = NumberAfter(log, "peak_states ");
+  stats.verify_us = NumberAfter(log, "verification time ");
+  return stats;
+}
+
+std::string VerifierComplaint(const std::string& log) {
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (IsStatsLine(line)) continue;
+    std::string text(line.substr(0, 160));
+    return text;
+  }
+  return "";
+}
+
+absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::Load(
+    const ProbeConfig& requested, const KernelFeatures& features) {
+  absl::Status traceable = features.CheckTraceable(requested.pages_mode);
+  if (!traceable.ok()) return traceable;
+  ProbeConfig config = requested;
+  std::vector<Degradation> degradations;
+  // What the kernel lacks is known before any load.
+  if (config.sessions && !features.uprobe_session) {
+    // Not a loss the report mentions: the same records, one more trap per call.
+    config.sessions = false;
+  }
+  if (config.unwind_mode != AP_UNWIND_FP && !features.bpf_loop) {
+    config.unwind_mode = AP_UNWIND_FP;
+    degradations.push_back({"stacks are frame-pointer walks",
+                            "this kernel has no bpf_loop (Linux 5.17+)",
+                            "frames of code without frame pointers are missing"});
+  }
+  // Then whatever the verifier refuses, one step at a time.
+  for (;;) {  // ends: every step down leaves something out
+    std::unique_ptr<BpfProbes> probes(new BpfProbes(config));
+    absl::Status loaded = probes->LoadObject();
+    if (loaded.ok()) {
+      probes->degradations_ = std::move(degradations);
+      return probes;
+    }
+    std::optional<Degradation> step =
+        StepDown(probes->failed_program_, std::string(loaded.message()), &config);
+    if (!step.has_value()) {
+      return absl::Status(loaded.code(),
+                          absl::StrCat("cannot load the BPF programs on this kernel (",
+                                       features.release, "): ", loaded.message()));
+    }
+    degradations.push_back(*std::move(step));
+  }
+}
+
+std::optional<Degradation> StepDown(const std::string& failed_program, const std::string& why,
+                                    ProbeConfig* config) {
+  const Degradation no_java{"no probe on the JVM's compiled-method loads", why,
+                            "JIT code compiled during the session is named and unwound "
+                            "from the JVM's code cache only"};
+  // The program that was refused says what to leave out first; else the
+  // most costly features go first, the stack walk before the JVM's probe.
+  if (failed_program == "ap_java_method_load" && config->java_probe) {
+    config->java_probe = false;
+    return no_java;
+  }
+  if (config->sessions) {
+    config->sessions = false;
+    return Degradation{"heap probes are uprobes and uretprobes, not uprobe sessions", why,
+                       "a return trap on every allocator call"};
+  }
+  if (config->unwind_mode != AP_UNWIND_FP) {
+    config->unwind_mode = AP_UNWIND_FP;
+    return Degradation{"stacks are frame-pointer walks", why,
+                       "frames of code without frame pointers are missing"};
+  }
+  if (config->java_probe) {
+    config->java_probe = false;
+    return no_java;
+  }
+  return std::nullopt;
+}
+
+absl::Status BpfProbes::LoadObject() {
+  const ProbeConfig& config = config_;
+  const bool sessions = config.sessions;
+  sessions_ = sessions;
   allocprof_bpf* skel = allocprof_bpf::open();
   if (skel == nullptr) return LibbpfError(errno, "cannot open the BPF object");
-  probes->skel_.reset(skel);
+  skel_.reset(skel);
 
   // One set of heap programs: uprobe sessions where the kernel has them
   // (the load fails without: their kfunc and attach type are unknown), or
@@ -86,6 +188,7 @@ absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::LoadWith(
                             skel->progs.ap_free_entry}) {
     bpf_program__set_autoload(prog, !sessions);
   }
+  bpf_program__set_autoload(skel->progs.ap_java_method_load, config.java_probe);
 
   skel->rodata->target_tgid = static_cast<uint32_t>(config.tgid);
   skel->rodata->floor_mode = config.floor_mode;
@@ -106,13 +209,46 @@ absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::LoadWith(
   }
   if (err) return LibbpfError(err, "cannot size the BPF maps");
 
+  // The verifier's statistics for every program: its cost is a figure the
+  // tests keep far below the kernel's limit. Programs load in order and the
+  // load stops at the first refusal, so the last log written is its.
+  struct ProgramLog {
+    bpf_program* prog;
+    std::string buffer;
+  };
+  std::vector<ProgramLog> logs;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel->obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    logs.push_back({prog, std::string(kVerifierLogBytes, '\0')});
+  }
+  for (ProgramLog& log : logs) {
+    bpf_program__set_log_buf(log.prog, log.buffer.data(), log.buffer.size());
+    bpf_program__set_log_level(log.prog, 4);  // BPF_LOG_STATS
+  }
   err = allocprof_bpf::load(skel);
-  if (err) return LibbpfError(err, "cannot load the BPF programs (run with -v for the verifier log)");
+  for (ProgramLog& log : logs) log.buffer.resize(strnlen(log.buffer.data(), log.buffer.size()));
+  if (err) {
+    std::string complaint;
+    for (const ProgramLog& log : logs) {
+      if (log.buffer.empty()) continue;
+      failed_program_ = bpf_program__name(log.prog);
+      complaint = VerifierComplaint(log.buffer);
+    }
+    if (complaint.empty()) complaint = strerror(err < 0 ? -err : err);
+    return absl::ErrnoToStatus(err < 0 ? -err : err,
+                               failed_program_.empty()
+                                   ? complaint
+                                   : absl::StrCat(failed_program_, ": ", complaint));
+  }
+  for (const ProgramLog& log : logs) {
+    verifier_stats_.push_back(ParseVerifierStats(bpf_program__name(log.prog), log.buffer));
+  }
   if (config.sample_bytes != 0) {
-    absl::Status s = probes->SeedSampling();
+    absl::Status s = SeedSampling();
     if (!s.ok()) return s;
   }
-  return probes;
+  return absl::OkStatus();
 }
 
 // The gaps between sample points: exponential with mean sample_bytes, so
@@ -162,6 +298,10 @@ absl::Status BpfProbes::AttachPageFaults() {
 }
 
 absl::Status BpfProbes::AttachJavaCodeLoads(const std::string& libjvm) {
+  if (!config_.java_probe) {
+    return absl::FailedPreconditionError(
+        "the compiled-method probe was not loaded (the kernel refused it)");
+  }
   bpf_link* link = bpf_program__attach_usdt(skel_->progs.ap_java_method_load, config_.tgid,
                                             libjvm.c_str(), "hotspot",
                                             "compiled__method__load", nullptr);

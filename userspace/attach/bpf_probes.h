@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "bpf/events.h"
 #include "userspace/attach/thp_policy.h"
 #include "userspace/attach/allocator_discovery.h"
+#include "userspace/attach/kernel_features.h"
 #include "userspace/common/unique_fd.h"
 
 struct allocprof_bpf;
@@ -44,6 +46,27 @@ struct ProbeConfig {
   // Capacity of the unwind row array, with CFI unwinding: 8 bytes a row,
   // preallocated (4 MiB); libc has 28k rows, libstdc++ 34k.
   uint32_t unwind_rows = 1u << 19;
+  // --mode pages: the page-fault programs are what must load.
+  bool pages_mode = false;
+  // The JVM's compiled-method USDT program (java_probes.bpf.h).
+  bool java_probe = true;
+};
+
+// What the verifier said of one loaded program (log level BPF_LOG_STATS):
+// its cost against the kernel's 1M-instruction limit.
+struct VerifierStats {
+  std::string program;
+  uint64_t insns = 0;        // "processed N insns"
+  uint64_t total_states = 0;
+  uint64_t peak_states = 0;
+  uint64_t verify_us = 0;    // "verification time N usec"
+};
+
+// Something the kernel refused, and what allocprof did instead.
+struct Degradation {
+  std::string what;  // "stacks are frame-pointer walks"
+  std::string why;   // the kernel's own words, shortened
+  std::string cost;  // what the user loses
 };
 
 // Where the unwind tables live, for UnwindTables (userspace/unwind): the
@@ -68,9 +91,23 @@ struct ProgramRunStats {
 
 class BpfProbes {
  public:
-  // Opens and loads the BPF object configured for `config`.
-  static absl::StatusOr<std::unique_ptr<BpfProbes>> Load(const ProbeConfig& config);
+  // Opens and loads the BPF object configured for `config`, with the
+  // programs this kernel supports (`features`): where a program is refused
+  // all the same, step by step with less (uprobe sessions -> uprobes and
+  // uretprobes, CFI walks -> frame pointers, no JIT-code probe), each step
+  // recorded in degradations(). Fails only when nothing can be traced.
+  static absl::StatusOr<std::unique_ptr<BpfProbes>> Load(
+      const ProbeConfig& config, const KernelFeatures& features);
+  static absl::StatusOr<std::unique_ptr<BpfProbes>> Load(const ProbeConfig& config) {
+    return Load(config, KernelFeatures::Probe());
+  }
   ~BpfProbes();
+
+  // The configuration loaded, after any step down.
+  const ProbeConfig& config() const { return config_; }
+  const std::vector<Degradation>& degradations() const { return degradations_; }
+  // The verifier's figures for every loaded program.
+  const std::vector<VerifierStats>& verifier_stats() const { return verifier_stats_; }
 
   // mmap, munmap, mremap, mprotect and brk tracepoints (filtered in BPF to
   // the target).
@@ -115,8 +152,9 @@ class BpfProbes {
   };
 
   explicit BpfProbes(const ProbeConfig& config) : config_(config) {}
-  static absl::StatusOr<std::unique_ptr<BpfProbes>> LoadWith(
-      const ProbeConfig& config, bool sessions);
+  // One attempt with config_; on failure, failed_program_ and the kernel's
+  // words in the returned Status.
+  absl::Status LoadObject();
   absl::Status SeedSampling();
   absl::Status AttachUprobe(const ProbedFunction& f, bpf_program* prog,
                             bool retprobe);
@@ -128,7 +166,22 @@ class BpfProbes {
   std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
   std::vector<UniqueFd> multi_links_;  // uprobe sessions
   bool sessions_ = false;
+  std::string failed_program_;
+  std::vector<Degradation> degradations_;
+  std::vector<VerifierStats> verifier_stats_;
 };
+
+// The next step down after the kernel refused `failed_program` (a program
+// name, or "" when unknown) with `why`: changes `config` and says what it
+// costs, or nullopt when nothing is left to leave out.
+std::optional<Degradation> StepDown(const std::string& failed_program, const std::string& why,
+                                    ProbeConfig* config);
+
+// The verifier's figures from a BPF_LOG_STATS log ("processed N insns ...
+// peak_states N ...", "verification time N usec"); zeros where absent.
+VerifierStats ParseVerifierStats(const std::string& program, const std::string& log);
+// The first line of a verifier log that says what went wrong, shortened.
+std::string VerifierComplaint(const std::string& log);
 
 }  // namespace allocprof
 

@@ -84,10 +84,33 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   config.ring_buffer_bytes = options.ring_buffer_mib << 20;
   config.sample_bytes = options.sample_bytes;
   config.sessions = options.uprobe_sessions;
+  config.pages_mode = options.pages_mode;
   if (options.pages_mode) config.thp = TransparentHugePages();
   config.unwind_mode = options.unwind_mode;
-  auto probes = BpfProbes::Load(config);
+  config.java_probe = options.java;
+  const KernelFeatures features = KernelFeatures::Probe();
+  if (options.verbose) {
+    for (const std::string& line : features.Describe()) {
+      std::cerr << "allocprof: " << line << "\n";
+    }
+  }
+  auto probes = BpfProbes::Load(config, features);
   if (!probes.ok()) return probes.status();
+  // What the kernel refused and what was loaded instead: the report's notes
+  // say it too.
+  const uint32_t unwind_mode = (*probes)->config().unwind_mode;
+  std::vector<std::string> kernel_notes;
+  for (const Degradation& d : (*probes)->degradations()) {
+    kernel_notes.push_back(absl::StrCat(d.what, " (the kernel: ", d.why, "): ", d.cost));
+    std::cerr << "allocprof: " << kernel_notes.back() << "\n";
+  }
+  if (options.verbose) {
+    for (const VerifierStats& v : (*probes)->verifier_stats()) {
+      std::cerr << absl::StrFormat("allocprof: verifier: %s: %d insns, %d states (peak %d), %d us\n",
+                                   v.program, v.insns, v.total_states, v.peak_states,
+                                   v.verify_us);
+    }
+  }
   s = (*probes)->AttachSyscalls();
   if (s.ok() && options.pages_mode) s = (*probes)->AttachPageFaults();
   if (!s.ok()) return s;
@@ -117,14 +140,14 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   // Unwind tables before the target runs on: its first stacks need them.
   std::unique_ptr<UnwindTables> unwind_tables;
   std::vector<std::string> unwind_problems;
-  if (options.unwind_mode != AP_UNWIND_FP) {
+  if (unwind_mode != AP_UNWIND_FP) {
     auto tables = UnwindTables::Create((*probes)->unwind_maps());
     if (!tables.ok()) return tables.status();
     unwind_tables = *std::move(tables);
     unwind_tables->Update((*symbolizer)->modules(), probe_log, &unwind_problems);
     if (options.verbose) {
       std::cerr << "allocprof: stacks walked with CFI (--unwind "
-                << (options.unwind_mode == AP_UNWIND_DWARF ? "dwarf" : "auto") << "): "
+                << (unwind_mode == AP_UNWIND_DWARF ? "dwarf" : "auto") << "): "
                 << unwind_tables->rows_used() << " rows ("
                 << (unwind_tables->bytes_used() + 1023) / 1024 << " KiB) for "
                 << unwind_tables->mapping_count() << " mappings\n";
@@ -236,6 +259,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     DropCounters drops = (*probes)->ReadDropCounters();
     profile.losses = NameLosses(drops, (*reader)->malformed());
     profile.notes = DropNotes(drops);
+    for (const std::string& line : kernel_notes) profile.notes.push_back(line);
     if (std::string note = ThpNote(config.thp); !note.empty()) {
       profile.notes.push_back(std::move(note));
     }
