@@ -19,6 +19,11 @@ struct call_state {
 	__u64 memptr;  /* where posix_memalign-like calls store the block */
 	__u64 caller;  /* sampling: return address at [sp] at entry */
 	__u64 sp;      /* user sp at entry of the outermost call */
+	/* Plain uprobes: the first call nested in the outermost one (libstdc++'s
+	 * operator new calling malloc) has its return address replaced by a
+	 * uretprobe trampoline too; where it was and what it held. */
+	__u64 inner_sp;
+	__u64 inner_caller;
 	__s32 stack_id;
 	__u32 probe;
 	__u32 family;
@@ -172,8 +177,13 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 	}
 	if (enclosing(slot, sp)) {
 		/* A plain return probe fires anyway and must know to pass. */
-		if (!session)
-			slot->depth++;
+		if (!session && slot->depth++ == 0) {
+			slot->inner_sp = sp;
+			slot->inner_caller = 0;
+			if (unwind_mode != AP_UNWIND_FP)
+				bpf_probe_read_user(&slot->inner_caller,
+						    sizeof(slot->inner_caller), (void *)sp);
+		}
 		return 1;
 	}
 

@@ -79,12 +79,18 @@ static __always_inline void syscall_stack(void *ctx, struct ap_syscall_event *r,
 	}
 	/* The CFI walk finds the wrapper's caller itself: no stack words. */
 	r->event.flags |= AP_F_UNWOUND;
-	const bool known_slot = st && st->caller != 0;
+	struct ap_call_slots slots = {};
 
+	if (st && st->caller != 0) {
+		slots.slot[0] = st->sp;
+		slots.ret[0] = st->caller;
+	}
+	if (st && st->depth > 0 && st->inner_caller != 0) {
+		slots.slot[1] = st->inner_sp;
+		slots.ret[1] = st->inner_caller;
+	}
 	r->event.stack_id = regs ? unwind_user_stack(regs->ip, regs->sp, regs->bp,
-						     frame0,
-						     known_slot ? st->sp : 0,
-						     known_slot ? st->caller : 0)
+						     frame0, &slots)
 				 : -EFAULT;
 }
 

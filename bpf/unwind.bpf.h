@@ -65,16 +65,22 @@ struct {
  * one or two per frame for the frames near the top. */
 #define AP_UNWIND_CHUNK_WORDS 128
 
+/* Return-address slots a uretprobe holds during a walk (struct walk). */
+struct ap_call_slots {
+	__u64 slot[2];
+	__u64 ret[2];
+};
+
 /* One walk in progress; per CPU, too big for the BPF stack. */
 struct walk {
 	__u64 pc;
 	__u64 sp;
 	__u64 bp;
-	/* The return-address slot of the thread's probed call in progress and
-	 * what it held at entry: a uretprobe replaces it with the kernel's
-	 * trampoline until the call returns. 0: none. */
-	__u64 call_slot;
-	__u64 call_return;
+	/* The return-address slots of the thread's probed calls in progress
+	 * (the outermost and the first one nested in it) and what they held at
+	 * entry: a uretprobe replaces each with the kernel's trampoline until
+	 * its call returns. 0: none. */
+	struct ap_call_slots slots;
 	__u64 h1;
 	__u64 h2;
 	__u64 index;     /* unwind_index when the walk began */
@@ -412,8 +418,10 @@ __noinline int ap_unwind_step(void)
 have_return:
 	if (cfa <= w->sp)
 		return 1;
-	if (cfa - 8 == w->call_slot)
-		ret = w->call_return;
+	if (cfa - 8 == w->slots.slot[0])
+		ret = w->slots.ret[0];
+	else if (cfa - 8 == w->slots.slot[1])
+		ret = w->slots.ret[1];
 	if (ret == 0) {
 		w->complete = 1;
 		return 1;
@@ -467,11 +475,11 @@ static __always_inline __s32 store_stack(struct walk *w)
 
 /* Walks the user stack from (ip, sp, bp) into unwound_stacks and returns its
  * id, or -errno (counted) when it cannot be kept. `frame0` (AP_WALK_*) says
- * where the registers were taken. `call_slot`/`call_return`: see struct
+ * where the registers were taken. `slots` (may be NULL): see struct
  * walk. */
 static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
-					       __u32 frame0, __u64 call_slot,
-					       __u64 call_return)
+					       __u32 frame0,
+					       const struct ap_call_slots *slots)
 {
 	__u32 zero = 0;
 	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
@@ -487,8 +495,10 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 	w->pc = ip;
 	w->sp = sp;
 	w->bp = bp;
-	w->call_slot = call_slot;
-	w->call_return = call_return;
+	if (slots)
+		w->slots = *slots;
+	else
+		__builtin_memset(&w->slots, 0, sizeof(w->slots));
 	w->h1 = 0xcbf29ce484222325ull;
 	w->h2 = 0;
 	w->frame0 = frame0;
@@ -523,7 +533,7 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 static __always_inline __s32 entry_stack(struct pt_regs *ctx)
 {
 	return unwind_user_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp,
-				 AP_WALK_AT_ENTRY, 0, 0);
+				 AP_WALK_AT_ENTRY, NULL);
 }
 
 /* AP_F_UNWOUND when records' stack ids name unwound_stacks. */

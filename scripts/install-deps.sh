@@ -3,6 +3,8 @@
 # Idempotent: does nothing when everything is already there.
 #   --with-browser   also Chromium, for the flame graph's browser test
 #   --with-bench     also bpftrace, the overhead benchmark's peer
+#   --with-kernels   also qemu and Debian's 6.1 and 6.12 kernels, for the
+#                    kernel matrix (tests/kernels/run-in-kernel.sh)
 set -euo pipefail
 
 packages=(
@@ -19,10 +21,12 @@ packages=(
   # and Java programs on Debian's OpenJDK, one of them on Netty
   openjdk-17-jdk-headless libnetty-java
 )
+with_kernels=
 for option in "$@"; do
   case "$option" in
     --with-browser) packages+=(chromium nodejs) ;;
     --with-bench) packages+=(bpftrace) ;;
+    --with-kernels) with_kernels=1 ;;
     *) echo "install-deps.sh: unknown option $option" >&2; exit 2 ;;
   esac
 done
@@ -54,4 +58,8 @@ if ((${#missing[@]})); then
     command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     systemctl disable --now --quiet redis-server.service || true
   fi
+fi
+
+if [ -n "$with_kernels" ]; then
+  bash "$(cd "$(dirname "$0")/.." && pwd)/tests/kernels/fetch.sh"
 fi

@@ -12,6 +12,7 @@
 #include "tests/e2e/session.h"
 #include "tests/testprogs/leaks_truth.h"
 #include "tests/testprogs/threads_truth.h"
+#include "userspace/attach/kernel_features.h"
 
 namespace allocprof::e2e {
 namespace {
@@ -120,8 +121,11 @@ TEST_F(FoldedTruthTest, LaunchedLeaks) {
   EXPECT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
 
   ExpectLeaksTruth(*ap, folded);
-  // This kernel has uprobe sessions (Linux 6.13+), and allocprof uses them.
-  EXPECT_THAT(ap->err(), HasSubstr("heap probes are uprobe sessions"));
+  // Uprobe sessions where the kernel has them (Linux 6.13+), else uprobes
+  // and uretprobes, with the same truth.
+  EXPECT_THAT(ap->err(), HasSubstr(KernelFeatures::Probe().uprobe_session
+                                       ? "heap probes are uprobe sessions"
+                                       : "heap probes are uprobes and uretprobes"));
   // The loading of code is not memory the program holds.
   const Folded stacks = ParseFolded(ReadFile(folded));
   EXPECT_EQ(BytesThrough(stacks, "_dl_map_object"), 0)

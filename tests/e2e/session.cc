@@ -33,6 +33,12 @@ std::string Quoted(const std::string& text) {
 
 }  // namespace
 
+Millis Scaled(int64_t ms) {
+  const char* scale = std::getenv("ALLOCPROF_E2E_TIME_SCALE");
+  const int factor = scale != nullptr ? std::atoi(scale) : 1;
+  return Millis(ms * (factor >= 1 && factor <= 20 ? factor : 1));
+}
+
 std::string Outputs(const Process& p) {
   return "allocprof " + p.Describe() + "\n--- stdout:\n" + Quoted(p.out()) +
          "--- stderr:\n" + Quoted(p.err());

@@ -29,10 +29,13 @@ extern const char* const kThreads;
 extern const char* const kBystander;
 extern const char* const kSampled;
 
-// Time limits. Generous: they only matter when something hangs.
-constexpr Millis kStartTimeout{10000};   // a test program's ready line
-constexpr Millis kAttachTimeout{30000};  // allocprof's "tracing" line
-constexpr Millis kRunTimeout{20000};     // a scenario, or allocprof's exit
+// Time limits. Generous: they only matter when something hangs. Under an
+// emulated CPU (the kernel matrix runs guests under qemu's TCG) everything
+// is several times slower: ALLOCPROF_E2E_TIME_SCALE multiplies them.
+Millis Scaled(int64_t ms);
+inline const Millis kStartTimeout = Scaled(10000);   // a test program's ready line
+inline const Millis kAttachTimeout = Scaled(30000);  // allocprof's "tracing" line
+inline const Millis kRunTimeout = Scaled(20000);     // a scenario, or allocprof's exit
 // How long the kernel may take to remove probes and free programs after
 // allocprof's file descriptors are closed.
 constexpr Millis kReleaseTimeout{3000};
