@@ -4,8 +4,9 @@
 #  - loads the kernel's own virtio, 9p and overlay modules (/lib/modules/order);
 #  - mounts the host's / (9p tag "root", read-only) under a tmpfs overlay at
 #    /newroot, so the command sees the host's files and may write anywhere,
-#    and everything written vanishes with the guest; /tmp, /run and /dev/shm
-#    are fresh tmpfs;
+#    and everything written vanishes with the guest; /tmp is the host's
+#    under the same overlay (a checkout or build under /tmp is reachable),
+#    /dev/shm is a fresh tmpfs;
 #  - mounts proc, sysfs, devtmpfs, devpts, tracefs, debugfs, bpffs and cgroup2
 #    where tools expect them, puts the kernel's config in /boot, raises
 #    RLIMIT_MEMLOCK;
@@ -49,7 +50,6 @@ mount -t devtmpfs devtmpfs $r/dev || fail "cannot mount /dev"
 mkdir -p $r/dev/pts $r/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $r/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $r/dev/shm
-mount -t tmpfs -o mode=1777 tmpfs $r/tmp || fail "cannot mount /tmp"
 mount -t tmpfs -o mode=0755 tmpfs $r/run
 mount -t tracefs tracefs $r/sys/kernel/tracing || fail "cannot mount tracefs"
 mount -t debugfs debugfs $r/sys/kernel/debug || fail "cannot mount debugfs"

@@ -5,7 +5,7 @@
 # host (the command simply runs here). The command runs as root in the
 # caller's working directory, with the host's / as its root (read-only,
 # under a tmpfs overlay: it may write anywhere, nothing it writes survives;
-# /tmp, /run and /dev/shm are fresh and empty). Its stdout and stderr come
+# /dev/shm is fresh and empty). Its stdout and stderr come
 # back on ours, and its exit status is ours. Into the guest go PATH, HOME,
 # LANG, LC_ALL, TZ, every ALLOCPROF_* and GTEST_* variable, and the ones
 # named by --env.
@@ -77,10 +77,15 @@ cmp -s "$here/guest-init.sh" "$dir/init" ||
 command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64 (as root: bash tests/kernels/fetch.sh)"
 
 cwd=$PWD
-case "$cwd" in
-  /tmp | /tmp/* | /run | /run/* | /dev/shm | /dev/shm/*)
-    die "the working directory $cwd is on a tmpfs that is fresh and empty in the guest" ;;
-esac
+# The guest sees the host's root file system, not the mounts on it.
+for dir in /dev/shm /tmp /run; do
+  case "$cwd" in
+    "$dir" | "$dir"/*)
+      if [ "$dir" = /dev/shm ] || mountpoint -q "$dir"; then
+        die "the working directory $cwd is on $dir, a mount the guest does not see"
+      fi ;;
+  esac
+done
 
 # quote WORD: WORD as one single-quoted sh word.
 quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
