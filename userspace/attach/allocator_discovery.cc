@@ -11,6 +11,16 @@
 namespace allocprof {
 namespace {
 
+// The arguments the BPF programs read at a probe on a function of `shape`
+// (bit n for ARGn; see ChooseProbeSite).
+uint32_t ArgumentsRead(const CallShape& shape) {
+  uint32_t bits = 0;
+  for (uint8_t arg : {shape.size_arg, shape.count_arg, shape.ptr_arg, shape.out_arg}) {
+    if (arg >= 1 && arg <= 6) bits |= 1u << arg;
+  }
+  return bits;
+}
+
 absl::string_view BaseName(absl::string_view path) {
   return path.substr(path.rfind('/') + 1);
 }
@@ -101,7 +111,7 @@ absl::StatusOr<std::vector<ProbedFunction>> FindAllocatorFunctions(
     p.family = family_of(site);
     // The whole function, so that branches back into its prologue are seen.
     auto code = ReadFunctionCode(host_path, site.function, 64 * 1024);
-    if (code.ok()) p.site = ChooseProbeSite(*code, site.function.vaddr);
+    if (code.ok()) p.site = ChooseProbeSite(*code, site.function.vaddr, ArgumentsRead(p.shape));
     probed.push_back(std::move(p));
   }
   return probed;

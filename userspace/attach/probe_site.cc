@@ -10,8 +10,9 @@
 namespace allocprof {
 namespace {
 
-// How far into the prologue a probe may move.
-constexpr int kMaxPassed = 4;
+// How far into the prologue a probe may move: jemalloc's free computes its
+// thread cache's address in ten instructions before its first branch.
+constexpr int kMaxPassed = 12;
 
 // The opcodes arch/x86/kernel/uprobes.c emulates rather than single-steps
 // (branch_setup_xol_ops, push_setup_xol_ops): push of a general register
@@ -34,19 +35,39 @@ bool KernelEmulates(const cs_insn& insn) {
   return false;
 }
 
-// The registers whose values at entry the probes use.
-bool IsGuarded(x86_reg reg) {
+// The argument (1-6, as the SysV ABI passes them) a register belongs to,
+// any width of it; 0 for the others.
+int ArgumentOf(x86_reg reg) {
   switch (reg) {
     case X86_REG_RDI: case X86_REG_EDI: case X86_REG_DI: case X86_REG_DIL:
+      return 1;
     case X86_REG_RSI: case X86_REG_ESI: case X86_REG_SI: case X86_REG_SIL:
+      return 2;
     case X86_REG_RDX: case X86_REG_EDX: case X86_REG_DX: case X86_REG_DL: case X86_REG_DH:
+      return 3;
     case X86_REG_RCX: case X86_REG_ECX: case X86_REG_CX: case X86_REG_CL: case X86_REG_CH:
+      return 4;
     case X86_REG_R8: case X86_REG_R8D: case X86_REG_R8W: case X86_REG_R8B:
+      return 5;
     case X86_REG_R9: case X86_REG_R9D: case X86_REG_R9W: case X86_REG_R9B:
-    case X86_REG_RSP: case X86_REG_ESP: case X86_REG_SP: case X86_REG_SPL:
-      return true;
+      return 6;
     default:
-      return false;
+      return 0;
+  }
+}
+
+// The registers whose values at entry the probes use: the arguments they
+// read, the stack pointer (arguments on the stack, the return address) and
+// the frame pointer (where a frame-pointer walk starts).
+bool IsGuarded(x86_reg reg, uint32_t args_read) {
+  switch (reg) {
+    case X86_REG_RSP: case X86_REG_ESP: case X86_REG_SP: case X86_REG_SPL:
+    case X86_REG_RBP: case X86_REG_EBP: case X86_REG_BP: case X86_REG_BPL:
+      return true;
+    default: {
+      const int arg = ArgumentOf(reg);
+      return arg != 0 && (args_read & (1u << arg)) != 0;
+    }
   }
 }
 
@@ -58,7 +79,7 @@ bool IsBranch(csh handle, const cs_insn& insn) {
          cs_insn_group(handle, &insn, CS_GRP_IRET);
 }
 
-bool WritesGuarded(csh handle, const cs_insn& insn) {
+bool WritesGuarded(csh handle, const cs_insn& insn, uint32_t args_read) {
   cs_regs read, write;
   uint8_t n_read = 0, n_write = 0;
   // An instruction whose effects capstone cannot tell is assumed to write.
@@ -66,7 +87,7 @@ bool WritesGuarded(csh handle, const cs_insn& insn) {
     return true;
   }
   for (uint8_t i = 0; i < n_write; ++i) {
-    if (IsGuarded(static_cast<x86_reg>(write[i]))) return true;
+    if (IsGuarded(static_cast<x86_reg>(write[i]), args_read)) return true;
   }
   return false;
 }
@@ -98,7 +119,8 @@ class Disassembly {
 
 }  // namespace
 
-ProbeSite ChooseProbeSite(absl::Span<const uint8_t> code, uint64_t address) {
+ProbeSite ChooseProbeSite(absl::Span<const uint8_t> code, uint64_t address,
+                          uint32_t args_read) {
   ProbeSite site;
   Disassembly disassembly(code, address);
   absl::Span<const cs_insn> insns = disassembly.insns();
@@ -120,7 +142,7 @@ ProbeSite ChooseProbeSite(absl::Span<const uint8_t> code, uint64_t address) {
       chosen = i;
       break;
     }
-    if (IsBranch(handle, insn) || WritesGuarded(handle, insn)) {
+    if (IsBranch(handle, insn) || WritesGuarded(handle, insn, args_read)) {
       site.why = absl::StrCat("`", Text(insn), "` comes before any emulated instruction");
       site.probed = Text(insns[0]);
       return site;

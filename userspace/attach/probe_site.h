@@ -25,12 +25,18 @@ struct ProbeSite {
 // moving the probe there changes nothing the probe sees:
 //  - every instruction before it falls through to the next: no branch, and
 //    no direct branch anywhere in `code` targets one of them but the first;
-//  - none of them writes an argument register (rdi, rsi, rdx, rcx, r8, r9)
-//    or rsp, so arguments and [sp] (the return address, which return probes
-//    hijack and the caller fix-up reads) are what they were at entry;
+//  - none of them writes an argument register the probe reads (`args_read`:
+//    bit n for the n-th argument, rdi, rsi, rdx, rcx, r8, r9), rsp or rbp,
+//    so those arguments, [sp] (the return address, which return probes
+//    hijack and the caller fix-up reads) and the frame-pointer chain are
+//    what they were at entry. An argument the probe never reads may be
+//    overwritten: jemalloc's free loads rdx before its first emulated
+//    instruction, and reads only rdi;
 //  - it lies within the first few instructions.
 // Otherwise offset 0, the function's entry.
-ProbeSite ChooseProbeSite(absl::Span<const uint8_t> code, uint64_t address);
+inline constexpr uint32_t kAllArguments = 0x7e;  // bits 1..6
+ProbeSite ChooseProbeSite(absl::Span<const uint8_t> code, uint64_t address,
+                          uint32_t args_read = kAllArguments);
 
 }  // namespace allocprof
 

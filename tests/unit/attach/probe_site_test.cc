@@ -34,6 +34,23 @@ TEST(ChooseProbeSite, InstructionThatWritesAnArgumentKeepsTheEntry) {
   EXPECT_NE(site.why, "");
 }
 
+TEST(ChooseProbeSite, ArgumentTheProbeDoesNotReadMayBeWritten) {
+  // jemalloc's free: mov rdx, [rip+0x10]; push rbp. The probe reads only
+  // rdi (ARG1): the site moves to the push.
+  const std::vector<uint8_t> code = {0x48, 0x8b, 0x15, 0x10, 0x00, 0x00, 0x00, 0x55};
+  ProbeSite site = ChooseProbeSite(code, kAt, 1u << 1);
+  EXPECT_EQ(site.offset, 7u);
+  EXPECT_EQ(site.probed, "push rbp");
+  // A probe that reads ARG3 (rdx) stays at the entry.
+  EXPECT_EQ(ChooseProbeSite(code, kAt, 1u << 3).offset, 0u);
+  EXPECT_EQ(ChooseProbeSite(code, kAt).offset, 0u);
+}
+
+TEST(ChooseProbeSite, InstructionThatWritesTheFramePointerKeepsTheEntry) {
+  // mov rbp, rsp; push rbx: a frame-pointer walk would start from the wrong rbp.
+  EXPECT_EQ(ChooseProbeSite({0x48, 0x89, 0xe5, 0x53}, kAt, 1u << 1).offset, 0u);
+}
+
 TEST(ChooseProbeSite, InstructionThatMovesTheStackKeepsTheEntry) {
   // sub $8,%rsp; push %rbp: [sp] would no longer be the return address.
   EXPECT_EQ(Choose({0x48, 0x83, 0xec, 0x08, 0x55}).offset, 0u);
@@ -66,9 +83,9 @@ TEST(ChooseProbeSite, PrefixedInstructionsAreNotEmulated) {
 }
 
 TEST(ChooseProbeSite, TooFarStaysAtEntry) {
-  // Five single-stepped instructions before anything emulated.
+  // Thirteen single-stepped instructions before anything emulated.
   std::vector<uint8_t> code;
-  for (int i = 0; i < 6; ++i) code.insert(code.end(), {0x48, 0x85, 0xff});
+  for (int i = 0; i < 14; ++i) code.insert(code.end(), {0x48, 0x85, 0xff});
   code.push_back(0x55);
   EXPECT_EQ(Choose(code).offset, 0u);
 }
