@@ -78,11 +78,11 @@ command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64 (as root:
 
 cwd=$PWD
 # The guest sees the host's root file system, not the mounts on it.
-for dir in /dev/shm /tmp /run; do
+for mount in /dev/shm /tmp /run; do
   case "$cwd" in
-    "$dir" | "$dir"/*)
-      if [ "$dir" = /dev/shm ] || mountpoint -q "$dir"; then
-        die "the working directory $cwd is on $dir, a mount the guest does not see"
+    "$mount" | "$mount"/*)
+      if [ "$mount" = /dev/shm ] || mountpoint -q "$mount"; then
+        die "the working directory $cwd is on $mount, a mount the guest does not see"
       fi ;;
   esac
 done
