@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "userspace/common/target_file.h"
 
 namespace allocprof {
 namespace {
@@ -33,20 +34,17 @@ class ElfFile {
  public:
   static absl::StatusOr<std::unique_ptr<ElfFile>> Open(const std::string& path) {
     elf_version(EV_CURRENT);
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
-    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+    // The target's allocator library, through its root.
+    absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
+    if (!fd.ok()) return fd.status();
+    Elf* elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr);
     if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
       if (elf) elf_end(elf);
-      close(fd);
       return absl::InvalidArgumentError(absl::StrCat(path, " is not an ELF file"));
     }
-    return std::unique_ptr<ElfFile>(new ElfFile(fd, elf));
+    return std::unique_ptr<ElfFile>(new ElfFile(*std::move(fd), elf));
   }
-  ~ElfFile() {
-    elf_end(elf_);
-    close(fd_);
-  }
+  ~ElfFile() { elf_end(elf_); }
   Elf* elf() const { return elf_; }
 
   std::vector<GElf_Phdr> Segments(uint32_t type) const {
@@ -61,8 +59,8 @@ class ElfFile {
   }
 
  private:
-  ElfFile(int fd, Elf* elf) : fd_(fd), elf_(elf) {}
-  int fd_;
+  ElfFile(UniqueFd fd, Elf* elf) : fd_(std::move(fd)), elf_(elf) {}
+  UniqueFd fd_;  // outlives elf_, which reads through it
   Elf* elf_;
 };
 
@@ -85,7 +83,9 @@ absl::StatusOr<absl::flat_hash_map<std::string, ElfFunction>> FindFunctions(
     }
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (!data) continue;
-    size_t count = sh.sh_size / sh.sh_entsize;
+    // By what libelf read, not the header's claim: sh_size is the file's to
+    // say, and a huge one would make this loop run for ever.
+    size_t count = data->d_size / sh.sh_entsize;
     for (size_t i = 0; i < count; ++i) {
       GElf_Sym sym;
       if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
@@ -110,13 +110,11 @@ absl::StatusOr<absl::flat_hash_map<std::string, ElfFunction>> FindFunctions(
 absl::StatusOr<std::vector<uint8_t>> ReadFunctionCode(const std::string& path,
                                                       const ElfFunction& function,
                                                       size_t max_bytes) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
+  if (!fd.ok()) return fd.status();
   std::vector<uint8_t> code(function.size == 0 ? 64 : std::min<uint64_t>(function.size, max_bytes));
-  ssize_t n = pread(fd, code.data(), code.size(), static_cast<off_t>(function.file_offset));
-  int err = errno;
-  close(fd);
-  if (n < 0) return absl::ErrnoToStatus(err, absl::StrCat("cannot read ", path));
+  ssize_t n = pread(fd->get(), code.data(), code.size(), static_cast<off_t>(function.file_offset));
+  if (n < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot read ", path));
   code.resize(static_cast<size_t>(n));
   return code;
 }

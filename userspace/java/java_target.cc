@@ -1,11 +1,9 @@
 #include "userspace/java/java_target.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bpf/events.h"
+#include "userspace/common/target_file.h"
 #include "userspace/java/jvm_attach.h"
 #include "userspace/symbols/process_handle.h"
 #include "userspace/unwind/unwind_tables.h"
@@ -51,12 +49,14 @@ void JavaTarget::ReadPerfMap() {
   absl::StatusOr<ProcessHandle> handle = ProcessHandle::Open(pid_);
   if (!handle.ok()) return;
   absl::StatusOr<int> ns_pid = handle->NamespacePid();
-  std::ifstream in(handle->RootPath(absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid_,
-                                                 ".map")));
-  std::stringstream text;
-  text << in.rdbuf();
+  // The target's /tmp is its own to fill: a FIFO, a symlink or a huge file
+  // at this name is refused, and reads as no map at all.
+  absl::StatusOr<std::string> text = ReadTargetFile(
+      handle->RootPath(absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid_, ".map")),
+      kMaxPerfMapBytes);
   code_.clear();
-  for (const JitCode& c : JitCodeOf(ParsePerfMap(text.str()))) code_[c.start] = c;
+  if (!text.ok()) return;
+  for (const JitCode& c : JitCodeOf(ParsePerfMap(*text))) code_[c.start] = c;
 }
 
 void JavaTarget::AddCompiledCode(uint64_t start, uint64_t size) {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 
 namespace allocprof {
@@ -24,17 +25,19 @@ constexpr int kMaxEntries = 20000;
 // The values of libjvm's exported symbols `names`, by name.
 absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>> SymbolValues(
     const std::string& path, const std::vector<std::string>& names) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  // The target's libjvm, through its root.
+  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
+  if (!fd.ok()) return fd.status();
   elf_version(EV_CURRENT);
-  Elf* elf = elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr);
+  Elf* elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr);
   if (elf == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not ELF"));
   absl::flat_hash_map<std::string, uint64_t> found;
   for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM) continue;
     Elf_Data* data = elf_getdata(scn, nullptr);
-    const size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+    // By what libelf read, not the header's sh_size, which the file sets.
+    const size_t count = sh.sh_entsize && data ? data->d_size / sh.sh_entsize : 0;
     for (size_t i = 0; data && i < count; ++i) {
       GElf_Sym sym;
       if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx == SHN_UNDEF) continue;

@@ -1,10 +1,9 @@
 #include "userspace/profile/profile_builder.h"
 
-#include <bcc/bcc_elf.h>
-
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "userspace/unwind/cfi_rows.h"
 
 namespace allocprof {
 
@@ -73,10 +72,9 @@ std::vector<ProfileMapping> ProfileBuilder::Mappings() {
     m.path = module.path;
     std::string elf_path = modules.ElfPath(module);
     auto [it, inserted] = build_ids_.try_emplace(elf_path);
-    if (inserted && !elf_path.empty()) {
-      char id[128] = {};
-      if (bcc_elf_get_buildid(elf_path.c_str(), id) == 0) it->second = id;
-    }
+    // Not BCC's bcc_elf_get_buildid: it opens the target's path itself and
+    // copies a build-ID note of any length into a fixed buffer.
+    if (inserted && !elf_path.empty()) it->second = ReadBuildId(elf_path);
     m.build_id = it->second;
     mappings.push_back(std::move(m));
   }

@@ -8,21 +8,21 @@
 
 #include <vector>
 
+#include "userspace/common/target_file.h"
+
 namespace allocprof {
 
 // One ELF object's CFI, open for the finder's life.
 class CfiFile {
  public:
   static std::unique_ptr<CfiFile> Open(const std::string& path) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return nullptr;
+    // A mapped object of the target: its path leads into the target's root.
+    absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
+    if (!fd.ok()) return nullptr;
     elf_version(EV_CURRENT);
-    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
-    if (elf == nullptr) {
-      close(fd);
-      return nullptr;
-    }
-    std::unique_ptr<CfiFile> file(new CfiFile(fd, elf));
+    Elf* elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr);
+    if (elf == nullptr) return nullptr;
+    std::unique_ptr<CfiFile> file(new CfiFile(*std::move(fd), elf));
     // .eh_frame: every x86-64 object has it, stripped or not.
     file->cfi_ = dwarf_getcfi_elf(elf);
     size_t phnum = 0;
@@ -36,7 +36,6 @@ class CfiFile {
   ~CfiFile() {
     if (cfi_) dwarf_cfi_end(cfi_);
     elf_end(elf_);
-    close(fd_);
   }
 
   // The CFA offset from sp at ELF virtual address `vaddr`, if sp-based.
@@ -68,8 +67,8 @@ class CfiFile {
   }
 
  private:
-  CfiFile(int fd, Elf* elf) : fd_(fd), elf_(elf) {}
-  int fd_;
+  CfiFile(UniqueFd fd, Elf* elf) : fd_(std::move(fd)), elf_(elf) {}
+  UniqueFd fd_;  // outlives elf_, which reads through it
   Elf* elf_;
   Dwarf_CFI* cfi_ = nullptr;
   std::vector<GElf_Phdr> loads_;

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 
 namespace allocprof {
@@ -32,16 +33,17 @@ struct OpenElf {
   std::unique_ptr<Elf, ElfCloser> elf;
 };
 
+// Objects and debug files alike come from the target's file system (a
+// .gnu_debuglink name or a build ID is the target's to choose), so both are
+// opened through OpenTargetFile; the larger cap serves both.
 absl::StatusOr<OpenElf> OpenElfFile(const std::string& path) {
   if (elf_version(EV_CURRENT) == EV_NONE) {
     return absl::InternalError("libelf is out of date");
   }
   OpenElf file;
-  file.fd.Reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!file.fd.valid()) {
-    int err = errno;
-    return absl::ErrnoToStatus(err, absl::StrCat("cannot open ", path));
-  }
+  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxDebugFileBytes);
+  if (!fd.ok()) return fd.status();
+  file.fd = *std::move(fd);
   file.elf.reset(elf_begin(file.fd.get(), ELF_C_READ_MMAP, nullptr));
   if (file.elf == nullptr || elf_kind(file.elf.get()) != ELF_K_ELF) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is not an ELF file"));

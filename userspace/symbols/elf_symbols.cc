@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -13,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 
 namespace allocprof {
@@ -28,19 +30,11 @@ absl::Status LibelfError(absl::string_view what, const std::string& path) {
       absl::StrCat("cannot read ", what, " of ", path, ": ", elf_errmsg(-1)));
 }
 
-absl::Status ReadLayout(const std::string& path,
+absl::Status ReadLayout(const std::string& path, const UniqueFd& fd,
                         std::vector<ElfSymbols::Segment>* segments,
                         std::vector<ElfSymbols::Section>* sections) {
   if (elf_version(EV_CURRENT) == EV_NONE) {
     return absl::InternalError("libelf is out of date");
-  }
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    int err = errno;
-    std::string message = absl::StrCat("cannot open ", path, ": ",
-                                       std::strerror(err));
-    return err == ENOENT ? absl::NotFoundError(message)
-                         : absl::PermissionDeniedError(message);
   }
   ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
   if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF) {
@@ -77,6 +71,39 @@ absl::Status ReadLayout(const std::string& path,
   return absl::OkStatus();
 }
 
+// Whether BCC may walk the symbol tables of the ELF file at `fd`: it
+// divides by each table's entry size and follows its string table link
+// without checking either, so a crafted object would crash allocprof.
+// Checked here, with libelf, on the same descriptor.
+absl::Status CheckSymbolTables(const std::string& path, const UniqueFd& fd) {
+  ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+  if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF || gelf_getclass(elf.get()) != ELFCLASS64) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is not a 64-bit ELF file"));
+  }
+  size_t sections = 0;
+  if (elf_getshdrnum(elf.get(), &sections) != 0) return LibelfError("section headers", path);
+  struct stat st = {};
+  if (fstat(fd.get(), &st) != 0) return absl::ErrnoToStatus(errno, path);
+  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  for (Elf_Scn* scn = elf_nextscn(elf.get(), nullptr); scn != nullptr;
+       scn = elf_nextscn(elf.get(), scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) return LibelfError("section headers", path);
+    if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM) continue;
+    GElf_Shdr strings;
+    Elf_Scn* link = shdr.sh_link < sections ? elf_getscn(elf.get(), shdr.sh_link) : nullptr;
+    if (shdr.sh_entsize != sizeof(Elf64_Sym) || shdr.sh_offset > file_size ||
+        shdr.sh_size > file_size - shdr.sh_offset || link == nullptr ||
+        gelf_getshdr(link, &strings) == nullptr || strings.sh_type != SHT_STRTAB ||
+        strings.sh_offset > file_size || strings.sh_size > file_size - strings.sh_offset) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": malformed symbol table (entry size ", shdr.sh_entsize,
+                       ", link ", shdr.sh_link, "); its symbols are not read"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 int CollectSymbol(const char* name, uint64_t vaddr, uint64_t size,
                   void* payload) {
   static_cast<std::vector<ElfSymbols::Symbol>*>(payload)->push_back(
@@ -102,22 +129,38 @@ bool PreferredAlias(const ElfSymbols::Symbol& a, const ElfSymbols::Symbol& b) {
 }
 
 absl::StatusOr<std::unique_ptr<ElfSymbols>> ElfSymbols::Load(
-    const std::string& path) {
+    const std::string& path, const std::string& debug_path) {
+  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
+  if (!fd.ok()) return fd.status();
   std::vector<Segment> segments;
   std::vector<Section> sections;
-  absl::Status layout = ReadLayout(path, &segments, &sections);
+  absl::Status layout = ReadLayout(path, *fd, &segments, &sections);
   if (!layout.ok()) return layout;
 
+  // BCC opens what it is given by path, and would look for a debug file
+  // itself, by a .gnu_debuglink name that the target wrote (it may hold
+  // "..") beside `path` and on the host: it gets our checked descriptor
+  // instead, and the debug file the caller found and checked the same way.
   bcc_symbol_option option = {};
-  option.use_debug_file = 1;
-  option.check_debug_file_crc = 1;
+  option.use_debug_file = 0;
+  option.check_debug_file_crc = 0;
   option.lazy_symbolize = 0;
   option.use_symbol_type = (1u << STT_FUNC) | (1u << STT_GNU_IFUNC);
   std::vector<Symbol> symbols;
-  if (bcc_elf_foreach_sym(path.c_str(), CollectSymbol, &option, &symbols) <
-      0) {
+  absl::Status sound = CheckSymbolTables(path, *fd);
+  if (!sound.ok()) return sound;
+  if (bcc_elf_foreach_sym(FdPath(*fd).c_str(), CollectSymbol, &option,
+                          &symbols) < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot read the symbol table of ", path));
+  }
+  if (!debug_path.empty() && debug_path != path) {
+    // A debug file that cannot be read leaves the object's own symbols.
+    absl::StatusOr<UniqueFd> debug = OpenTargetFile(debug_path, kMaxDebugFileBytes);
+    if (debug.ok() && CheckSymbolTables(debug_path, *debug).ok()) {
+      bcc_elf_foreach_sym(FdPath(*debug).c_str(), CollectSymbol, &option,
+                          &symbols);
+    }
   }
   return std::make_unique<ElfSymbols>(std::move(segments),
                                       std::move(sections), std::move(symbols));

@@ -33,13 +33,14 @@ class ElfSymbols {
     std::string name;   // as in the symbol table (mangled)
   };
 
-  // Reads `path` (any path open() accepts, /proc/self/fd/... included): its
-  // segments and sections with libelf, its STT_FUNC and STT_GNU_IFUNC
-  // symbols with BCC, also from a separate debug file found by build id or
-  // .gnu_debuglink. A file with no symbols at all loads; it just names no
-  // function.
+  // Reads `path` (opened with OpenTargetFile(), so a target's root path
+  // /proc/self/fd/N/... or a host path): its segments and sections with
+  // libelf, its STT_FUNC and STT_GNU_IFUNC symbols with BCC, also from
+  // `debug_path` when given: the separate debug file FindDebugFile() found
+  // by build ID or .gnu_debuglink. A file with no symbols at all loads; it
+  // just names no function.
   static absl::StatusOr<std::unique_ptr<ElfSymbols>> Load(
-      const std::string& path);
+      const std::string& path, const std::string& debug_path = "");
 
   // Builds the lookup table from parts; `symbols` may hold duplicates and
   // aliases in any order. Load() ends here; tests start here.

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "userspace/common/target_file.h"
 
 namespace allocprof {
 namespace {
@@ -36,8 +37,11 @@ Module::Kind Classify(const MapsEntry& entry) {
 }  // namespace
 
 absl::Status CheckSameFile(const std::string& path, const Module& module) {
+  // Opened rather than stat()ed: the path is resolved inside the target's
+  // root as every later open of it is, not through a symlink out of it.
+  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (!fd.ok() || ::fstat(fd->get(), &st) != 0) {
     return absl::NotFoundError(
         absl::StrCat(module.path, " cannot be opened any more"));
   }
@@ -186,8 +190,8 @@ void ModuleMap::PinFiles() {
     if (!fd.ok() && !m.deleted) {
       std::string path = process_.RootPath(m.path);
       if (CheckSameFile(path, m).ok()) {
-        UniqueFd by_path(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (by_path.valid()) fd = std::move(by_path);
+        absl::StatusOr<UniqueFd> by_path = OpenTargetFile(path, kMaxElfBytes);
+        if (by_path.ok()) fd = *std::move(by_path);
       }
     }
     // Unpinned, the module keeps its path and offsets; only its function

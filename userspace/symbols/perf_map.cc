@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 
 namespace allocprof {
@@ -41,6 +43,10 @@ absl::string_view NextField(absl::string_view* rest) {
 std::vector<PerfMapEntry> ParsePerfMap(absl::string_view text) {
   std::vector<PerfMapEntry> entries;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    // The map is the target's to write: no name is this long, and a
+    // single line must not grow one entry without bound.
+    if (line.size() > kMaxPerfMapLine) continue;
+    if (entries.size() >= kMaxPerfMapEntries) break;
     absl::ConsumeSuffix(&line, "\r");
     PerfMapEntry e;
     if (!ParseHexField(NextField(&line), &e.start)) continue;
@@ -55,6 +61,10 @@ std::vector<PerfMapEntry> ParsePerfMap(absl::string_view text) {
 
 void PerfMapTable::Add(PerfMapEntry entry) {
   if (entry.size == 0) return;
+  if (entries_.size() >= kMaxPerfMapEntries) {
+    ++dropped_;
+    return;
+  }
   uint64_t begin = entry.start;
   // Clamp rather than wrap for an entry running off the address space.
   uint64_t end = entry.start + entry.size < entry.start
@@ -97,6 +107,7 @@ const PerfMapEntry* PerfMapTable::Find(uint64_t addr) const {
 void PerfMapTable::Clear() {
   entries_.clear();
   spans_.clear();
+  dropped_ = 0;
 }
 
 const PerfMapEntry* PerfMapFile::Find(uint64_t addr) {
@@ -105,8 +116,10 @@ const PerfMapEntry* PerfMapFile::Find(uint64_t addr) {
 }
 
 void PerfMapFile::Hold() {
-  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.valid()) held_ = std::move(fd);
+  // The target writes this file, and may put a FIFO, a symlink out of its
+  // root or a huge sparse file in its place: OpenTargetFile refuses those.
+  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path_, kMaxPerfMapBytes);
+  if (fd.ok()) held_ = *std::move(fd);
 }
 
 void PerfMapFile::ReloadIfChanged() {
@@ -137,11 +150,15 @@ void PerfMapFile::ReloadIfChanged() {
   size_ = st.st_size;
   mtime_ns_ = mtime_ns;
 
+  // The held file may have grown past the cap since it was opened: what is
+  // beyond the cap is not read (and was not, when it was opened).
   std::string text;
   char buf[65536];
   off_t pos = consumed_;
-  for (;;) {
-    ssize_t n = ::pread(fd.get(), buf, sizeof(buf), pos);
+  const off_t limit = static_cast<off_t>(kMaxPerfMapBytes);
+  while (pos < limit) {
+    const size_t want = static_cast<size_t>(std::min<off_t>(sizeof(buf), limit - pos));
+    ssize_t n = ::pread(fd.get(), buf, want, pos);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     text.append(buf, static_cast<size_t>(n));

@@ -16,6 +16,14 @@
 
 namespace allocprof {
 
+// Lines longer than this are skipped: a JIT's names (a Java signature, a
+// JavaScript function with its file) stay well under it.
+inline constexpr size_t kMaxPerfMapLine = 4096;
+// Entries kept from one map; the rest are dropped and counted. A map of
+// kMaxPerfMapBytes (target_file.h) holds about this many real lines, and
+// each entry costs ~150 bytes of our memory.
+inline constexpr size_t kMaxPerfMapEntries = size_t{1} << 20;
+
 struct PerfMapEntry {
   uint64_t start = 0;
   uint64_t size = 0;
@@ -25,7 +33,8 @@ struct PerfMapEntry {
 // The entries of a perf map text, in file order. START and SIZE are hex
 // with or without "0x"; NAME is the rest of the line and may hold blanks.
 // Lines that do not parse are skipped rather than failing the whole file:
-// a JIT appends while we read, so the last line may be half written.
+// a JIT appends while we read, so the last line may be half written. Lines
+// over kMaxPerfMapLine are skipped, and at most kMaxPerfMapEntries read.
 std::vector<PerfMapEntry> ParsePerfMap(absl::string_view text);
 
 // The entries of one perf map by address. A JIT reuses memory for new code
@@ -37,6 +46,8 @@ class PerfMapTable {
   // The entry that covers `addr`, or null.
   const PerfMapEntry* Find(uint64_t addr) const;
   void Clear();
+  // Entries refused since the last Clear() because the table was full.
+  uint64_t dropped() const { return dropped_; }
 
  private:
   struct Span {
@@ -45,13 +56,16 @@ class PerfMapTable {
   };
   std::vector<PerfMapEntry> entries_;
   std::map<uint64_t, Span> spans_;  // by start; non-overlapping
+  uint64_t dropped_ = 0;
 };
 
 // One perf map file, read when first needed and read again when it has
 // changed since (the JIT keeps appending while the target runs).
 class PerfMapFile {
  public:
-  // `path` must be openable by this process (see ProcessHandle::RootPath).
+  // `path` must be openable by this process (see ProcessHandle::RootPath);
+  // it is opened with OpenTargetFile(), so only a regular file of at most
+  // kMaxPerfMapBytes is read.
   explicit PerfMapFile(std::string path) : path_(std::move(path)) {}
 
   // The entry covering `addr`, or null (also when there is no such file).

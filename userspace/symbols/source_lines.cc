@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "userspace/common/target_file.h"
 #include "userspace/symbols/demangle.h"
 
 namespace allocprof {
@@ -109,10 +110,10 @@ bool FindFunctions(Dwarf_Die* parent, uint64_t pc, std::vector<Dwarf_Die>* chain
 
 absl::StatusOr<std::unique_ptr<SourceLines>> SourceLines::Load(
     const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
-  }
+  // The object or its debug file, from the target's file system.
+  absl::StatusOr<UniqueFd> opened = OpenTargetFile(path, kMaxDebugFileBytes);
+  if (!opened.ok()) return opened.status();
+  UniqueFd fd = *std::move(opened);
   Dwarf* dwarf = dwarf_begin(fd.get(), DWARF_C_READ);
   if (dwarf == nullptr) {
     return absl::NotFoundError(absl::StrCat("no DWARF in ", path, ": ",

@@ -121,6 +121,17 @@ void Symbolizer::SymbolizeJit(const Module* module, Frame* frame) {
   }
 }
 
+DebugFileQuery Symbolizer::DebugQueryFor(const Module& module) const {
+  DebugFileQuery query;
+  query.object_path = modules_.ElfPath(module);
+  query.target_path = module.path;
+  const ProcessHandle& process = modules_.process();
+  query.root = [&process](absl::string_view path) {
+    return process.RootPath(path);
+  };
+  return query;
+}
+
 const SourceLines* Symbolizer::SourceLinesFor(const Module& module) {
   std::string key = FileKey(module);
   auto it = dwarf_cache_.find(key);
@@ -129,13 +140,7 @@ const SourceLines* Symbolizer::SourceLinesFor(const Module& module) {
   std::unique_ptr<SourceLines>& slot = dwarf_cache_[key];
   // SymbolsFor() already checked that the path leads to the mapped file
   // (and said so when it does not).
-  DebugFileQuery query;
-  query.object_path = modules_.ElfPath(module);
-  query.target_path = module.path;
-  const ProcessHandle& process = modules_.process();
-  query.root = [&process](absl::string_view path) {
-    return process.RootPath(path);
-  };
+  DebugFileQuery query = DebugQueryFor(module);
   if (query.object_path.empty()) return nullptr;
   // No DWARF is the common case (distributions strip their binaries), not
   // something to report.
@@ -170,7 +175,11 @@ const ElfSymbols* Symbolizer::SymbolsFor(const Module& module) {
       return nullptr;
     }
   }
-  absl::StatusOr<std::unique_ptr<ElfSymbols>> loaded = ElfSymbols::Load(path);
+  // Symbols of a stripped object are in its debug file, looked up in the
+  // target's file system as its source lines are; none is the common case.
+  absl::StatusOr<std::string> debug_file = FindDebugFile(DebugQueryFor(module));
+  absl::StatusOr<std::unique_ptr<ElfSymbols>> loaded =
+      ElfSymbols::Load(path, debug_file.ok() ? *debug_file : "");
   if (!loaded.ok()) {
     load_errors_.push_back(absl::StrCat("no symbols for ", module.path, ": ",
                                         loaded.status().message()));

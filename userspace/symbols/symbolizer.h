@@ -23,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "userspace/symbols/debug_file.h"
 #include "userspace/symbols/elf_symbols.h"
 #include "userspace/symbols/frame.h"
 #include "userspace/symbols/module_map.h"
@@ -89,6 +90,8 @@ class Symbolizer {
   // The DWARF of the file behind `module`, loaded on first use; null when
   // it has none (looked for once per file).
   const SourceLines* SourceLinesFor(const Module& module);
+  // Where to look for `module`'s debug file: in the target's file system.
+  DebugFileQuery DebugQueryFor(const Module& module) const;
   // Sets frame->source and frame->inlined for `vaddr`, and the function's
   // name when the symbol table had none.
   void AddSourceLines(const Module& module, uint64_t vaddr, Frame* frame);

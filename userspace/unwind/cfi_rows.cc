@@ -4,6 +4,7 @@
 #include <elfutils/libdw.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 
 namespace allocprof {
@@ -176,26 +178,9 @@ absl::StatusOr<std::vector<uint64_t>> EhFrameStarts(Elf* elf) {
     if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_GNU_EH_FRAME) continue;
     Elf_Data* data = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_BYTE);
     if (data == nullptr || data->d_size < 4) break;
-    const uint8_t* p = static_cast<const uint8_t*>(data->d_buf);
-    const uint8_t* end = p + data->d_size;
-    const uint8_t version = p[0], ptr_enc = p[1], count_enc = p[2], table_enc = p[3];
-    p += 4;
-    int64_t ignored = 0, count = 0;
-    if (version != 1 || !ReadEncoded(p, end, ptr_enc, ph.p_vaddr, &ignored) ||
-        !ReadEncoded(p, end, count_enc, ph.p_vaddr, &count) || count < 0) {
-      return absl::UnimplementedError("unsupported .eh_frame_hdr encoding");
-    }
-    std::vector<uint64_t> starts;
-    starts.reserve(count);
-    for (int64_t k = 0; k < count; ++k) {
-      int64_t location = 0, fde = 0;
-      if (!ReadEncoded(p, end, table_enc, ph.p_vaddr, &location) ||
-          !ReadEncoded(p, end, table_enc, ph.p_vaddr, &fde)) {
-        return absl::UnimplementedError("unsupported .eh_frame_hdr table");
-      }
-      starts.push_back(static_cast<uint64_t>(location));
-    }
-    return starts;
+    return ParseEhFrameHdr(
+        absl::MakeConstSpan(static_cast<const uint8_t*>(data->d_buf), data->d_size),
+        ph.p_vaddr);
   }
   return std::vector<uint64_t>{};
 }
@@ -235,20 +220,45 @@ std::vector<uint64_t> DebugFrameStarts(Elf* elf) {
 // executables are linked without it), whose FDE addresses are not listed.
 // Gaps between functions are a few bytes of padding, and libdw caches the
 // FDEs it has read, so stepping through them byte by byte is cheap.
-void ScanSegments(Elf* elf, Dwarf_CFI* cfi, CfiRows* out) {
+//
+// The program headers are the file's to say, though: only the part of a
+// segment the file holds is code (p_memsz past p_filesz is zero-filled),
+// and the scan stops after kMaxScanBytes of code or kMaxScanMisses
+// addresses without CFI, so that a crafted p_memsz of 4 GiB costs
+// milliseconds, not minutes. `file_size` is the object's size on disk.
+// Returns why part of the object was not scanned, or "".
+constexpr uint64_t kMaxScanBytes = uint64_t{512} << 20;
+constexpr uint64_t kMaxScanMisses = uint64_t{1} << 20;
+
+std::string ScanSegments(Elf* elf, Dwarf_CFI* cfi, uint64_t file_size, CfiRows* out) {
   size_t phnum = 0;
-  if (elf_getphdrnum(elf, &phnum) != 0) return;
+  if (elf_getphdrnum(elf, &phnum) != 0) return "";
+  uint64_t scanned = 0, misses = 0;
   for (size_t i = 0; i < phnum; ++i) {
     GElf_Phdr ph;
     if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
-    const uint64_t end = std::min<uint64_t>(ph.p_vaddr + ph.p_memsz, uint64_t{1} << 32);
+    if (ph.p_offset >= file_size || ph.p_vaddr >= (uint64_t{1} << 32)) continue;
+    const uint64_t in_file = std::min(ph.p_filesz, file_size - ph.p_offset);
+    const uint64_t end = ph.p_vaddr + std::min(in_file, (uint64_t{1} << 32) - ph.p_vaddr);
+    if (end - ph.p_vaddr > kMaxScanBytes - scanned) {
+      return absl::StrCat("its executable segment at 0x", absl::Hex(ph.p_vaddr), " (",
+                          end - ph.p_vaddr, " bytes) passes the limit of ", kMaxScanBytes,
+                          " bytes of code scanned without .eh_frame_hdr");
+    }
     uint64_t addr = ph.p_vaddr;
     while (addr < end) {
       const uint64_t stop = AppendRange(cfi, addr, end, out);
+      if (stop == addr && ++misses > kMaxScanMisses) {
+        return absl::StrCat("over ", kMaxScanMisses,
+                            " addresses without CFI in code without .eh_frame_hdr; "
+                            "scan stopped at 0x", absl::Hex(addr));
+      }
       addr = stop == addr ? addr + 1 : stop;
     }
+    scanned += end - ph.p_vaddr;
     AppendRange(cfi, end, end + 1, out);  // what follows is not code
   }
+  return "";
 }
 
 // Rows of `cfi` over the FDEs starting at `starts`.
@@ -301,8 +311,10 @@ struct OpenElf {
 
 absl::StatusOr<OpenElf> Open(const std::string& path) {
   OpenElf o;
-  o.fd = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!o.fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  // A mapped object of the target: its path leads into the target's root.
+  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
+  if (!fd.ok()) return fd.status();
+  o.fd = *std::move(fd);
   elf_version(EV_CURRENT);
   o.elf.reset(elf_begin(o.fd.get(), ELF_C_READ_MMAP, nullptr));
   if (o.elf == nullptr || elf_kind(o.elf.get()) != ELF_K_ELF) {
@@ -312,6 +324,39 @@ absl::StatusOr<OpenElf> Open(const std::string& path) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<uint64_t>> ParseEhFrameHdr(absl::Span<const uint8_t> hdr,
+                                                      uint64_t hdr_vaddr) {
+  if (hdr.size() < 4) return absl::InvalidArgumentError(".eh_frame_hdr is truncated");
+  const uint8_t* p = hdr.data();
+  const uint8_t* end = p + hdr.size();
+  const uint8_t version = p[0], ptr_enc = p[1], count_enc = p[2], table_enc = p[3];
+  p += 4;
+  int64_t ignored = 0, count = 0;
+  if (version != 1 || !ReadEncoded(p, end, ptr_enc, hdr_vaddr, &ignored) ||
+      !ReadEncoded(p, end, count_enc, hdr_vaddr, &count) || count < 0) {
+    return absl::UnimplementedError("unsupported .eh_frame_hdr encoding");
+  }
+  // The count is the file's to say: it must fit the table that follows,
+  // whose entries are two 4-byte values (the only encodings ReadEncoded
+  // takes), before anything is sized from it.
+  const uint64_t room = static_cast<uint64_t>(end - p) / 8;
+  if (static_cast<uint64_t>(count) > room) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(".eh_frame_hdr lists ", count, " FDEs but has room for ", room));
+  }
+  std::vector<uint64_t> starts;
+  starts.reserve(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t location = 0, fde = 0;
+    if (!ReadEncoded(p, end, table_enc, hdr_vaddr, &location) ||
+        !ReadEncoded(p, end, table_enc, hdr_vaddr, &fde)) {
+      return absl::UnimplementedError("unsupported .eh_frame_hdr table");
+    }
+    starts.push_back(static_cast<uint64_t>(location));
+  }
+  return starts;
+}
 
 absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path) {
   auto opened = Open(path);
@@ -330,7 +375,10 @@ absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path) {
                           absl::StrCat(path, ": ", starts.status().message()));
     }
     if (starts->empty()) {
-      ScanSegments(elf, eh, &out);
+      struct stat st;
+      const uint64_t file_size =
+          ::fstat(opened->fd.get(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+      out.skipped = ScanSegments(elf, eh, file_size, &out);
     } else {
       AppendFdes(eh, *std::move(starts), &out);
     }

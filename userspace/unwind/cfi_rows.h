@@ -26,11 +26,21 @@ struct CfiRows {
   // frame pointers are tried there.
   uint64_t unsupported = 0;
   bool had_debug_frame = false;
+  // Why part of the object got no rows although it has CFI (a scan of code
+  // without .eh_frame_hdr that passed its limits); "" when none.
+  std::string skipped;
 };
 
 // Reads the CFI of the ELF file at `path`. An object without any CFI gives
 // no rows (frame pointers serve it); an unreadable file is an error.
 absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path);
+
+// The FDE start addresses listed in an .eh_frame_hdr section `hdr` loaded
+// at `hdr_vaddr`, in table order. The header's FDE count is checked against
+// the section's size before anything is allocated for it: an error when
+// the table cannot hold that many, or uses an encoding we do not read.
+absl::StatusOr<std::vector<uint64_t>> ParseEhFrameHdr(absl::Span<const uint8_t> hdr,
+                                                      uint64_t hdr_vaddr);
 
 // The GNU build ID of the ELF file at `path` in hex, or "".
 std::string ReadBuildId(const std::string& path);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 #include "userspace/unwind/cfi_rows.h"
 
@@ -39,8 +40,9 @@ absl::StatusOr<void*> MapArray(int fd, size_t bytes, const char* what) {
 
 absl::StatusOr<uint64_t> LoadBias(const std::string& path, uint64_t start,
                                   uint64_t file_offset) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  absl::StatusOr<UniqueFd> opened = OpenTargetFile(path, kMaxElfBytes);
+  if (!opened.ok()) return opened.status();
+  UniqueFd fd = *std::move(opened);
   elf_version(EV_CURRENT);
   Elf* elf = elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr);
   if (elf == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not ELF"));
@@ -103,6 +105,10 @@ const ObjectRows& UnwindTables::RowsFor(const std::string& path, std::ostream* l
     problems->push_back(absl::StrCat("no unwind table for ", path, ": ",
                                      built.status().message()));
     return object;
+  }
+  if (!built->skipped.empty()) {
+    problems->push_back(absl::StrCat("part of ", path, " left to frame pointers: ",
+                                     built->skipped));
   }
   if (built->rows.empty()) {
     if (log) *log << "allocprof: no CFI in " << path << ": frame pointers there\n";

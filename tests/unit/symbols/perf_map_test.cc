@@ -1,6 +1,9 @@
 #include "userspace/symbols/perf_map.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <chrono>
 
 #include <cstdio>
 #include <fstream>
@@ -114,6 +117,40 @@ TEST_F(SymbolsPerfMapFile, HeldFileOutlivesItsPath) {
   ASSERT_NE(file.Find(0x1008), nullptr);
   EXPECT_EQ(file.Find(0x1008)->name, "held");
   EXPECT_EQ(file.Find(0x1008)->start, 0x1000u);
+}
+
+TEST(SymbolsPerfMap, OverlongLinesAreSkipped) {
+  std::string text = absl::StrCat("1000 10 ", std::string(kMaxPerfMapLine, 'x'), "\n",
+                                  "2000 10 short\n");
+  std::vector<PerfMapEntry> e = ParsePerfMap(text);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].name, "short");
+}
+
+TEST(SymbolsPerfMap, TableKeepsAtMostItsCapAndCountsTheRest) {
+  PerfMapTable t;
+  for (size_t i = 0; i < kMaxPerfMapEntries + 3; ++i) t.Add({0x1000 + 16 * i, 16, "f"});
+  EXPECT_EQ(t.dropped(), 3u);
+  EXPECT_EQ(NameAt(t, 0x1000 + 16 * (kMaxPerfMapEntries - 1)), "f");
+  EXPECT_EQ(NameAt(t, 0x1000 + 16 * kMaxPerfMapEntries), "<none>");
+}
+
+TEST_F(SymbolsPerfMapFile, AFifoInItsPlaceDoesNotBlock) {
+  // Planted by the target where its perf map would be: opening it for
+  // reading would wait for a writer that never comes.
+  ASSERT_EQ(mkfifo(path_.c_str(), 0644), 0);
+  PerfMapFile file(path_);
+  file.Hold();
+  EXPECT_EQ(file.Find(0x1000), nullptr);
+}
+
+TEST_F(SymbolsPerfMapFile, AHugeSparseFileIsRefusedBySize) {
+  Write("1000 10 first\n", std::ios::trunc);
+  ASSERT_EQ(truncate(path_.c_str(), off_t{2} << 30), 0);
+  PerfMapFile file(path_);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(file.Find(0x1000), nullptr);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
 }  // namespace

@@ -1,10 +1,15 @@
 #include "userspace/unwind/cfi_rows.h"
 
 #include <fcntl.h>
+#include <dwarf.h>
 #include <gelf.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -177,6 +182,96 @@ TEST_F(CfiRowsTest, DebugFrameFillsWhatEhFrameLacks) {
   for (size_t i = 1; i < both->rows.size(); ++i) {
     EXPECT_LT(both->rows[i - 1].pc, both->rows[i].pc);
   }
+}
+
+// An .eh_frame_hdr: version 1, eh_frame_ptr pcrel sdata4, count udata4,
+// table datarel sdata4, then `count` and the table as given.
+std::vector<uint8_t> EhFrameHdr(uint32_t count, const std::vector<int32_t>& table) {
+  std::vector<uint8_t> hdr = {1, DW_EH_PE_pcrel | DW_EH_PE_sdata4, DW_EH_PE_udata4,
+                              DW_EH_PE_datarel | DW_EH_PE_sdata4, 0, 0, 0, 0};
+  auto put = [&hdr](uint32_t v) {
+    for (int i = 0; i < 4; ++i) hdr.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  put(count);
+  for (int32_t v : table) put(static_cast<uint32_t>(v));
+  return hdr;
+}
+
+TEST(EhFrameHdr, ListsTheFdeStarts) {
+  auto starts = ParseEhFrameHdr(EhFrameHdr(2, {0x100, 0x200, 0x180, 0x280}), 0x1000);
+  ASSERT_TRUE(starts.ok()) << starts.status();
+  EXPECT_THAT(*starts, testing::ElementsAre(0x1100u, 0x1180u));
+}
+
+TEST(EhFrameHdr, CountBeyondTheTableIsRefusedBeforeAllocating) {
+  // 0xffffffff entries would be a 32 GiB vector; the section holds none.
+  auto starts = ParseEhFrameHdr(EhFrameHdr(0xffffffff, {}), 0x1000);
+  ASSERT_FALSE(starts.ok());
+  EXPECT_THAT(std::string(starts.status().message()),
+              testing::HasSubstr("lists 4294967295 FDEs but has room for 0"));
+  // One more than the table holds.
+  starts = ParseEhFrameHdr(EhFrameHdr(3, {0x100, 0x200, 0x180, 0x280}), 0x1000);
+  EXPECT_FALSE(starts.ok());
+  EXPECT_FALSE(ParseEhFrameHdr(std::vector<uint8_t>{1, 0x1b}, 0).ok());
+}
+
+// A copy of the object without .eh_frame_hdr whose executable segment
+// claims 3.75 GiB in memory: only what the file holds is code, so the
+// address-by-address scan must not walk the rest.
+TEST_F(CfiRowsTest, HugeMemorySizeDoesNotStretchTheScan) {
+  const std::string copy = testing::TempDir() + "/cfi_sample_nohdr_huge.so";
+  {
+    std::ifstream in(CFI_SAMPLE_NOHDR_PATH, std::ios::binary);
+    std::ofstream out(copy, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+  }
+  {
+    int fd = open(copy.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    elf_version(EV_CURRENT);
+    Elf* elf = elf_begin(fd, ELF_C_RDWR, nullptr);
+    ASSERT_NE(elf, nullptr);
+    elf_flagelf(elf, ELF_C_SET, ELF_F_LAYOUT);  // touch nothing else
+    size_t phnum = 0;
+    ASSERT_EQ(elf_getphdrnum(elf, &phnum), 0);
+    bool patched = false;
+    for (size_t i = 0; i < phnum; ++i) {
+      GElf_Phdr ph;
+      if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
+      ph.p_memsz = 0xf0000000;
+      ASSERT_NE(gelf_update_phdr(elf, i, &ph), 0);
+      patched = true;
+    }
+    ASSERT_TRUE(patched);
+    ASSERT_GE(elf_update(elf, ELF_C_WRITE), 0) << elf_errmsg(-1);
+    elf_end(elf);
+    close(fd);
+  }
+  {
+    // The copy says what the test needs it to.
+    int fd = open(copy.c_str(), O_RDONLY | O_CLOEXEC);
+    Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+    size_t phnum = 0;
+    uint64_t largest = 0;
+    elf_getphdrnum(elf, &phnum);
+    for (size_t i = 0; i < phnum; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) largest = std::max(largest, ph.p_memsz);
+    }
+    elf_end(elf);
+    close(fd);
+    ASSERT_EQ(largest, 0xf0000000u);
+  }
+  auto original = BuildCfiRows(CFI_SAMPLE_NOHDR_PATH);
+  ASSERT_TRUE(original.ok()) << original.status();
+  const auto start = std::chrono::steady_clock::now();
+  auto huge = BuildCfiRows(copy);
+  const auto took = std::chrono::steady_clock::now() - start;
+  std::remove(copy.c_str());
+  ASSERT_TRUE(huge.ok()) << huge.status();
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_EQ(huge->rows.size(), original->rows.size());
+  EXPECT_EQ(huge->skipped, "");
 }
 
 TEST(CfiRows, UnreadableFileIsAnError) {
