@@ -153,12 +153,13 @@ int main(int argc, char** argv) {
     return UsageError("nothing to trace: give -p PID or -- CMD ARGS...");
   }
   if (options.pid < 0) return UsageError("-p needs a positive PID");
-  double seconds = absl::GetFlag(FLAGS_d);
-  if (seconds < 0) return UsageError("-d needs a positive number of seconds");
-  if (seconds > 0) options.duration = absl::Seconds(seconds);
-  double interval = absl::GetFlag(FLAGS_interval);
-  if (interval < 0) return UsageError("--interval needs a positive number of seconds");
-  options.interval = absl::Seconds(interval);
+  absl::StatusOr<absl::Duration> duration = allocprof::ParseSeconds("-d", absl::GetFlag(FLAGS_d));
+  if (!duration.ok()) return UsageError(std::string(duration.status().message()));
+  if (*duration > absl::ZeroDuration()) options.duration = *duration;
+  absl::StatusOr<absl::Duration> interval =
+      allocprof::ParseSeconds("--interval", absl::GetFlag(FLAGS_interval));
+  if (!interval.ok()) return UsageError(std::string(interval.status().message()));
+  options.interval = *interval;
   options.top = absl::GetFlag(FLAGS_top);
   if (options.top < 0) return UsageError("--top needs a number >= 0");
   if (std::string min_age = absl::GetFlag(FLAGS_min_age); !min_age.empty()) {
@@ -187,7 +188,7 @@ int main(int argc, char** argv) {
     auto format = allocprof::FlameGraphFormatOf(options.outputs.flamegraph);
     if (!format.ok()) return UsageError(std::string(format.status().message()));
   }
-  auto sample_bytes = allocprof::ParseByteSize(absl::GetFlag(FLAGS_sample_bytes));
+  auto sample_bytes = allocprof::ParseSampleBytes(absl::GetFlag(FLAGS_sample_bytes));
   if (!sample_bytes.ok()) {
     return UsageError(absl::StrCat("--sample-bytes: ", sample_bytes.status().message()));
   }

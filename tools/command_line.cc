@@ -1,6 +1,7 @@
 #include "tools/command_line.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
@@ -81,6 +82,25 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
         absl::StrCat("'", text, "' is not a size (512K, 1M, 4096)"));
   }
   return value << shift;
+}
+
+absl::StatusOr<uint64_t> ParseSampleBytes(absl::string_view text) {
+  absl::StatusOr<uint64_t> bytes = ParseByteSize(text);
+  if (!bytes.ok()) return bytes.status();
+  if (*bytes > kMaxSampleBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is more than the largest sampling interval, 1T (1099511627776)"));
+  }
+  return *bytes;
+}
+
+absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option, double seconds) {
+  // NaN compares false with everything, so it is tested for by name.
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxSeconds) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        option, " needs a number of seconds, 0 or more (at most a century), not ", seconds));
+  }
+  return absl::Seconds(seconds);
 }
 
 void NormalizeOptionNames(std::vector<std::string>* args) {

@@ -4,11 +4,13 @@
 #ifndef ALLOCPROF_TOOLS_COMMAND_LINE_H_
 #define ALLOCPROF_TOOLS_COMMAND_LINE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace allocprof {
 
@@ -32,6 +34,18 @@ std::vector<std::string> TakeRepeatedOption(std::vector<std::string>* args,
 
 // "524288", "512K", "512KiB", "1M", "2G" (binary multiples) as bytes.
 absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text);
+
+// --sample-bytes: a byte size up to kMaxSampleBytes. A mean sampling
+// interval beyond that would sample nothing, and near 2^64 its arithmetic
+// overflows.
+inline constexpr uint64_t kMaxSampleBytes = uint64_t{1} << 40;  // 1 TiB
+absl::StatusOr<uint64_t> ParseSampleBytes(absl::string_view text);
+
+// `seconds`, the value of `option` (e.g. "-d"), as a duration: NaN,
+// infinities and negative numbers are refused with a sentence naming the
+// option, as is anything beyond kMaxSeconds.
+inline constexpr double kMaxSeconds = 100.0 * 365 * 24 * 3600;  // a century
+absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option, double seconds);
 
 }  // namespace allocprof
 

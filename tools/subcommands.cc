@@ -12,6 +12,7 @@
 #include "userspace/outputs/flamegraph/flamegraph.h"
 #include "userspace/outputs/output_files.h"
 #include "userspace/outputs/profile_file.h"
+#include "userspace/outputs/replace_file.h"
 #include "userspace/report/text_report.h"
 
 namespace allocprof {
@@ -188,6 +189,8 @@ int RunReportCommand(const std::vector<std::string>& args, std::ostream& out,
     return Misuse(err, "--inverted applies to --flamegraph", kCommand);
   }
 
+  // A path that cannot be written fails before the profile is read.
+  if (absl::Status s = PrepareOutputFiles(files); !s.ok()) return Failure(err, s);
   absl::StatusOr<Profile> profile = ReadProfileFile(parsed.files[0]);
   if (!profile.ok()) return Failure(err, profile.status());
   WriteTextReport(out, *profile, top);
@@ -219,6 +222,10 @@ int RunDiffCommand(const std::vector<std::string>& args, std::ostream& out,
     return Misuse(err, misuse, kCommand);
   }
 
+  if (parsed.Has("--flamegraph")) {
+    absl::Status s = CheckReplaceable("--flamegraph", parsed.Get("--flamegraph"));
+    if (!s.ok()) return Failure(err, s);
+  }
   absl::StatusOr<Profile> base = ReadProfileFile(parsed.files[0]);
   if (!base.ok()) return Failure(err, base.status());
   absl::StatusOr<Profile> now = ReadProfileFile(parsed.files[1]);

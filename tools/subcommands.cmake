@@ -8,6 +8,7 @@ target_link_libraries(allocprof_subcommands
     allocprof_flamegraph
     allocprof_output_files
     allocprof_profile_file
+    allocprof_replace_file
     allocprof_report
     absl::status
     absl::statusor

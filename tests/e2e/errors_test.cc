@@ -81,6 +81,53 @@ TEST_F(ErrorsTest, UnwritableFoldedFile) {
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&leaks));
 }
 
+// Numbers that parse but mean nothing are misuse too, told in one line.
+TEST_F(ErrorsTest, NumbersOutOfRange) {
+  const std::vector<std::vector<std::string>> misuses = {
+      {kAllocprof, "-d", "nan", "-p", "1"},
+      {kAllocprof, "-d", "inf", "-p", "1"},
+      {kAllocprof, "-d", "-1", "-p", "1"},
+      {kAllocprof, "--interval", "nan", "-p", "1"},
+      {kAllocprof, "--interval=-2", "-p", "1"},
+      {kAllocprof, "--sample-bytes", "18446744073709551615", "-p", "1"},
+      {kAllocprof, "--sample-bytes", "2T", "-p", "1"},
+      {kAllocprof, "--alloc-fn", "libc.so.6:malloc:size=ARG1:ret:out=ARG2", "-p", "1"},
+  };
+  for (const std::vector<std::string>& argv : misuses) {
+    SCOPED_TRACE(argv[1] + " " + argv[2]);
+    std::string message;
+    RunFailing(argv, &message, Failure::kMisuse);
+    EXPECT_THAT(message, ContainsRegex("-d|--interval|--sample-bytes|--alloc-fn"))
+        << "the message should name the option";
+  }
+  ExpectNoProgramsLeft();
+}
+
+// A kernel thread has nothing to trace, and is said to be one rather than
+// mistaken for a process that exited.
+TEST_F(ErrorsTest, KernelThread) {
+  std::string message;
+  ASSERT_NO_FATAL_FAILURE(RunFailing({kAllocprof, "-p", "2"}, &message));
+  EXPECT_THAT(message, HasSubstr("PID 2 is a kernel thread"));
+  ExpectNoProgramsLeft();
+}
+
+// An output that is a device (or a directory) is refused before tracing,
+// naming the option and the reason.
+TEST_F(ErrorsTest, OutputThatIsNotAFile) {
+  Target leaks;
+  ASSERT_NO_FATAL_FAILURE(StartTarget(kLeaks, {}, &leaks));
+  std::string message;
+  ASSERT_NO_FATAL_FAILURE(RunFailing(
+      {kAllocprof, "--folded", "/dev/full", "-p", std::to_string(leaks.pid)}, &message));
+  EXPECT_EQ(message, "allocprof: cannot write --folded /dev/full: not a regular file");
+  ASSERT_NO_FATAL_FAILURE(RunFailing(
+      {kAllocprof, "--json", "/tmp", "-p", std::to_string(leaks.pid)}, &message));
+  EXPECT_THAT(message, HasSubstr("--json /tmp"));
+  ExpectNoProgramsLeft();
+  ASSERT_NO_FATAL_FAILURE(RunScenarios(&leaks));
+}
+
 TEST_F(ErrorsTest, Unprivileged) {
   // setpriv drops to nobody with no capabilities before running allocprof.
   std::string message;

@@ -61,8 +61,19 @@ absl::StatusOr<CustomFunction> ParseAllocFn(absl::string_view spec) {
   absl::Status s = SplitSpec("alloc-fn", spec, &f, &fields);
   if (!s.ok()) return s;
   f.shape.kind = AP_KIND_ALLOC;
+  std::vector<std::string> seen;
   for (const std::string& field : fields) {
     std::pair<std::string, std::string> kv = absl::StrSplit(field, absl::MaxSplits('=', 1));
+    // The block comes back either as the return value or through an out
+    // argument: with both, one of them would be silently ignored.
+    const std::string key = kv.first == "ret" ? "out" : kv.first;
+    for (const std::string& earlier : seen) {
+      if (earlier != key) continue;
+      return Invalid("alloc-fn", spec,
+                     key == "out" ? "give either ret or out=ARGn, not both"
+                                  : absl::StrCat("'", kv.first, "' is given twice"));
+    }
+    seen.push_back(key);
     uint8_t* arg = nullptr;
     if (kv.first == "ret" && kv.second.empty()) {
       f.shape.out_arg = 0;

@@ -24,7 +24,11 @@ bool SizeLine(absl::string_view line, absl::string_view key, int64_t* bytes) {
   line = absl::StripAsciiWhitespace(line);
   if (!absl::ConsumeSuffix(&line, "kB")) return false;
   int64_t kib = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &kib)) return false;
+  // Bounded so the bytes fit: a size no kernel prints is no size line.
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &kib) || kib < 0 ||
+      kib > INT64_MAX / 1024) {
+    return false;
+  }
   *bytes = kib * 1024;
   return true;
 }

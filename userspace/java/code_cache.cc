@@ -147,8 +147,11 @@ std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return
   auto pcs_end = ReadTarget<int32_t>(pid_, blob.address + layout_.nmethod_dependencies_offset);
   auto metadata = ReadTarget<int32_t>(pid_, blob.address + layout_.nmethod_metadata_offset);
   auto scopes = ReadTarget<uint64_t>(pid_, blob.address + layout_.compiled_scopes_data_begin);
+  // The PcDesc layout is the JVM's VMStructs, read from the target: both
+  // int32 fields must lie inside a PcDesc.
   if (!pcs || !pcs_end || !metadata || !scopes || *pcs < 0 || *pcs_end < *pcs ||
-      layout_.pc_desc_size == 0) {
+      layout_.pc_desc_size < 4 || layout_.pc_desc_pc_offset > layout_.pc_desc_size - 4 ||
+      layout_.pc_desc_scope_decode_offset > layout_.pc_desc_size - 4) {
     return {};
   }
   const uint64_t count = (*pcs_end - *pcs) / layout_.pc_desc_size;

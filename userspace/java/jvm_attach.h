@@ -11,10 +11,18 @@
 //
 // Paths are the target's, reached through /proc/PID/root, so a JVM in a
 // container is attached in its own /tmp; NSPID is its PID in its namespace.
+//
+// The JVM's /tmp is its user's to fill with links, so everything done
+// there is done by a child that has become that user, with lookups that
+// stay inside the JVM's root and follow no link; we (root) only look. The
+// JVM is signalled through a pidfd taken first, so a PID that has been
+// reused is never signalled.
 #ifndef ALLOCPROF_USERSPACE_JAVA_JVM_ATTACH_H_
 #define ALLOCPROF_USERSPACE_JAVA_JVM_ATTACH_H_
 
 #include <sys/types.h>
+
+#include <cstddef>
 
 #include <string>
 #include <vector>
@@ -42,6 +50,28 @@ absl::StatusOr<AttachReply> ParseAttachReply(absl::string_view reply);
 // are in place, unless it runs with -Xrs; SIGQUIT to one that does not
 // kills it, so the listener is only ever started in one that does.
 bool CatchesSignal(absl::string_view status, int sig);
+
+// Turns the calling process into `uid`/`gid` with no supplementary
+// groups, for good: returns 0, or an errno value when any step failed or
+// root could be taken back. Meant for a child about to act for the target.
+int DropToUser(uid_t uid, gid_t gid);
+
+// Creates the attach trigger `path` (relative, e.g. "tmp/.attach_pid42")
+// inside the directory tree `root_fd` as the caller, who should be the
+// JVM's user: exclusively, mode 0600, resolved inside `root_fd` with no
+// symbolic or magic link followed. A file already there is accepted only
+// when it is a regular file owned by `owner`. Makes system calls only, so
+// it may run between fork() and _exit().
+struct AttachTriggerResult {
+  enum Outcome : int { kCreated, kExisted, kRefused, kFailed };
+  Outcome outcome = kFailed;
+  int err = 0;  // errno, for kFailed
+};
+AttachTriggerResult CreateAttachTrigger(int root_fd, const char* path, uid_t owner);
+
+// Reads `fd` to its end, waiting until `deadline` at most (DeadlineExceeded)
+// and reading no more than `cap` bytes (ResourceExhausted beyond).
+absl::StatusOr<std::string> ReadReply(int fd, absl::Time deadline, size_t cap);
 
 // Runs `jcmd_command` (e.g. "Compiler.perfmap") in the JVM `pid` through
 // the attach listener and returns its output. Fails with the JVM's own

@@ -1,43 +1,30 @@
 #include "userspace/outputs/output_files.h"
 
-#include <cerrno>
-#include <fstream>
+#include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "userspace/outputs/flamegraph/flamegraph.h"
 #include "userspace/outputs/folded/folded_writer.h"
 #include "userspace/outputs/json/json_writer.h"
 #include "userspace/outputs/pprof/pprof_writer.h"
+#include "userspace/outputs/replace_file.h"
 
 namespace allocprof {
-namespace {
-
-absl::Status Touch(const std::string& path) {
-  if (path.empty()) return absl::OkStatus();
-  std::ofstream file(path, std::ios::out | std::ios::trunc);
-  if (!file) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
-
-absl::Status WriteFoldedFile(const std::string& path, const Profile& profile,
-                             Weight weight) {
-  std::ofstream file(path, std::ios::out | std::ios::trunc);
-  WriteFolded(file, profile, weight);
-  file.close();
-  if (!file) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::Status PrepareOutputFiles(const OutputFiles& files) {
   if (!files.flamegraph.empty()) {
     absl::StatusOr<FlameGraphFormat> format = FlameGraphFormatOf(files.flamegraph);
     if (!format.ok()) return format.status();
   }
-  for (const std::string* path :
-       {&files.folded, &files.flamegraph, &files.pprof, &files.json}) {
-    absl::Status s = Touch(*path);
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"--folded", &files.folded},
+      {"--flamegraph", &files.flamegraph},
+      {"--pprof", &files.pprof},
+      {"--json", &files.json}};
+  for (const auto& [option, path] : outputs) {
+    if (path->empty()) continue;
+    absl::Status s = CheckReplaceable(option, *path);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -45,7 +32,11 @@ absl::Status PrepareOutputFiles(const OutputFiles& files) {
 
 absl::Status WriteOutputFiles(const Profile& profile, const OutputFiles& files) {
   absl::Status s;
-  if (s.ok() && !files.folded.empty()) s = WriteFoldedFile(files.folded, profile, files.weight);
+  if (s.ok() && !files.folded.empty()) {
+    std::ostringstream folded;
+    WriteFolded(folded, profile, files.weight);
+    s = ReplaceFile("folded stacks", files.folded, folded.str());
+  }
   if (s.ok() && !files.flamegraph.empty()) {
     FlameGraphOptions options;
     options.weight = files.weight;

@@ -18,12 +18,14 @@ struct OutputFiles {
   bool inverted = false;           // icicle flame graph
 };
 
-// Creates (truncates) every named file and checks the flame graph's
-// extension, so that a path that cannot be written fails before a long
-// session rather than after it.
+// Checks every named file as ReplaceFile will (replace_file.h) -- its
+// directory exists and is writable, the destination is no directory,
+// device or other user's file in /tmp -- and the flame graph's extension,
+// so that a path that cannot be written fails before a long session rather
+// than after it. Writes nothing.
 absl::Status PrepareOutputFiles(const OutputFiles& files);
 
-// Writes `profile` to every named file.
+// Writes `profile` to every named file, each replaced whole (ReplaceFile).
 absl::Status WriteOutputFiles(const Profile& profile, const OutputFiles& files);
 
 }  // namespace allocprof

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "userspace/common/printable.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "userspace/evidence/growth_score.h"
@@ -152,7 +153,7 @@ void WriteStackEvidence(std::ostream& out, const ProfileStack& stack) {
     out << kIndent << absl::StrFormat("peek 0x%x (%d B, %s old): ", p.address,
                                       p.size, Age(p.age_ns));
     if (!p.error.empty()) {
-      out << "unreadable: " << p.error << "\n";
+      out << "unreadable: " << Printable(p.error) << "\n";
       continue;
     }
     if (p.bytes.empty()) {

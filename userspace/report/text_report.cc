@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "userspace/common/printable.h"
 #include "userspace/report/evidence_report.h"
 
 namespace allocprof {
@@ -50,10 +51,10 @@ std::string ShortStack(const ProfileStack& stack, size_t depth) {
   if (stack.lost) names.push_back("[stack lost]");
   size_t first = stack.lost ? 0 : 1;
   for (size_t i = first; i < stack.frames.size() && names.size() < depth; ++i) {
-    names.push_back(stack.frames[i].NameWithLine());
+    names.push_back(Printable(stack.frames[i].NameWithLine()));
   }
   if (names.empty() && !stack.frames.empty()) {
-    names.push_back(stack.frames[0].NameWithLine());
+    names.push_back(Printable(stack.frames[0].NameWithLine()));
   }
   return absl::StrJoin(names, " <- ");
 }
@@ -74,7 +75,7 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
   const Totals& t = profile.totals;
   const Usage& o = t.outstanding;
   out << absl::StrFormat("allocprof: %s, traced for %.1f s, %d events\n",
-                         profile.target, Seconds(profile), profile.events);
+                         Printable(profile.target), Seconds(profile), profile.events);
   WriteLeakSuspects(out, profile);
   out << "Outstanding: " << FormatBytes(o.outstanding_bytes()) << " in "
       << Objects(o.outstanding_objects()) << ": "
@@ -123,7 +124,7 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
         << ") released through another allocator than allocated them, a bug "
            "in the target"
         << (profile.mismatch_example.empty() ? "" : "; first: ")
-        << profile.mismatch_example << "\n";
+        << Printable(profile.mismatch_example) << "\n";
   }
   if (profile.lossy()) {
     // A truncated stack keeps its bytes; only its outer frames are missing.
@@ -138,7 +139,7 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
   } else {
     out << "Lost: none\n";
   }
-  for (const std::string& note : profile.notes) out << "Note: " << note << "\n";
+  for (const std::string& note : profile.notes) out << "Note: " << Printable(note) << "\n";
   WriteMemoryFacts(out, profile);
 
   std::vector<const ProfileStack*> holding;
@@ -167,17 +168,17 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
       // they are those of the frame below, whose code it is part of.
       if (frame.inlined) {
         out << absl::StrFormat("      #%-3d %-18s %s\n", f, "(inlined)",
-                               frame.NameWithLine(/*full_path=*/true));
+                               Printable(frame.NameWithLine(/*full_path=*/true)));
         continue;
       }
       out << absl::StrFormat("      #%-3d 0x%016x %s", f, frame.address,
-                             frame.DisplayName());
+                             Printable(frame.DisplayName()));
       if (!frame.function.empty() && frame.offset != 0) {
         out << absl::StrFormat("+0x%x", frame.offset);
       }
-      if (frame.line != 0) out << " (" << frame.file << ":" << frame.line << ")";
+      if (frame.line != 0) out << " (" << Printable(frame.file) << ":" << frame.line << ")";
       if (!frame.module.empty() && !frame.function.empty()) {
-        out << " (" << frame.module << ")";
+        out << " (" << Printable(frame.module) << ")";
       }
       out << "\n";
     }

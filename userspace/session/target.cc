@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "userspace/common/printable.h"
 
 namespace allocprof {
 namespace {
@@ -25,18 +28,34 @@ absl::StatusOr<UniqueFd> OpenPidfd(pid_t pid) {
   return UniqueFd(fd);
 }
 
+// include/linux/sched.h; part of the user ABI through /proc/PID/stat.
+constexpr uint64_t kPfKthread = 0x00200000;
+
 }  // namespace
+
+bool IsKernelThreadStat(absl::string_view stat) {
+  const size_t paren = stat.rfind(')');
+  if (paren == absl::string_view::npos) return false;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(stat.substr(paren + 1), ' ', absl::SkipEmpty());
+  // After the name: state (3), ppid, pgrp, session, tty_nr, tpgid, flags (9).
+  uint64_t flags = 0;
+  return fields.size() > 6 && absl::SimpleAtoi(fields[6], &flags) && (flags & kPfKthread) != 0;
+}
 
 Target::Target(ProcessHandle handle, UniqueFd exit_fd,
                std::unique_ptr<HeldProcess> held)
     : handle_(std::move(handle)),
       exit_fd_(std::move(exit_fd)),
       held_(std::move(held)) {
+  // The name is the target's to choose (prctl(PR_SET_NAME)) and the
+  // description goes to the terminal in every message: escaped once here.
   auto comm = handle_.ReadProcFile("comm");
   description_ = absl::StrCat(
       "PID ", handle_.pid(),
-      comm.ok() ? absl::StrCat(" (", absl::StripTrailingAsciiWhitespace(*comm), ")")
-                : "");
+      comm.ok()
+          ? absl::StrCat(" (", Printable(absl::StripTrailingAsciiWhitespace(*comm)), ")")
+          : "");
   char exe[4096];
   ssize_t n = readlink(absl::StrCat("/proc/", handle_.pid(), "/exe").c_str(),
                        exe, sizeof(exe) - 1);
@@ -59,6 +78,11 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Existing(pid_t pid) {
   if (!exit_fd.ok()) return exit_fd.status();
   auto handle = ProcessHandle::Open(pid);
   if (!handle.ok()) return handle.status();
+  // Said now: later its empty maps would read as a process that has exited.
+  if (auto stat = handle->ReadProcFile("stat"); stat.ok() && IsKernelThreadStat(*stat)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "PID ", pid, " is a kernel thread: it has no user memory to trace"));
+  }
   return std::unique_ptr<Target>(
       new Target(std::move(*handle), std::move(*exit_fd), nullptr));
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "userspace/attach/held_process.h"
 #include "userspace/symbols/process_handle.h"
 #include "userspace/common/unique_fd.h"
@@ -27,7 +28,7 @@ class Target {
 
   pid_t pid() const { return handle_.pid(); }
   const ProcessHandle& handle() const { return handle_; }
-  // "PID 4242 (redis-server)".
+  // "PID 4242 (redis-server)", its name escaped for a terminal (Printable).
   const std::string& description() const { return description_; }
   // The executable and argv, as the target sees them (empty if unknown).
   const std::string& program_path() const { return program_path_; }
@@ -55,6 +56,12 @@ class Target {
   std::string program_path_;
   std::vector<std::string> command_line_;
 };
+
+// Whether a /proc/PID/stat text is a kernel thread's (PF_KTHREAD in its
+// flags, the ninth field). A kernel thread has no user memory, executable
+// or maps to trace. Counts fields after the last ')', since the command
+// name in parentheses may itself hold spaces and parentheses.
+bool IsKernelThreadStat(absl::string_view stat);
 
 }  // namespace allocprof
 

@@ -42,6 +42,21 @@ TEST(ParseAllocFn, RejectsBadSpecsWithTheReason) {
   }
 }
 
+// The pointer comes back one way: a spec that names two is a mistake, not
+// a choice for the parser to make silently.
+TEST(ParseAllocFn, RejectsRetWithOutAndRepeatedFields) {
+  for (const char* bad : {"lib.so:f:size=ARG1:ret:out=ARG2", "lib.so:f:out=ARG2:size=ARG1:ret",
+                          "lib.so:f:size=ARG1:ret:ret", "lib.so:f:size=ARG1:size=ARG2",
+                          "lib.so:f:size=ARG1:out=ARG2:out=ARG3"}) {
+    auto f = ParseAllocFn(bad);
+    EXPECT_FALSE(f.ok()) << bad;
+  }
+  auto both = ParseAllocFn("lib.so:f:size=ARG1:ret:out=ARG2");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("either ret or out=ARGn"), std::string::npos)
+      << both.status();
+}
+
 TEST(ParseFreeFn, PointerArgument) {
   auto f = ParseFreeFn("libpool.so:pool_free:ptr=ARG2");
   ASSERT_TRUE(f.ok()) << f.status();

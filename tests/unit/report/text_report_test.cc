@@ -119,6 +119,30 @@ TEST(WriteTextReport, NotesArePrinted) {
   EXPECT_THAT(text, HasSubstr("Note: 2 allocator calls were already under way"));
 }
 
+// Names, paths and the target's name are the target's to choose: no byte of
+// them reaches the terminal as a control.
+TEST(WriteTextReport, TargetTextCannotControlTheTerminal) {
+  Profile p = TwoStacks();
+  p.target = "PID 42 (\x1b]0;owned\x07)";
+  p.stacks[0].frames[1].function = "leak\x1b[2J\nforged line";
+  p.stacks[0].frames[1].module = "/tmp/\xc2\x9blib.so";
+  p.stacks[0].frames[1].offset = 4;
+  p.mismatch_example = "free\r";
+  p.totals.mismatched_frees = 1;
+  std::string text = Report(p);
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    EXPECT_TRUE(c == '\n' || (u >= 0x20 && u != 0x7f && u < 0x80)) << static_cast<int>(u);
+  }
+  EXPECT_THAT(text, HasSubstr("PID 42 (\\x1b]0;owned\\x07)"));
+  EXPECT_THAT(text, HasSubstr("leak\\x1b[2J\\x0aforged line"));
+  EXPECT_THAT(text, HasSubstr("(/tmp/\\u009blib.so)"));
+  std::ostringstream summary;
+  p.totals.outstanding.bytes[0] = 5100;
+  WriteIntervalSummary(summary, p);
+  EXPECT_THAT(summary.str(), HasSubstr("leak\\x1b[2J\\x0aforged line"));
+}
+
 TEST(WriteTextReport, PreSessionReleasesAreReportedApart) {
   Profile p = TwoStacks();
   p.totals.unknown_frees = 7;

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace allocprof {
 namespace {
 
@@ -17,6 +19,28 @@ TEST(ParseByteSize, PlainAndBinarySuffixes) {
   EXPECT_EQ(*ParseByteSize("0"), 0u);
   for (const char* bad : {"", "K", "lots", "-1", "1.5M", "99999999999999999999G"}) {
     EXPECT_FALSE(ParseByteSize(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseSampleBytes, RefusesIntervalsBeyondOneTebibyte) {
+  EXPECT_EQ(*ParseSampleBytes("512K"), 512u * 1024);
+  EXPECT_EQ(*ParseSampleBytes("0"), 0u);
+  EXPECT_EQ(*ParseSampleBytes("1099511627776"), kMaxSampleBytes);
+  EXPECT_FALSE(ParseSampleBytes("1099511627777").ok());
+  EXPECT_FALSE(ParseSampleBytes("18446744073709551615").ok());
+  EXPECT_FALSE(ParseSampleBytes("18446744073709551616").ok());
+  EXPECT_FALSE(ParseSampleBytes("2048G").ok());
+  EXPECT_FALSE(ParseSampleBytes("-1").ok());
+}
+
+TEST(ParseSeconds, RefusesNanInfinitiesAndNegatives) {
+  EXPECT_EQ(*ParseSeconds("-d", 0), absl::ZeroDuration());
+  EXPECT_EQ(*ParseSeconds("-d", 2.5), absl::Milliseconds(2500));
+  for (double bad : {std::nan(""), -std::nan(""), HUGE_VAL, -HUGE_VAL, -1.0, -0.001, 1e300}) {
+    absl::StatusOr<absl::Duration> d = ParseSeconds("--interval", bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_THAT(std::string(d.status().message()), ::testing::StartsWith("--interval needs"));
+    EXPECT_EQ(std::string(d.status().message()).find('\n'), std::string::npos);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "tools/subcommands.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -227,8 +228,25 @@ TEST_F(SubcommandsTest, UnwritableOutputExitsOne) {
   Outcome run = Report({base_, "--folded", "/nonexistent/out.folded"});
   EXPECT_EQ(run.code, 1);
   EXPECT_EQ(run.err,
-            "allocprof: cannot write /nonexistent/out.folded: No such file or "
-            "directory\n");
+            "allocprof: cannot write --folded /nonexistent/out.folded: directory /nonexistent: "
+            "No such file or directory\n");
+  EXPECT_EQ(run.out, "") << "the path is checked before the profile is read";
+}
+
+// Outputs are written by replacing the destination, never through it: a
+// device is refused up front.
+TEST_F(SubcommandsTest, OutputsThatAreNotFilesAreRefusedUpFront) {
+  Outcome run = Report({base_, "--folded", "/dev/full"});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_EQ(run.err, "allocprof: cannot write --folded /dev/full: not a regular file\n");
+  EXPECT_EQ(run.out, "");
+  const std::string dir = base_ + ".d.html";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  Outcome diff = Diff({base_, base_, "--flamegraph", dir});
+  rmdir(dir.c_str());
+  EXPECT_EQ(diff.code, 1);
+  EXPECT_EQ(diff.err, "allocprof: cannot write --flamegraph " + dir + ": is a directory\n");
+  EXPECT_EQ(diff.out, "");
 }
 
 TEST_F(SubcommandsTest, HelpPrintsTheUsage) {

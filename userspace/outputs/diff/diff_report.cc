@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "userspace/common/printable.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "userspace/report/text_report.h"
@@ -55,7 +56,7 @@ void WriteStackChanges(std::ostream& out,
     // the text report. ';' never occurs inside a name (FoldedFrameName).
     std::vector<std::string> names = absl::StrSplit(c.path, ';');
     for (auto it = names.rbegin(); it != names.rend(); ++it) {
-      out << "      " << *it << "\n";
+      out << "      " << Printable(*it) << "\n";
     }
   }
 }
@@ -64,7 +65,7 @@ void WriteDiffReport(std::ostream& out, const Profile& base, const Profile& now,
                      size_t top) {
   int64_t before = base.totals.outstanding.outstanding_bytes();
   int64_t after = now.totals.outstanding.outstanding_bytes();
-  out << "allocprof diff: " << base.target << " -> " << now.target << "\n";
+  out << "allocprof diff: " << Printable(base.target) << " -> " << Printable(now.target) << "\n";
   out << "Outstanding: " << FormatBytes(before) << " -> " << FormatBytes(after)
       << ": " << SignedBytes(after - before) << Percent(before, after)
       << "\n";

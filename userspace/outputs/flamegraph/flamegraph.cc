@@ -2,7 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <sstream>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -16,6 +16,7 @@
 #include "userspace/outputs/flamegraph/flame_tree.h"
 #include "userspace/outputs/flamegraph/page_files.h"  // generated from page/
 #include "userspace/outputs/flamegraph/page_text.h"
+#include "userspace/outputs/replace_file.h"
 
 namespace allocprof {
 namespace {
@@ -52,21 +53,15 @@ absl::Status WritePage(std::ostream& out, FlameGraphFormat format,
   return absl::OkStatus();
 }
 
-// Runs `write` on the file at `path`, naming the file in any error.
+// Runs `write` into the file at `path`, naming the file in any error.
 template <typename Write>
 absl::Status WriteFile(const std::string& path, Write write) {
   absl::StatusOr<FlameGraphFormat> format = FlameGraphFormatOf(path);
   if (!format.ok()) return format.status();
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (out) {
-    absl::Status status = write(out, *format);
-    out.close();
-    if (status.ok() && out) return absl::OkStatus();
-  }
-  // The stream keeps no error of its own; errno still holds the failed
-  // open(), write() or close()'s.
-  return absl::ErrnoToStatus(
-      errno, absl::StrCat("cannot write flame graph to ", path));
+  std::ostringstream out;
+  absl::Status status = write(out, *format);
+  if (!status.ok()) return status;
+  return ReplaceFile("flame graph", path, out.str());
 }
 
 }  // namespace

@@ -1,13 +1,11 @@
 #include "userspace/outputs/json/json_writer.h"
 
-#include <cerrno>
-#include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "userspace/outputs/json/json_schema.h"
+#include "userspace/outputs/replace_file.h"
 
 namespace allocprof {
 namespace {
@@ -187,20 +185,7 @@ absl::Status WriteJson(std::ostream& out, const Profile& profile) {
 }
 
 absl::Status WriteJsonFile(const std::string& path, const Profile& profile) {
-  std::string text = ProfileToJson(profile);
-  errno = 0;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    return absl::ErrnoToStatus(errno ? errno : EIO,
-                               absl::StrCat("cannot create ", path));
-  }
-  out << text;
-  out.close();
-  if (!out) {
-    return absl::ErrnoToStatus(errno ? errno : EIO,
-                               absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
+  return ReplaceFile("JSON profile", path, ProfileToJson(profile));
 }
 
 }  // namespace allocprof

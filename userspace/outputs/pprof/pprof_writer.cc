@@ -1,8 +1,6 @@
 #include "userspace/outputs/pprof/pprof_writer.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <memory>
 #include <tuple>
 #include <utility>
@@ -16,6 +14,7 @@
 #include "userspace/outputs/pprof/pprof_convention.h"
 #include "userspace/outputs/pprof/profile.pb.h"
 #include "userspace/outputs/pprof/utf8_strings.h"
+#include "userspace/outputs/replace_file.h"
 
 namespace allocprof {
 namespace {
@@ -231,10 +230,6 @@ class PprofBuilder {
   absl::flat_hash_set<uint64_t> mappings_with_lines_;
 };
 
-struct FileCloser {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
-
 }  // namespace
 
 absl::StatusOr<std::string> EncodePprof(const Profile& profile) {
@@ -258,18 +253,7 @@ absl::Status WritePprof(std::ostream& out, const Profile& profile) {
 absl::Status WritePprofFile(const std::string& path, const Profile& profile) {
   absl::StatusOr<std::string> bytes = EncodePprof(profile);
   if (!bytes.ok()) return bytes.status();
-  auto error = [&path](int err) {
-    return absl::ErrnoToStatus(
-        err, absl::StrCat("cannot write pprof profile to ", path));
-  };
-  std::unique_ptr<FILE, FileCloser> file(std::fopen(path.c_str(), "wb"));
-  if (file == nullptr) return error(errno);
-  if (std::fwrite(bytes->data(), 1, bytes->size(), file.get()) != bytes->size()) {
-    return error(errno);
-  }
-  // A full disk may show only when the buffered tail is written out.
-  if (std::fclose(file.release()) != 0) return error(errno);
-  return absl::OkStatus();
+  return ReplaceFile("pprof profile", path, *bytes);
 }
 
 }  // namespace allocprof

@@ -73,5 +73,15 @@ TEST(WriteFolded, HostileNamesStayOneFramePerName) {
   EXPECT_EQ(out.str(), "main;ns::f(a_ b);malloc 8\n");
 }
 
+// A folded file is one stack a line, read in terminals and by line tools:
+// controls in a name are escaped, ';' and line breaks kept out of it.
+TEST(WriteFolded, ControlCharactersInNamesAreEscaped) {
+  Profile profile;
+  profile.stacks = {HeapStack({"malloc", "f\x1b[31m;g\nmain 99", "main"}, 8, 1)};
+  std::ostringstream out;
+  WriteFolded(out, profile, Weight::kBytes);
+  EXPECT_EQ(out.str(), "main;f\\x1b[31m_g_main 99;malloc 8\n");
+}
+
 }  // namespace
 }  // namespace allocprof

@@ -77,7 +77,8 @@ TEST(JsonWriter, FileErrorsNameThePath) {
       WriteJsonFile("/nonexistent-dir/profile.json", SampleProfile());
   EXPECT_FALSE(status.ok());
   EXPECT_EQ(status.message(),
-            "cannot create /nonexistent-dir/profile.json: No such file or directory");
+            "cannot write JSON profile /nonexistent-dir/profile.json: "
+            "directory /nonexistent-dir: No such file or directory");
 }
 
 TEST(JsonWriter, StreamAndFileWriteTheSameText) {
