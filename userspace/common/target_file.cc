@@ -24,17 +24,8 @@ namespace {
 // must not become ours.
 constexpr uint64_t kOpenFlags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 
-int OpenAt2(int dirfd, const std::string& path, uint64_t resolve) {
-  struct open_how how;
-  std::memset(&how, 0, sizeof(how));
-  how.flags = kOpenFlags;
-  how.resolve = resolve;
-  for (;;) {
-    long fd = syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof(how));
-    // EAGAIN: a rename raced with RESOLVE_IN_ROOT's lookup; try again.
-    if (fd < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    return static_cast<int>(fd);
-  }
+int OpenForReading(int dirfd, const std::string& path, uint64_t resolve) {
+  return OpenAt2(dirfd, path.c_str(), kOpenFlags, 0, resolve);
 }
 
 absl::Status OpenError(int err, absl::string_view path) {
@@ -56,6 +47,21 @@ absl::Status OpenError(int err, absl::string_view path) {
 
 }  // namespace
 
+int OpenAt2(int dir_fd, const char* path, uint64_t flags, uint64_t mode,
+            uint64_t resolve) {
+  struct open_how how;
+  std::memset(&how, 0, sizeof(how));
+  how.flags = flags;
+  how.mode = mode;
+  how.resolve = resolve;
+  for (;;) {
+    long fd = syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+    // EAGAIN: a rename raced with RESOLVE_IN_ROOT's lookup; try again.
+    if (fd < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    return static_cast<int>(fd);
+  }
+}
+
 absl::StatusOr<UniqueFd> OpenTargetFile(absl::string_view path, uint64_t max_bytes) {
   UniqueFd fd;
   absl::string_view rest = path;
@@ -70,14 +76,14 @@ absl::StatusOr<UniqueFd> OpenTargetFile(absl::string_view path, uint64_t max_byt
     // Inside a target's root: "/" and ".." stop at the root, symlinks are
     // resolved there, and /proc/*/fd links (which could lead anywhere)
     // are not followed.
-    fd.Reset(OpenAt2(dirfd, std::string(rest), RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
+    fd.Reset(OpenForReading(dirfd, std::string(rest), RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
   } else if (dirfd >= 0) {
     // One of our own descriptors, named as itself: following that one
     // magic link is the point. It must lead to a regular file (below), so
     // the root directory fd itself is refused.
-    fd.Reset(OpenAt2(AT_FDCWD, std::string(path), 0));
+    fd.Reset(OpenForReading(AT_FDCWD, std::string(path), 0));
   } else {
-    fd.Reset(OpenAt2(AT_FDCWD, std::string(path), RESOLVE_NO_MAGICLINKS));
+    fd.Reset(OpenForReading(AT_FDCWD, std::string(path), RESOLVE_NO_MAGICLINKS));
   }
   if (!fd.valid()) return OpenError(errno, path);
 

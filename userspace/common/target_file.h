@@ -45,6 +45,10 @@ inline constexpr uint64_t kMaxDebugFileBytes = uint64_t{8} << 30;
 //    opened again as itself;
 //  - any other path: a host path (the debug directory, a test's file),
 //    resolved without following /proc magic links.
+// openat2(2) (glibc 2.36 has no wrapper), retried when interrupted or when
+// a rename races with a RESOLVE_IN_ROOT lookup; -1 and errno on failure.
+int OpenAt2(int dir_fd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve);
+
 // The open does not block (a FIFO opens and is then refused), takes no
 // controlling terminal, and the descriptor is close-on-exec and blocking.
 // Errors are one line naming `path`.

@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 #include "userspace/symbols/process_handle.h"
 
@@ -45,14 +46,6 @@ constexpr size_t kReplyCap = 64 * 1024;
 // with our privileges and, for an absolute one, against our root.
 constexpr uint64_t kResolveInTarget =
     RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-
-int OpenAt2(int dir_fd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve) {
-  open_how how = {};
-  how.flags = flags;
-  how.mode = mode;
-  how.resolve = resolve;
-  return static_cast<int>(syscall(SYS_openat2, dir_fd, path, &how, sizeof(how)));
-}
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
