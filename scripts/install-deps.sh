@@ -3,7 +3,8 @@
 # Idempotent: does nothing when everything is already there.
 #   --with-browser   also Chromium, for the flame graph's browser test
 #   --with-bench     also bpftrace, the overhead benchmark's peer
-#   --with-kernels   also qemu and Debian's 6.1 and 6.12 kernels, for the
+#   --kernel-tools   also qemu and what unpacks Debian's kernel packages
+#   --with-kernels   the same, and Debian's 6.1 and 6.12 kernels, for the
 #                    kernel matrix (tests/kernels/run-in-kernel.sh)
 set -euo pipefail
 
@@ -21,12 +22,16 @@ packages=(
   # and Java programs on Debian's OpenJDK, one of them on Netty
   openjdk-17-jdk-headless libnetty-java
 )
+# The kernel matrix (tests/kernels): qemu, the guests' busybox, and what
+# unpacks a kernel package and its modules.
+kernel_tools=(qemu-system-x86 busybox-static kmod xz-utils zstd)
 with_kernels=
 for option in "$@"; do
   case "$option" in
     --with-browser) packages+=(chromium nodejs) ;;
     --with-bench) packages+=(bpftrace) ;;
-    --with-kernels) with_kernels=1 ;;
+    --kernel-tools) packages+=("${kernel_tools[@]}") ;;
+    --with-kernels) packages+=("${kernel_tools[@]}"); with_kernels=1 ;;
     *) echo "install-deps.sh: unknown option $option" >&2; exit 2 ;;
   esac
 done

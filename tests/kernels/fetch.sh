@@ -34,17 +34,7 @@ die() { echo "fetch.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (it installs packages and builds initramfs images with device nodes)"
 
 # --- host packages --------------------------------------------------------
-packages=(qemu-system-x86 busybox-static kmod xz-utils zstd)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash "$here/../../scripts/install-deps.sh" --kernel-tools
 
 mkdir -p "$cache"
 chmod 0700 "$cache"

@@ -75,6 +75,11 @@ uint64_t NumberAfter(absl::string_view log, absl::string_view key) {
   return value;
 }
 
+Degradation FramePointerStacks(const std::string& why) {
+  return {"stacks are frame-pointer walks", why,
+          "frames of code without frame pointers are missing"};
+}
+
 bool IsStatsLine(absl::string_view line) {
   return absl::StartsWith(line, "processed ") ||
          absl::StartsWith(line, "verification time") ||
@@ -96,8 +101,7 @@ VerifierStats ParseVerifierStats(const std::string& program, const std::string& 
 std::string VerifierComplaint(const std::string& log) {
   for (absl::string_view line : absl::StrSplit(log, '\n')) {
     if (IsStatsLine(line)) continue;
-    std::string text(line.substr(0, 160));
-    return text;
+    return std::string(line.substr(0, 160));
   }
   return "";
 }
@@ -115,9 +119,7 @@ absl::StatusOr<std::unique_ptr<BpfProbes>> BpfProbes::Load(
   }
   if (config.unwind_mode != AP_UNWIND_FP && !features.bpf_loop) {
     config.unwind_mode = AP_UNWIND_FP;
-    degradations.push_back({"stacks are frame-pointer walks",
-                            "this kernel has no bpf_loop (Linux 5.17+)",
-                            "frames of code without frame pointers are missing"});
+    degradations.push_back(FramePointerStacks("this kernel has no bpf_loop (Linux 5.17+)"));
   }
   // Then whatever the verifier refuses, one step at a time.
   for (;;) {  // ends: every step down leaves something out
@@ -156,8 +158,7 @@ std::optional<Degradation> StepDown(const std::string& failed_program, const std
   }
   if (config->unwind_mode != AP_UNWIND_FP) {
     config->unwind_mode = AP_UNWIND_FP;
-    return Degradation{"stacks are frame-pointer walks", why,
-                       "frames of code without frame pointers are missing"};
+    return FramePointerStacks(why);
   }
   if (config->java_probe) {
     config->java_probe = false;

@@ -68,9 +68,10 @@ BudgetRow MeasureCombination(const BudgetCombination& combination,
     return row;
   }
   std::vector<std::string> steps;
-  if (combination.sessions && !(*probes)->sessions()) {
-    steps.push_back(features.uprobe_session ? "uprobes (refused sessions)"
-                                            : "uprobes (no sessions in this kernel)");
+  // A refusal is among the degradations below; a kernel without sessions
+  // is not one.
+  if (combination.sessions && !features.uprobe_session) {
+    steps.push_back("uprobes (no sessions in this kernel)");
   }
   for (const Degradation& d : (*probes)->degradations()) {
     row.refused = true;
