@@ -47,8 +47,10 @@
 #define AP_F_FILE_BACKED (1u << 1)
 /* ap_event.caller was recovered (non-zero and checked in BPF). */
 #define AP_F_HAS_CALLER (1u << 2)
-/* Heap record of a sampled allocation (--sample-bytes): it stands for
- * size / (1 - exp(-size / N)) bytes. */
+/* Heap record of a sampled allocation (--sample-bytes, or the overhead
+ * guard): it stands for size / (1 - exp(-size / N)) bytes, where N, the
+ * mean gap in effect when the call began, is in size2 (the guard changes it
+ * while the programs run). */
 #define AP_F_SAMPLED (1u << 3)
 /* stack_id names a stack in map "unwound_stacks", walked in BPF with the
  * unwind tables below (--unwind auto|dwarf), not one in "stacks". Such a
@@ -69,6 +71,9 @@
  *   bits 44-47  argument holding a pointer the new block is stored through
  *               (posix_memalign); 0: the block is the return value
  *   bits 48-51  AP_KIND_*
+ *   bit  56     the probe sits on an instruction the kernel single-steps
+ *               (see userspace/attach/probe_site.h): its hits cost ten
+ *               times more, which the overhead guard must know
  */
 #define AP_COOKIE_PROBE(c) ((__u32)((c) & 0xffff))
 #define AP_COOKIE_FAMILY(c) ((__u32)(((c) >> 16) & 0xffff))
@@ -77,6 +82,7 @@
 #define AP_COOKIE_PTR_ARG(c) ((__u32)(((c) >> 40) & 0xf))
 #define AP_COOKIE_OUT_ARG(c) ((__u32)(((c) >> 44) & 0xf))
 #define AP_COOKIE_KIND(c) ((__u32)(((c) >> 48) & 0xf))
+#define AP_COOKIE_STEPPED(c) ((__u32)(((c) >> 56) & 0x1))
 
 #define AP_KIND_ALLOC 0   /* hands out a new block                        */
 #define AP_KIND_REALLOC 1 /* moves or resizes a block; NULL: failed        */
@@ -159,8 +165,22 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #define AP_CNT_COUNT 10
 
 /* Exponential gaps between sample points (map "sample_gaps"), drawn by
- * userspace; BPF picks one at random after each sample. */
+ * userspace with mean 1 in units of 1/AP_GAP_UNIT; BPF picks one at random
+ * after each sample and scales it by the mean in effect, which the overhead
+ * guard may raise while the programs run. */
 #define AP_SAMPLE_GAPS 1024
+#define AP_GAP_SHIFT 16
+#define AP_GAP_UNIT (1u << AP_GAP_SHIFT)
+/* The largest mean gap: gap * mean must fit an __s64 (gaps are at most
+ * ~40 units: exp(-40) never comes up). */
+#define AP_MAX_SAMPLE_MEAN (1ull << 40)
+
+/* Probe activity, per CPU (map "activity"): what the overhead guard prices
+ * (userspace/events/overhead_guard.h). Not losses. */
+#define AP_ACT_EMULATED_ENTRIES 0 /* allocator probe hits the kernel emulates */
+#define AP_ACT_STEPPED_ENTRIES 1  /* ... that it single-steps                 */
+#define AP_ACT_RETURNS 2          /* return probe hits (uretprobe or session)  */
+#define AP_ACT_COUNT 3
 
 /*
  * Unwinding with call-frame information (--unwind). Userspace turns each

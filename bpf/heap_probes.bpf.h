@@ -24,6 +24,9 @@ struct call_state {
 	 * uretprobe trampoline too; where it was and what it held. */
 	__u64 inner_sp;
 	__u64 inner_caller;
+	/* Sampling: the mean gap when the call began (0: every block is
+	 * recorded); its record is weighed by it. */
+	__u64 mean;
 	__s32 stack_id;
 	__u32 probe;
 	__u32 family;
@@ -59,8 +62,20 @@ static __always_inline struct call_state *thread_state(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-/* Sampling (--sample-bytes): live sampled blocks, so that a free of any
- * other block costs one lookup and no record. */
+/* Written by userspace while the programs run (the overhead guard,
+ * userspace/events/overhead_guard.h), read once per call:
+ *  - sample_mean: mean bytes between sampled allocations; 0 records every
+ *    block;
+ *  - track_live: every block recorded while sample_mean is 0 also enters
+ *    sampled_live. The guard sets it before it first raises sample_mean and
+ *    enters the blocks already live itself, so that once only sampled
+ *    blocks' frees are reported, the frees of blocks recorded before are
+ *    still seen. */
+volatile __u64 sample_mean = 0;
+volatile __u32 track_live = 0;
+
+/* Sampling: live recorded blocks, so that a free of any other block costs
+ * one lookup and no record. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20);
@@ -69,7 +84,7 @@ struct {
 	__type(value, __u8);
 } sampled_live SEC(".maps");
 
-/* Exponentially distributed gaps with mean sample_bytes, from userspace. */
+/* Exponentially distributed gaps with mean AP_GAP_UNIT, from userspace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, AP_SAMPLE_GAPS);
@@ -87,9 +102,9 @@ struct {
 } sample_budget SEC(".maps");
 
 /* Whether an allocation of `size` bytes is sampled: whether a sample point
- * of a Poisson process with mean gap sample_bytes falls inside it, which
- * happens with probability 1 - exp(-size / sample_bytes). */
-static __always_inline bool take_sample(__u64 size)
+ * of a Poisson process with mean gap `mean` falls inside it, which happens
+ * with probability 1 - exp(-size / mean). */
+static __always_inline bool take_sample(__u64 size, __u64 mean)
 {
 	__u32 zero = 0;
 	__s64 *budget = bpf_map_lookup_elem(&sample_budget, &zero);
@@ -103,7 +118,7 @@ static __always_inline bool take_sample(__u64 size)
 	__u32 i = bpf_get_prandom_u32() % AP_SAMPLE_GAPS;
 	__u64 *gap = bpf_map_lookup_elem(&sample_gaps, &i);
 
-	*budget = gap ? (__s64)*gap : (__s64)sample_bytes;
+	*budget = gap ? (__s64)((*gap * mean) >> AP_GAP_SHIFT) : (__s64)mean;
 	return true;
 }
 
@@ -168,6 +183,10 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 	if (!is_target())
 		return 1;
 
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+
+	count_activity(AP_COOKIE_STEPPED(cookie) ? AP_ACT_STEPPED_ENTRIES
+						 : AP_ACT_EMULATED_ENTRIES);
 	__u64 sp = PT_REGS_SP(ctx);
 	struct call_state *slot = thread_state(true);
 
@@ -187,7 +206,6 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		return 1;
 	}
 
-	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u32 count_arg = AP_COOKIE_COUNT_ARG(cookie);
 	struct call_args args;
 
@@ -207,13 +225,15 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		st.size *= arg(&args, count_arg);
 	bool needs_return = true;
 
-	if (sample_bytes) {
+	if (sampling)
+		st.mean = sample_mean;
+	if (st.mean) {
 		/* At the function's first instruction (or an emulated one just
 		 * past it, see attach/probe_site.h) [sp] is the return address
 		 * into the caller: a lazy state (below) is in progress while it
 		 * is still there. */
 		bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
-		st.sampled = take_sample(st.kind == AP_KIND_RESIZE ? 0 : st.size);
+		st.sampled = take_sample(st.kind == AP_KIND_RESIZE ? 0 : st.size, st.mean);
 		st.old_sampled = st.old_ptr &&
 			bpf_map_lookup_elem(&sampled_live, &st.old_ptr) != NULL;
 		/* Neither sampled nor releasing a sampled block: nothing to
@@ -228,7 +248,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 	 * the walk needs what the slot held at entry (syscall_stack()). */
 	if (unwind_mode != AP_UNWIND_FP && st.caller == 0)
 		bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
-	st.stack_id = (!sample_bytes || st.sampled) ? capture_entry_stack(ctx) : -1;
+	st.stack_id = (!st.mean || st.sampled) ? capture_entry_stack(ctx) : -1;
 	*slot = st;
 	return needs_return ? 0 : 1;
 }
@@ -238,6 +258,7 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 {
 	if (floor_mode || !is_target())
 		return;
+	count_activity(AP_ACT_RETURNS);
 
 	struct call_state *st = thread_state(false);
 
@@ -273,12 +294,18 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 	__u64 old_ptr = st->old_ptr;
 	__u32 flags = AP_F_HAS_CALLER | unwound_flag();
 
-	if (sample_bytes) {
-		/* The old block goes where the call succeeded: a new block, or
-		 * realloc(p, 0). A resize in place keeps it. */
-		bool released = old_ptr && st->kind != AP_KIND_RESIZE &&
-				(ptr != 0 || size == 0);
+	/* The old block goes where the call succeeded: a new block, or
+	 * realloc(p, 0). A resize in place keeps it. */
+	bool released = old_ptr && st->kind != AP_KIND_RESIZE && (ptr != 0 || size == 0);
 
+	if (sampling && !st->mean && track_live) {
+		/* Recorded in full while the guard switches to sampling. */
+		if (released)
+			bpf_map_delete_elem(&sampled_live, &old_ptr);
+		if (ptr && bpf_map_update_elem(&sampled_live, &ptr, &(__u8){1}, BPF_ANY))
+			count(AP_CNT_SAMPLES_FULL);
+	}
+	if (sampling && st->mean) {
 		if (st->old_sampled && released)
 			bpf_map_delete_elem(&sampled_live, &old_ptr);
 		if (!st->old_sampled)
@@ -320,6 +347,7 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		e->probe = st->probe;
 		e->family = st->family;
 		e->flags = flags;
+		e->size2 = st->mean;
 		submit_event(e);
 	}
 	st->active = 0;
@@ -336,6 +364,8 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	struct call_args args;
 
+	count_activity(AP_COOKIE_STEPPED(cookie) ? AP_ACT_STEPPED_ENTRIES
+						 : AP_ACT_EMULATED_ENTRIES);
 	read_args(ctx, &args);
 	__u64 ptr = arg(&args, AP_COOKIE_PTR_ARG(cookie));
 	__u64 sp = PT_REGS_SP(ctx);
@@ -347,9 +377,15 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 	if (enclosing(thread_state(false), sp))
 		return;
 	/* Sampling: only sampled blocks were recorded, so only their release
-	 * is news. */
-	if (sample_bytes && bpf_map_delete_elem(&sampled_live, &ptr) != 0)
-		return;
+	 * is news. While the guard switches to sampling, every release is,
+	 * and leaves the map. */
+	if (sampling) {
+		__u64 mean = sample_mean;
+
+		if ((mean || track_live) && bpf_map_delete_elem(&sampled_live, &ptr) != 0 &&
+		    mean)
+			return;
+	}
 
 	struct ap_event *e = reserve_event(AP_EV_FREE);
 

@@ -13,8 +13,10 @@ const volatile bool floor_mode = false;
 /* With floor_mode: allocating entries also take the user stack, the one
  * piece of work full tracing cannot do without. */
 const volatile bool floor_stacks = false;
-/* --sample-bytes: mean bytes between sampled allocations; 0 traces all. */
-const volatile __u64 sample_bytes = 0;
+/* The sampling code is in the programs (--sample-bytes, or the overhead
+ * guard, which may start sampling mid-session). Without it the verifier
+ * prunes it all: full tracing pays nothing for it. */
+const volatile bool sampling = false;
 /* Wake the reader once this much data is pending (see emit()). */
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
@@ -38,9 +40,25 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* AP_ACT_*: what the probes did, for the overhead guard. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AP_ACT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} activity SEC(".maps");
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline void count_activity(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&activity, &which);
 
 	if (c)
 		*c += 1;

@@ -61,6 +61,11 @@ ABSL_FLAG(std::string, sample_bytes, "0",
           "sample allocations: one per this many allocated bytes on average "
           "(e.g. 512K, 1M; a Poisson process, as tcmalloc and Go do), with "
           "figures scaled to estimates; 0 traces every allocation");
+ABSL_FLAG(double, max_overhead, 5,
+          "keep the time the target spends in allocprof's probes under this "
+          "percentage of one core: beyond it, allocations are sampled (or "
+          "sampled more sparsely) while tracing goes on, and the report says "
+          "when and how; 0 traces every allocation whatever it costs");
 ABSL_FLAG(std::string, mode, "allocs",
           "allocs: probe the allocators and the mmap-family syscalls "
           "(outstanding = allocated and not freed); pages: no uprobes at all, "
@@ -193,6 +198,9 @@ int main(int argc, char** argv) {
     return UsageError(absl::StrCat("--sample-bytes: ", sample_bytes.status().message()));
   }
   options.sample_bytes = *sample_bytes;
+  auto max_overhead = allocprof::ParseOverheadPercent(absl::GetFlag(FLAGS_max_overhead));
+  if (!max_overhead.ok()) return UsageError(std::string(max_overhead.status().message()));
+  options.max_overhead = *max_overhead;
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode != "allocs" && mode != "pages") return UsageError("--mode must be allocs or pages");
   options.pages_mode = mode == "pages";

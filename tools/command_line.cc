@@ -103,6 +103,14 @@ absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option, double sec
   return absl::Seconds(seconds);
 }
 
+absl::StatusOr<double> ParseOverheadPercent(double percent) {
+  if (!std::isfinite(percent) || percent < 0 || percent > 100) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max-overhead needs a percentage of one core from 0 (no guard) to 100, not ", percent));
+  }
+  return percent / 100;
+}
+
 void NormalizeOptionNames(std::vector<std::string>* args) {
   for (size_t i = 1; i < args->size(); ++i) {
     std::string& arg = (*args)[i];

@@ -47,6 +47,10 @@ absl::StatusOr<uint64_t> ParseSampleBytes(absl::string_view text);
 inline constexpr double kMaxSeconds = 100.0 * 365 * 24 * 3600;  // a century
 absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option, double seconds);
 
+// --max-overhead: a percentage of one core, 0 (no guard) to 100, as the
+// fraction it stands for. NaN and infinities are refused.
+absl::StatusOr<double> ParseOverheadPercent(double percent);
+
 }  // namespace allocprof
 
 #endif  // ALLOCPROF_TOOLS_COMMAND_LINE_H_

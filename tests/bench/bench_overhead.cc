@@ -430,6 +430,10 @@ double BpfMapRssMiB(pid_t pid) {
 
 // Starts the loop waiting on a signal, then times `allocprof -p PID` from
 // spawning it to its stderr line "allocprof: tracing ...".
+// Each row measures one way of tracing: the overhead guard (--max-overhead),
+// which would change the way mid-run, is off.
+constexpr char kGuardOff[] = "--max-overhead=0";
+
 absl::StatusOr<AttachRun> RunAttach(const std::string& allocprof, const std::string& loop) {
   absl::StatusOr<std::unique_ptr<Child>> target_started = Child::Start({loop, "--wait"});
   if (!target_started.ok()) return target_started.status();
@@ -661,7 +665,7 @@ void RunNofpComparison(const Options& o) {
   const std::vector<std::string> loop = {o.nofp_loop, "--target-ms",
                                          std::to_string(o.target_ms)};
   auto with = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), o.allocprof);
+    args.insert(args.begin(), {o.allocprof, kGuardOff});
     args.push_back("--");
     args.insert(args.end(), loop.begin(), loop.end());
     return args;
@@ -789,7 +793,7 @@ absl::StatusOr<JavaRun> RunJava(const Options& o, const std::string& java,
 
   std::unique_ptr<Child> ap;
   if (!tracer_options.empty()) {
-    std::vector<std::string> argv = {o.allocprof};
+    std::vector<std::string> argv = {o.allocprof, kGuardOff};
     argv.insert(argv.end(), tracer_options.begin(), tracer_options.end());
     argv.insert(argv.end(), {"-p", std::to_string(pid)});
     absl::StatusOr<std::unique_ptr<Child>> ap_started = Child::Start(std::move(argv));
@@ -1081,7 +1085,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> loop2 = {o.loop, "--target-ms", target, "--threads", "2"};
   // allocprof with `options`, running `command`.
   auto under = [&o](std::vector<std::string> options, const std::vector<std::string>& command) {
-    options.insert(options.begin(), o.allocprof);
+    options.insert(options.begin(), {o.allocprof, kGuardOff});
     options.push_back("--");
     options.insert(options.end(), command.begin(), command.end());
     return options;

@@ -91,13 +91,16 @@ TEST_F(ErrorsTest, NumbersOutOfRange) {
       {kAllocprof, "--interval=-2", "-p", "1"},
       {kAllocprof, "--sample-bytes", "18446744073709551615", "-p", "1"},
       {kAllocprof, "--sample-bytes", "2T", "-p", "1"},
+      {kAllocprof, "--max-overhead", "nan", "-p", "1"},
+      {kAllocprof, "--max-overhead", "-1", "-p", "1"},
+      {kAllocprof, "--max-overhead", "101", "-p", "1"},
       {kAllocprof, "--alloc-fn", "libc.so.6:malloc:size=ARG1:ret:out=ARG2", "-p", "1"},
   };
   for (const std::vector<std::string>& argv : misuses) {
     SCOPED_TRACE(argv[1] + " " + argv[2]);
     std::string message;
     RunFailing(argv, &message, Failure::kMisuse);
-    EXPECT_THAT(message, ContainsRegex("-d|--interval|--sample-bytes|--alloc-fn"))
+    EXPECT_THAT(message, ContainsRegex("-d|--interval|--sample-bytes|--alloc-fn|--max-overhead"))
         << "the message should name the option";
   }
   ExpectNoProgramsLeft();

@@ -22,6 +22,7 @@ const char* const kStaticLeaks = ALLOCPROF_E2E_STATIC_LEAKS;
 const char* const kThreads = ALLOCPROF_E2E_THREADS;
 const char* const kBystander = ALLOCPROF_E2E_BYSTANDER;
 const char* const kSampled = ALLOCPROF_E2E_SAMPLED;
+const char* const kRisingRate = ALLOCPROF_E2E_RISING_RATE;
 
 namespace {
 
@@ -113,6 +114,10 @@ void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
                   std::unique_ptr<Process>* allocprof, pid_t* traced_pid,
                   const std::vector<std::string>& env) {
   std::vector<std::string> argv{kAllocprof};
+  const bool guard_set = std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+    return arg.rfind("--max-overhead", 0) == 0 || arg.rfind("--max_overhead", 0) == 0;
+  });
+  if (!guard_set) argv.push_back("--max-overhead=0");
   argv.insert(argv.end(), args.begin(), args.end());
   std::string error;
   *allocprof = Process::Start(argv, &error, env);

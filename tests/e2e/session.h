@@ -28,6 +28,7 @@ extern const char* const kStaticLeaks;
 extern const char* const kThreads;
 extern const char* const kBystander;
 extern const char* const kSampled;
+extern const char* const kRisingRate;
 
 // Time limits. Generous: they only matter when something hangs. Under an
 // emulated CPU (the kernel matrix runs guests under qemu's TCG) everything
@@ -63,6 +64,8 @@ void MallocByte(const Target& target, uint8_t* byte);
 // on its stderr. `expect_pid` > 0 must be the traced pid; the pid it names
 // goes to *traced_pid if not null. `env` is added to allocprof's environment
 // (and so to that of a command it launches), as for StartTarget.
+// Ground truth is exact only when every call is traced: unless `args` set
+// --max-overhead, the overhead guard is off (OverheadGuardTest tests it).
 void StartTracing(const std::vector<std::string>& args, pid_t expect_pid,
                   std::unique_ptr<Process>* allocprof,
                   pid_t* traced_pid = nullptr,

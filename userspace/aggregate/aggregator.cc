@@ -385,4 +385,11 @@ std::vector<std::pair<StackRef, Usage>> Aggregator::ByStack() const {
   return out;
 }
 
+std::vector<uint64_t> Aggregator::LiveBlockAddresses() const {
+  std::vector<uint64_t> addresses;
+  addresses.reserve(blocks_.size());
+  for (const auto& [ptr, block] : blocks_) addresses.push_back(ptr);
+  return addresses;
+}
+
 }  // namespace allocprof

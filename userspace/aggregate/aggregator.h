@@ -84,6 +84,8 @@ class Aggregator {
 
   // A heap block allocated during the session and not released yet.
   bool IsLiveBlock(uint64_t ptr) const { return blocks_.contains(ptr); }
+  // The addresses of every live heap block.
+  std::vector<uint64_t> LiveBlockAddresses() const;
 
   // --- Address-space regions (mmap family and brk) ------------------------
   // Lengths are rounded up to whole pages, as the kernel does.

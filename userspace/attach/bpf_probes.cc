@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -30,7 +31,7 @@ uint64_t Cookie(const ProbedFunction& f) {
   return uint64_t{f.id & 0xffff} | uint64_t{f.family} << 16 |
          uint64_t{shape.size_arg} << 32 | uint64_t{shape.count_arg} << 36 |
          uint64_t{shape.ptr_arg} << 40 | uint64_t{shape.out_arg} << 44 |
-         uint64_t{shape.kind} << 48;
+         uint64_t{shape.kind} << 48 | uint64_t{!f.site.emulated} << 56;
 }
 
 }  // namespace
@@ -195,7 +196,8 @@ absl::Status BpfProbes::LoadObject() {
   skel->rodata->floor_mode = config.floor_mode;
   skel->rodata->floor_stacks = config.floor_stacks;
   skel->rodata->wakeup_bytes = config.ring_buffer_bytes / 8;
-  skel->rodata->sample_bytes = config.sample_bytes;
+  skel->rodata->sampling = config.sample_bytes != 0 || config.adaptive_sampling;
+  skel->bss->sample_mean = config.sample_bytes;
   skel->rodata->thp_policy = static_cast<uint32_t>(config.thp.mode);
   skel->rodata->thp_size = config.thp.size;
   skel->rodata->unwind_mode = config.unwind_mode;
@@ -245,37 +247,106 @@ absl::Status BpfProbes::LoadObject() {
   for (const ProgramLog& log : logs) {
     verifier_stats_.push_back(ParseVerifierStats(bpf_program__name(log.prog), log.buffer));
   }
-  if (config.sample_bytes != 0) {
+  if (skel->rodata->sampling) {
     absl::Status s = SeedSampling();
     if (!s.ok()) return s;
+  }
+  if (config.adaptive_sampling) {
+    // The guard prices the programs' own time; on until the fd closes.
+    // Without it (a kernel that refuses) only the traps are priced.
+    stats_fd_ = UniqueFd(bpf_enable_stats(BPF_STATS_RUN_TIME));
   }
   return absl::OkStatus();
 }
 
-// The gaps between sample points: exponential with mean sample_bytes, so
-// that sample points form a Poisson process over allocated bytes. Each CPU
-// starts a gap away from its first point, as the process would.
+// The gaps between sample points: exponential, so that sample points form a
+// Poisson process over allocated bytes. They are drawn with mean 1 (in
+// units of 1/AP_GAP_UNIT) and BPF scales them by the mean in effect.
 absl::Status BpfProbes::SeedSampling() {
   std::mt19937_64 rng{std::random_device{}()};
-  std::exponential_distribution<double> gap(1.0 / static_cast<double>(config_.sample_bytes));
-  auto draw = [&] { return static_cast<uint64_t>(gap(rng)) + 1; };
+  std::exponential_distribution<double> gap(1.0);
   const int gaps_fd = bpf_map__fd(skel_->maps.sample_gaps);
   for (uint32_t i = 0; i < AP_SAMPLE_GAPS; ++i) {
-    uint64_t value = draw();
+    uint64_t value = static_cast<uint64_t>(gap(rng) * AP_GAP_UNIT) + 1;
     if (bpf_map_update_elem(gaps_fd, &i, &value, BPF_ANY) != 0) {
       return LibbpfError(errno, "cannot seed the sampling gaps");
     }
   }
+  return SeedBudgets(config_.sample_bytes);
+}
+
+// Each CPU starts a fresh gap away from its next point, as the process with
+// mean `mean` would (a gap drawn for a smaller mean would come too soon).
+absl::Status BpfProbes::SeedBudgets(uint64_t mean) {
+  std::mt19937_64 rng{std::random_device{}()};
+  std::exponential_distribution<double> gap(1.0);
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return LibbpfError(cpus, "cannot count CPUs");
   std::vector<int64_t> budgets(cpus);
-  for (int64_t& b : budgets) b = static_cast<int64_t>(draw());
+  for (int64_t& b : budgets) b = static_cast<int64_t>(gap(rng) * static_cast<double>(mean)) + 1;
   const uint32_t zero = 0;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.sample_budget), &zero,
                           budgets.data(), BPF_ANY) != 0) {
     return LibbpfError(errno, "cannot seed the sampling budget");
   }
   return absl::OkStatus();
+}
+
+void BpfProbes::TrackLiveBlocks() { skel_->bss->track_live = 1; }
+
+uint64_t BpfProbes::EnterLiveBlocks(absl::Span<const uint64_t> addresses) {
+  const int fd = bpf_map__fd(skel_->maps.sampled_live);
+  // In batches (one system call for thousands of blocks); a batch stops at
+  // the first block that does not fit, which is counted and skipped.
+  constexpr size_t kBatch = 8192;
+  const std::vector<uint8_t> ones(kBatch, 1);
+  uint64_t failed = 0;
+  size_t done = 0;
+  while (done < addresses.size()) {
+    uint32_t count = static_cast<uint32_t>(std::min(kBatch, addresses.size() - done));
+    if (bpf_map_update_batch(fd, addresses.data() + done, ones.data(), &count, nullptr) == 0) {
+      done += count;
+      continue;
+    }
+    done += count;
+    if (done < addresses.size()) {
+      ++failed;
+      ++done;
+    }
+  }
+  return failed;
+}
+
+absl::Status BpfProbes::SetSampleMean(uint64_t mean) {
+  if (mean == 0 || mean > AP_MAX_SAMPLE_MEAN) {
+    return absl::InvalidArgumentError(absl::StrCat("sampling mean ", mean, " out of range"));
+  }
+  absl::Status s = SeedBudgets(mean);
+  if (!s.ok()) return s;
+  // One aligned 8-byte store: BPF reads the old mean or the new.
+  *reinterpret_cast<volatile uint64_t*>(&skel_->bss->sample_mean) = mean;
+  return absl::OkStatus();
+}
+
+ProbeActivity BpfProbes::ReadActivity() const {
+  ProbeActivity activity;
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus > 0) {
+    std::vector<uint64_t> per_cpu(cpus);
+    const int fd = bpf_map__fd(skel_->maps.activity);
+    uint64_t* sums[AP_ACT_COUNT] = {&activity.emulated_entries, &activity.stepped_entries,
+                                    &activity.returns};
+    for (uint32_t i = 0; i < AP_ACT_COUNT; ++i) {
+      if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) != 0) continue;
+      for (uint64_t v : per_cpu) *sums[i] += v;
+    }
+  }
+  for (const ProgramRunStats& p : ReadRunStats()) {
+    if (absl::StartsWith(p.name, "ap_alloc_") || absl::StartsWith(p.name, "ap_free_")) {
+      activity.bpf_run_ns += p.run_time_ns;
+    }
+  }
+  return activity;
 }
 
 absl::Status BpfProbes::AttachSyscalls() {

@@ -19,6 +19,7 @@
 #include "userspace/attach/thp_policy.h"
 #include "userspace/attach/allocator_discovery.h"
 #include "userspace/attach/kernel_features.h"
+#include "userspace/attach/probe_costs.h"
 #include "userspace/common/unique_fd.h"
 
 struct allocprof_bpf;
@@ -38,6 +39,10 @@ struct ProbeConfig {
   bool sessions = true;
   // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
   uint64_t sample_bytes = 0;
+  // The overhead guard may start sampling, or raise the mean, while the
+  // programs run (SetSampleMean): the sampling code is loaded even when
+  // sample_bytes is 0, and the kernel's run-time statistics are on.
+  bool adaptive_sampling = false;
   // --mode pages: when a write fault may fill a transparent huge page of
   // anonymous memory (see TransparentHugePages()).
   ThpPolicy thp;
@@ -141,6 +146,19 @@ class BpfProbes {
   DropCounters ReadDropCounters() const;
   // Every loaded program's runs so far.
   std::vector<ProgramRunStats> ReadRunStats() const;
+  // The allocator probes' hits so far, and their programs' run time.
+  ProbeActivity ReadActivity() const;
+
+  // With adaptive_sampling, while the programs run:
+  // Every block recorded from now on also enters the live-block map, so
+  // that its free is still seen once only sampled blocks' frees are.
+  void TrackLiveBlocks();
+  // Enters blocks recorded earlier into the live-block map; returns how
+  // many did not fit (their frees will not be seen).
+  uint64_t EnterLiveBlocks(absl::Span<const uint64_t> addresses);
+  // Samples from now on with mean gap `mean` bytes (0 < mean <=
+  // AP_MAX_SAMPLE_MEAN); records carry the mean they were drawn with.
+  absl::Status SetSampleMean(uint64_t mean);
   size_t link_count() const { return links_.size() + multi_links_.size(); }
 
  private:
@@ -156,6 +174,7 @@ class BpfProbes {
   // words in the returned Status.
   absl::Status LoadObject();
   absl::Status SeedSampling();
+  absl::Status SeedBudgets(uint64_t mean);
   absl::Status AttachUprobe(const ProbedFunction& f, bpf_program* prog,
                             bool retprobe);
   absl::Status AttachTracepoints(absl::Span<bpf_program* const> programs);
@@ -169,6 +188,8 @@ class BpfProbes {
   std::string failed_program_;
   std::vector<Degradation> degradations_;
   std::vector<VerifierStats> verifier_stats_;
+  // Holds the kernel's BPF run-time statistics on (BPF_ENABLE_STATS).
+  UniqueFd stats_fd_;
 };
 
 // The next step down after the kernel refused `failed_program` (a program

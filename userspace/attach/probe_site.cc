@@ -131,6 +131,7 @@ ProbeSite ChooseProbeSite(absl::Span<const uint8_t> code, uint64_t address,
   }
   if (KernelEmulates(insns[0])) {
     site.probed = Text(insns[0]);
+    site.emulated = true;
     return site;
   }
 
@@ -179,6 +180,7 @@ ProbeSite ChooseProbeSite(absl::Span<const uint8_t> code, uint64_t address,
   }
   site.offset = site_address - address;
   site.probed = Text(insns[chosen]);
+  site.emulated = true;
   site.passed = absl::StrJoin(passed, "; ");
   return site;
 }

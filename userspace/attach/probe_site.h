@@ -18,6 +18,7 @@ struct ProbeSite {
   std::string passed;   // instructions before the site, e.g. "test rdi, rdi"
   std::string probed;   // the instruction the probe sits on
   std::string why;      // why the site is the first instruction, when it is
+  bool emulated = false;  // the kernel emulates `probed` (else single-steps)
 };
 
 // The first instruction of `code` (a function's bytes from its first

@@ -57,7 +57,7 @@ void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words
   // A sampled block is counted as the bytes it stands for, so that every
   // figure built on the aggregator is an estimate of the whole.
   const uint64_t heap_size =
-      (e.flags & AP_F_SAMPLED) ? SampledBytes(e.size, sample_bytes_) : e.size;
+      (e.flags & AP_F_SAMPLED) ? SampledBytes(e.size, e.size2) : e.size;
   aggregator_.SetTime(e.ts_ns);
   ++handled_;
   const bool in_allocator = e.flags & AP_F_IN_ALLOCATOR;

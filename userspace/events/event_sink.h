@@ -35,10 +35,6 @@ class EventSink {
 
   void Handle(const ap_event& e, absl::Span<const uint64_t> stack_words = {});
 
-  // --sample-bytes N: heap records flagged AP_F_SAMPLED stand for more
-  // bytes than their own (see sampling.h).
-  void set_sample_bytes(uint64_t mean) { sample_bytes_ = mean; }
-
   // Records handled, and whether the target mapped new executable code since
   // the last call (symbols must then learn the new module).
   uint64_t handled() const { return handled_; }
@@ -81,7 +77,6 @@ class EventSink {
   };
   absl::flat_hash_map<uint32_t, LastFree> last_free_;
   uint64_t handled_ = 0;
-  uint64_t sample_bytes_ = 0;
   uint64_t loader_mappings_ = 0;
   bool new_code_ = false;
   std::vector<JitCode> jit_code_;

@@ -166,6 +166,33 @@ std::string StackPath(const ProfileStack& stack);
 // become '_'; never empty.
 std::string FoldedFrameName(const std::string& name);
 
+// The overhead guard (--max-overhead) changed the sampling mean.
+struct SamplingChange {
+  double at_seconds = 0;      // since tracing began
+  uint64_t from_mean = 0;     // 0: every allocation was traced
+  uint64_t to_mean = 0;
+  double probe_fraction = 0;  // the estimate that called for it (of a core)
+};
+
+// One of the guard's windows: the probes' estimated share of one core.
+struct OverheadWindow {
+  double end_seconds = 0;
+  double probe_fraction = 0;
+  uint64_t mean = 0;  // the sampling mean during the window
+};
+
+// What the probes cost the target, as the overhead guard estimated it from
+// their hits, the measured cost of a hit and the kernel's run-time figures.
+struct ProbeOverhead {
+  double budget = 0;  // --max-overhead, a fraction of one core; 0: off
+  double probe_seconds = 0;       // time the target spent in probes
+  double target_cpu_seconds = 0;  // the target's CPU time while traced
+  // The traps alone cost more than the budget: sampling could not help.
+  bool traps_exceed_budget = false;
+  std::vector<SamplingChange> changes;
+  std::vector<OverheadWindow> windows;
+};
+
 struct Profile {
   std::string target;                     // "PID 4242 (redis-server)"
   std::vector<std::string> command_line;  // the target's argv, when known
@@ -177,9 +204,11 @@ struct Profile {
   // With Totals::mismatched_frees: "allocated by new/delete in
   // libstdc++.so.6, released by malloc/free in libc.so.6", the first case.
   std::string mismatch_example;
-  // --sample-bytes: mean bytes between samples; 0 when every allocation was
-  // traced. Heap figures are then estimates.
+  // --sample-bytes: mean bytes between samples at the end (the overhead
+  // guard may have raised it: see overhead.changes); 0 when every
+  // allocation was traced. Heap figures are then estimates.
   uint64_t sample_bytes = 0;
+  ProbeOverhead overhead;
   // --mode pages: the size of the pages counted (outstanding bytes are
   // resident pages, objects are page faults); 0 when allocator calls and
   // mappings were traced.

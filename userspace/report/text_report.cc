@@ -90,6 +90,17 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
         << " allocated on average; heap figures are estimates (a sample of s "
            "bytes counts s / (1 - exp(-s/N)) bytes; objects count samples)\n";
   }
+  if (profile.overhead.budget > 0) {
+    const ProbeOverhead& o = profile.overhead;
+    out << absl::StrFormat("Probe overhead: about %.0f ms in probes", o.probe_seconds * 1000);
+    if (o.target_cpu_seconds > 0) {
+      out << absl::StrFormat(" per %.1f s of the target's CPU (%.1f %%)", o.target_cpu_seconds,
+                             100 * o.probe_seconds / o.target_cpu_seconds);
+    }
+    out << absl::StrFormat("; budget %.1f %% of a core (--max-overhead)", o.budget * 100);
+    if (!o.changes.empty()) out << "; sampling raised " << o.changes.size() << "x (see notes)";
+    out << "\n";
+  }
   out << "Allocated: " << FormatBytes(t.alloc_bytes) << " in "
       << Objects(t.alloc_objects) << "; freed: " << FormatBytes(t.freed_bytes)
       << " in " << Objects(t.freed_objects) << "\n";

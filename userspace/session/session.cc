@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "userspace/aggregate/aggregator.h"
 #include "userspace/common/unique_fd.h"
 #include "userspace/attach/allocator_probes.h"
@@ -22,6 +23,7 @@
 #include "userspace/report/text_report.h"
 #include "userspace/session/target.h"
 #include "userspace/session/java_session.h"
+#include "userspace/session/overhead_control.h"
 #include "userspace/session/wakeups.h"
 #include "userspace/stacks/return_slot.h"
 #include "userspace/stacks/stack_resolver.h"
@@ -39,6 +41,26 @@ constexpr absl::Duration kMaxEventDelay = absl::Milliseconds(50);
 constexpr absl::Duration kJavaNamingSlice = absl::Milliseconds(5);
 // x86-64's base page: what mappings are rounded to and pages mode counts.
 constexpr uint64_t kPageBytes = 4096;
+
+// Where attaching spends its time, for -v: each phase's milliseconds, in
+// the order they ran.
+class AttachPhases {
+ public:
+  void Done(absl::string_view phase) {
+    const absl::Time now = absl::Now();
+    phases_.push_back(absl::StrFormat("%s %.1f ms", phase, absl::ToDoubleMilliseconds(now - last_)));
+    last_ = now;
+  }
+  std::string Summary() const {
+    return absl::StrCat("attach took ", absl::FormatDuration(last_ - start_), ": ",
+                        absl::StrJoin(phases_, ", "));
+  }
+
+ private:
+  absl::Time start_ = absl::Now();
+  absl::Time last_ = start_;
+  std::vector<std::string> phases_;
+};
 
 absl::Status WithContext(const absl::Status& s, absl::string_view context) {
   if (s.ok()) return s;
@@ -67,6 +89,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   auto stop_fd = StopSignals();
   if (!stop_fd.ok()) return stop_fd.status();
 
+  AttachPhases phases;
   auto target = options.command.empty() ? Target::Existing(options.pid)
                                         : Target::Launch(options.command);
   if (!target.ok()) return target.status();
@@ -83,12 +106,16 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   config.stack_map_entries = options.stack_map_entries;
   config.ring_buffer_bytes = options.ring_buffer_mib << 20;
   config.sample_bytes = options.sample_bytes;
+  // Pages mode has no uprobes to price; the floor benchmark none to change.
+  config.adaptive_sampling = options.max_overhead > 0 && !options.pages_mode && !options.floor_mode;
   config.sessions = options.uprobe_sessions;
   config.pages_mode = options.pages_mode;
   if (options.pages_mode) config.thp = TransparentHugePages();
   config.unwind_mode = options.unwind_mode;
   config.java_probe = options.java;
+  phases.Done(options.command.empty() ? "target" : "command to its entry point");
   const KernelFeatures features = KernelFeatures::Probe();
+  phases.Done("kernel features");
   if (options.verbose) {
     for (const std::string& line : features.Describe()) {
       std::cerr << "allocprof: " << line << "\n";
@@ -96,6 +123,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   }
   auto probes = BpfProbes::Load(config, features);
   if (!probes.ok()) return probes.status();
+  phases.Done("BPF load and verification");
   // What the kernel refused and what was loaded instead: the report's notes
   // say it too.
   const uint32_t unwind_mode = (*probes)->config().unwind_mode;
@@ -118,14 +146,17 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   // Symbols are read from the target's files through a handle that outlives
   // it: a command may exit long before the report is written. Its snapshot
   // of the target's objects also says where the allocators are.
+  phases.Done("syscall tracepoints");
   auto symbolizer = Symbolizer::ForProcess(t.pid());
   if (!symbolizer.ok()) return WithContext(symbolizer.status(), t.description());
+  phases.Done("objects and symbol tables");
   AllocatorProbes allocators(**probes, options.declared_functions);
   std::ostream* probe_log = options.verbose ? &std::cerr : nullptr;
   std::vector<std::string> problems;
   if (!options.pages_mode) {
     allocators.ProbeNewObjects((*symbolizer)->modules(), &problems, probe_log);
   }
+  phases.Done("allocator discovery and uprobes");
   if (t.exited()) {
     return absl::NotFoundError(absl::StrCat(
         t.description(), " exited while allocprof was attaching"));
@@ -153,6 +184,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
                 << unwind_tables->mapping_count() << " mappings\n";
     }
   }
+  if (unwind_tables) phases.Done("unwind tables");
   if (!options.pages_mode && !allocators.CoversAllocation()) {
     return absl::NotFoundError(absl::StrCat(
         "no allocator found in ", t.description(),
@@ -186,7 +218,6 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   ReturnSlotFinder return_slots((*symbolizer)->modules());
   EventSink sink(aggregator, stack_table, &resolver, &return_slots,
                  &(*symbolizer)->modules());
-  sink.set_sample_bytes(options.sample_bytes);
   auto reader = RingReader::Open(
       (*probes)->ring_buffer_fd(),
       [&sink](const ap_event& e, absl::Span<const uint64_t> words) {
@@ -201,6 +232,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   JavaSession java(t.pid(), **probes, **symbolizer, unwind_tables.get(), &unwind_problems,
                    options.verbose ? &std::cerr : nullptr);
   if (options.java) java.Notice();
+  phases.Done("ring buffer and Java");
 
   // Growth is sampled with or without --interval: leak suspects need it.
   // Started (the RSS read) before the target is told, or let go.
@@ -208,6 +240,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       t.pid(), {absl::ToInt64Nanoseconds(options.min_age), options.peek,
                 options.pages_mode});
   evidence.Start();
+  phases.Done("memory evidence");
+  if (options.verbose) std::cerr << "allocprof: " << phases.Summary() << "\n";
   std::cerr << "allocprof: tracing " << t.description() << ": ";
   if (options.pages_mode) {
     std::cerr << "page faults, madvise and the mmap-family syscalls (no uprobes)";
@@ -220,6 +254,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   std::cerr << "; Ctrl-C to stop\n";
   s = t.Release();
   if (!s.ok()) return s;
+  OverheadControl overhead(options.max_overhead, **probes, **reader, aggregator, t.handle(),
+                           probe_log);
+  overhead.Start();
 
   NamedStacks names(stack_table, resolver, **symbolizer);
   ProfileBuilder builder(names, **symbolizer, t.program_path());
@@ -254,11 +291,12 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     profile.duration_ns = absl::ToInt64Nanoseconds(absl::Now() - start);
     profile.events = sink.handled();
     profile.loader_mappings = sink.loader_mappings();
-    profile.sample_bytes = options.sample_bytes;
+    profile.sample_bytes = overhead.active() ? overhead.mean() : options.sample_bytes;
     if (options.pages_mode) profile.page_bytes = kPageBytes;
     DropCounters drops = (*probes)->ReadDropCounters();
     profile.losses = NameLosses(drops, (*reader)->malformed());
     profile.notes = DropNotes(drops);
+    overhead.Finish(&profile.overhead, &profile.notes);
     for (const std::string& line : kernel_notes) profile.notes.push_back(line);
     if (std::string note = ThpNote(config.thp); !note.empty()) {
       profile.notes.push_back(std::move(note));
@@ -321,6 +359,10 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       why = "the duration passed";
     }
     if (why.empty() && absl::Now() >= next_sample) sample();
+    if (why.empty()) {
+      s = overhead.Tick(absl::ToDoubleSeconds(absl::Now() - start));
+      if (!s.ok()) return s;
+    }
     if (why.empty() && !t.exited()) java.Tick(sink.TakeJitCode());
     // A JVM's frames are named from its memory: new stacks are named while
     // it is alive, for it may exit before the report (as one that runs out

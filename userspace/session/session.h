@@ -38,6 +38,9 @@ struct SessionOptions {
   std::vector<CustomFunction> declared_functions;
   // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
   uint64_t sample_bytes = 0;
+  // --max-overhead: the probes' time the target may spend, a fraction of
+  // one core; beyond it sampling starts or its mean rises. 0: no guard.
+  double max_overhead = 0.05;
   bool uprobe_sessions = true;  // where the kernel has them
   // --mode pages: no uprobes; resident pages by the code that wrote them
   // first (page faults), released by munmap, mremap, brk and madvise.

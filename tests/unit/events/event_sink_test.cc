@@ -193,14 +193,20 @@ TEST_F(EventSinkTest, SameAddressReallocatedElsewhereIsFreedAgain) {
 }
 
 TEST_F(EventSinkTest, SampledBlocksStandForTheirEstimate) {
-  sink.set_sample_bytes(512 * 1024);
   ap_event sampled = Event(AP_EV_ALLOC, 0x1000, 1024);
   sampled.flags = AP_F_SAMPLED;
+  sampled.size2 = 512 * 1024;  // the mean gap the block was drawn with
   sink.Handle(sampled);
   // 1024 / (1 - exp(-1024 / 524288)) = 524800.3
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 524800);
   sink.Handle(Event(AP_EV_FREE, 0x1000, 0));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0);
+  // The overhead guard raised the mean: a later sample stands for more.
+  sampled.size2 = 1024 * 1024;
+  sink.Handle(sampled);
+  // 1024 / (1 - exp(-1024 / 1048576)) = 1049088.2
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 1049088);
+  sink.Handle(Event(AP_EV_FREE, 0x1000, 0));
   // Not flagged: counted as it is.
   sink.Handle(Event(AP_EV_ALLOC, 0x2000, 1024));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 1024);

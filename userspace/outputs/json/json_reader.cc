@@ -231,6 +231,36 @@ absl::Status ReadInterval(const JsonAt& at, IntervalSample* i) {
   return s;
 }
 
+absl::Status ReadSamplingChange(const JsonAt& at, SamplingChange* c) {
+  if (absl::Status s = ExpectObject(at); !s.ok()) return s;
+  absl::Status s;
+  s.Update(ReadField(at, "at_seconds", &c->at_seconds));
+  s.Update(ReadField(at, "from_mean", &c->from_mean));
+  s.Update(ReadField(at, "to_mean", &c->to_mean));
+  s.Update(ReadField(at, "probe_fraction", &c->probe_fraction));
+  return s;
+}
+
+absl::Status ReadOverheadWindow(const JsonAt& at, OverheadWindow* w) {
+  if (absl::Status s = ExpectObject(at); !s.ok()) return s;
+  absl::Status s;
+  s.Update(ReadField(at, "end_seconds", &w->end_seconds));
+  s.Update(ReadField(at, "probe_fraction", &w->probe_fraction));
+  s.Update(ReadField(at, "mean", &w->mean));
+  return s;
+}
+
+absl::Status ReadOverhead(const JsonAt& at, ProbeOverhead* o) {
+  absl::Status s;
+  s.Update(ReadField(at, "budget", &o->budget));
+  s.Update(ReadField(at, "probe_seconds", &o->probe_seconds));
+  s.Update(ReadField(at, "target_cpu_seconds", &o->target_cpu_seconds));
+  s.Update(ReadField(at, "traps_exceed_budget", &o->traps_exceed_budget));
+  s.Update(ReadArrayField(at, "changes", &o->changes, ReadSamplingChange));
+  s.Update(ReadArrayField(at, "windows", &o->windows, ReadOverheadWindow));
+  return s;
+}
+
 // Refuses documents that are not profiles, or profiles in a layout this
 // reader does not know, before anything is read out of them.
 absl::Status CheckSchema(const JsonAt& root) {
@@ -311,6 +341,8 @@ absl::StatusOr<Profile> ProfileFromJson(absl::string_view text) {
   s.Update(ReadField(root, "mismatch_example", &p.mismatch_example));
   s.Update(ReadField(root, "sample_bytes", &p.sample_bytes));
   s.Update(ReadField(root, "page_bytes", &p.page_bytes));
+  s.Update(ReadObjectField(root, "overhead",
+                           [&](const JsonAt& o) { return ReadOverhead(o, &p.overhead); }));
   s.Update(ReadArrayField(root, "losses", &p.losses, ReadLoss));
   s.Update(ReadField(root, "notes", &p.notes));
   s.Update(ReadArrayField(root, "mappings", &p.mappings, ReadMapping));

@@ -16,7 +16,7 @@ inline constexpr char kJsonSchemaName[] = "allocprof-profile";
 // readers ignore; a new major version changes or removes fields, so a
 // reader refuses majors newer than its own.
 inline constexpr int kJsonSchemaMajor = 1;
-inline constexpr int kJsonSchemaMinor = 2;
+inline constexpr int kJsonSchemaMinor = 3;
 
 // Keys of the per-MemKind objects ("inuse_bytes_by_kind", the outstanding
 // totals), in MemKind order. Keys rather than an array so that a script

@@ -140,6 +140,19 @@ Json ProfileJson(const Profile& p) {
   for (const ProfileStack& s : p.stacks) stacks.push_back(StackJson(s));
   Json intervals = Json::array();
   for (const IntervalSample& i : p.intervals) intervals.push_back(IntervalJson(i));
+  Json changes = Json::array();
+  for (const SamplingChange& c : p.overhead.changes) {
+    changes.push_back(Json{{"at_seconds", c.at_seconds},
+                           {"from_mean", c.from_mean},
+                           {"to_mean", c.to_mean},
+                           {"probe_fraction", c.probe_fraction}});
+  }
+  Json windows = Json::array();
+  for (const OverheadWindow& w : p.overhead.windows) {
+    windows.push_back(Json{{"end_seconds", w.end_seconds},
+                           {"probe_fraction", w.probe_fraction},
+                           {"mean", w.mean}});
+  }
   return Json{
       {"schema", kJsonSchemaName},
       {"version", Json{{"major", kJsonSchemaMajor}, {"minor", kJsonSchemaMinor}}},
@@ -154,6 +167,12 @@ Json ProfileJson(const Profile& p) {
       {"mismatch_example", p.mismatch_example},
       {"sample_bytes", p.sample_bytes},
       {"page_bytes", p.page_bytes},
+      {"overhead", Json{{"budget", p.overhead.budget},
+                        {"probe_seconds", p.overhead.probe_seconds},
+                        {"target_cpu_seconds", p.overhead.target_cpu_seconds},
+                        {"traps_exceed_budget", p.overhead.traps_exceed_budget},
+                        {"changes", std::move(changes)},
+                        {"windows", std::move(windows)}}},
       {"losses", std::move(losses)},
       {"notes", p.notes},
       {"mappings", std::move(mappings)},

@@ -40,7 +40,7 @@ TEST(JsonWriter, MatchesTheGoldenFile) {
 TEST(JsonWriter, SchemaAndVersionComeFirst) {
   std::string written = ProfileToJson(Profile());
   EXPECT_EQ(written.rfind("{\n  \"schema\": \"allocprof-profile\",\n"
-                          "  \"version\": {\n    \"major\": 1,\n    \"minor\": 2\n  },\n",
+                          "  \"version\": {\n    \"major\": 1,\n    \"minor\": 3\n  },\n",
                           0),
             0u)
       << written;

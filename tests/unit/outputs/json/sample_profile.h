@@ -122,6 +122,11 @@ inline Profile SampleProfile() {
   p.intervals = {{0.1, 1000, 10, 2000, 1000}, {2.5, 6405504, 496, 10485760, 4194304}};
   p.growth_seconds = {0.1, 1.25, 2.5};
   p.min_age_ns = 500000000;
+  p.overhead.budget = 0.05;
+  p.overhead.probe_seconds = 0.25;
+  p.overhead.target_cpu_seconds = 4.0;
+  p.overhead.changes = {{2.0, 0, 4096, 0.125}};
+  p.overhead.windows = {{1.0, 0.03125, 0}, {2.0, 0.125, 0}, {3.0, 0.03125, 4096}};
   p.memory.start = {8388608, 2097152};
   p.memory.end = {16777216, 10485760};
   return p;

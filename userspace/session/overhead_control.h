@@ -1,0 +1,63 @@
+// The overhead guard at work in a session: prices a probe hit on this host,
+// feeds the guard the probes' counters once a second and applies what it
+// decides to the running BPF programs.
+//
+// The first raise switches from tracing every call to sampling, and frees
+// must not be lost across it: once sampling, BPF reports only the frees of
+// blocks in its live-block map. So BPF first enters every block it records
+// into that map, allocprof waits for calls in flight, reads every record
+// pending, enters the blocks it knows to be live, and only then sets the
+// mean.
+#ifndef ALLOCPROF_USERSPACE_SESSION_OVERHEAD_CONTROL_H_
+#define ALLOCPROF_USERSPACE_SESSION_OVERHEAD_CONTROL_H_
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "userspace/aggregate/aggregator.h"
+#include "userspace/attach/bpf_probes.h"
+#include "userspace/events/overhead_guard.h"
+#include "userspace/events/ring_reader.h"
+#include "userspace/symbols/process_handle.h"
+
+namespace allocprof {
+
+class OverheadControl {
+ public:
+  // `budget`: a fraction of one core; 0 turns the guard off.
+  OverheadControl(double budget, BpfProbes& probes, RingReader& reader, Aggregator& aggregator,
+                  const ProcessHandle& target, std::ostream* log);
+
+  bool active() const { return guard_.has_value(); }
+  // The sampling mean in effect (0: every call traced).
+  uint64_t mean() const { return guard_ ? guard_->mean() : 0; }
+  // Measures what a hit costs (a few ms) and starts the first window.
+  void Start();
+  // Once a window is due: the guard's decision, applied.
+  absl::Status Tick(double seconds);
+  // The session's figures, and a note for each change.
+  void Finish(ProbeOverhead* overhead, std::vector<std::string>* notes);
+
+ private:
+  absl::Status Apply(uint64_t mean);
+  double TargetCpuSeconds() const;
+
+  double budget_;
+  BpfProbes& probes_;
+  RingReader& reader_;
+  Aggregator& aggregator_;
+  const ProcessHandle& target_;
+  std::ostream* log_;
+  std::optional<OverheadGuard> guard_;
+  double cpu_at_start_ = 0;
+  double next_tick_ = 0;
+  std::string costs_note_;
+  uint64_t untracked_blocks_ = 0;  // live when sampling began, not entered
+};
+
+}  // namespace allocprof
+
+#endif  // ALLOCPROF_USERSPACE_SESSION_OVERHEAD_CONTROL_H_
