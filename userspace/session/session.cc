@@ -118,7 +118,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   // Symbols are read from the target's files through a handle that outlives
   // it: a command may exit long before the report is written. Its snapshot
   // of the target's objects also says where the allocators are.
-  auto symbolizer = Symbolizer::ForProcess(t.pid());
+  auto handle = t.handle().Duplicate();
+  if (!handle.ok()) return WithContext(handle.status(), t.description());
+  auto symbolizer = Symbolizer::ForProcess(*std::move(handle));
   if (!symbolizer.ok()) return WithContext(symbolizer.status(), t.description());
   AllocatorProbes allocators(**probes, options.declared_functions);
   std::ostream* probe_log = options.verbose ? &std::cerr : nullptr;
@@ -198,15 +200,15 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
 
   // A running JVM is found now; one launched with -- CMD when the launcher
   // loads libjvm.so.
-  JavaSession java(t.pid(), **probes, **symbolizer, unwind_tables.get(), &unwind_problems,
-                   options.verbose ? &std::cerr : nullptr);
+  JavaSession java(t.handle(), t.exit_fd(), **probes, **symbolizer, unwind_tables.get(),
+                   &unwind_problems, options.verbose ? &std::cerr : nullptr);
   if (options.java) java.Notice();
 
   // Growth is sampled with or without --interval: leak suspects need it.
   // Started (the RSS read) before the target is told, or let go.
   SessionEvidence evidence(
-      t.pid(), {absl::ToInt64Nanoseconds(options.min_age), options.peek,
-                options.pages_mode});
+      t.handle(), {absl::ToInt64Nanoseconds(options.min_age), options.peek,
+                   options.pages_mode});
   evidence.Start();
   std::cerr << "allocprof: tracing " << t.description() << ": ";
   if (options.pages_mode) {
@@ -365,7 +367,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     }
   }
   Profile profile = snapshot(true);
-  if (options.peek > 0) PeekShownStacks(t.pid(), options.top, &profile);
+  if (options.peek > 0) PeekShownStacks(t.handle(), options.top, &profile);
   WriteTextReport(out, profile, options.top);
   out.flush();
   return WriteOutputFiles(profile, options.outputs);
