@@ -3,10 +3,11 @@
 // memory with the field offsets and sizes its VMStructs give. Both are the
 // target's to choose, so both come from the input.
 //
-// The "JVM" is this process: the nmethod's bytes are placed in a region
-// reserved so that every offset the decoder may compute from the nmethod
-// (non-negative 32-bit ones) falls inside it; what is not the input is
-// PROT_NONE and fails to read, as an unmapped address in a target does.
+// The "JVM" is this process, read through /proc/self/mem: the nmethod's
+// bytes are placed in a region reserved so that every offset the decoder
+// may compute from the nmethod (non-negative 32-bit ones) falls inside it;
+// what is not the input is PROT_NONE, which /proc/PID/mem reads (as ptrace
+// does) as zeros, so no run reads memory of the harness's own.
 //
 // Input: 16 bytes of parameters, then the nmethod's memory from its start.
 //   [0]     encoding (classic, UNSIGNED5, sparse)
@@ -94,7 +95,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   layout.pc_desc_size = params[1];
   layout.pc_desc_pc_offset = params[2];
   layout.pc_desc_scope_decode_offset = params[3];
-  auto cache = allocprof::CodeCache::Read(getpid(), layout);
+  static const allocprof::TargetMemory self = *allocprof::TargetMemory::OpenSelf();
+  auto cache = allocprof::CodeCache::Read(self, layout);
   FUZZ_CHECK(cache.ok());
 
   allocprof::CodeBlob blob;

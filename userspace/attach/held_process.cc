@@ -79,7 +79,9 @@ HeldProcess::~HeldProcess() {
 
 namespace {
 
-// The executable's entry point from the kernel's auxiliary vector.
+// The executable's entry point from the kernel's auxiliary vector. By PID:
+// the command is our child, stopped under ptrace and not reaped, so the
+// PID cannot have passed to another process.
 absl::StatusOr<uint64_t> EntryPoint(pid_t pid) {
   int fd = open(absl::StrCat("/proc/", pid, "/auxv").c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return absl::ErrnoToStatus(errno, "cannot read the command's auxv");

@@ -1,12 +1,11 @@
 #include "userspace/evidence/peek.h"
 
-#include <sys/uio.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "userspace/evidence/growth_score.h"
 
 namespace allocprof {
@@ -27,24 +26,23 @@ std::string ReadError(int err) {
 
 }  // namespace
 
-void PeekBlock(pid_t pid, PeekedBlock* block, size_t length) {
+void PeekBlock(const TargetMemory& memory, PeekedBlock* block, size_t length) {
   block->bytes.clear();
   block->error.clear();
   const size_t want = std::min<uint64_t>(block->size, length);
   if (want == 0) return;
   std::string buffer(want, '\0');
-  struct iovec local = {buffer.data(), want};
-  struct iovec remote = {reinterpret_cast<void*>(block->address), want};
-  const ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  const ssize_t got = memory.ReadSome(block->address, buffer.data(), want);
   if (got < 0) {
-    block->error = ReadError(errno);
+    block->error = ReadError(static_cast<int>(-got));
     return;
   }
   buffer.resize(static_cast<size_t>(got));
   block->bytes = std::move(buffer);
 }
 
-void PeekShownStacks(pid_t pid, int top, Profile* profile) {
+void PeekShownStacks(const ProcessHandle& process, int top, Profile* profile) {
+  absl::StatusOr<TargetMemory> memory = process.OpenMemory();
   std::vector<bool> shown(profile->stacks.size(), false);
   // Profile::stacks is sorted by in-use bytes, as the report shows them.
   int holding = 0;
@@ -60,7 +58,15 @@ void PeekShownStacks(pid_t pid, int top, Profile* profile) {
       peeks.clear();
       continue;
     }
-    for (PeekedBlock& block : peeks) PeekBlock(pid, &block);
+    for (PeekedBlock& block : peeks) {
+      if (memory.ok()) {
+        PeekBlock(*memory, &block);
+      } else {
+        block.bytes.clear();
+        block.error = absl::IsNotFound(memory.status()) ? ReadError(ESRCH)
+                                                        : std::string(memory.status().message());
+      }
+    }
   }
 }
 

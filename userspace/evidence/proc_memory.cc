@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -45,17 +43,10 @@ bool RangeLine(absl::string_view line, uint64_t* start, uint64_t* end) {
          absl::SimpleHexAtoi(line.substr(dash + 1, space - dash - 1), end);
 }
 
-absl::StatusOr<std::string> ReadProc(pid_t pid, const char* name) {
-  const std::string path = absl::StrCat("/proc/", pid, "/", name);
-  errno = 0;
-  std::ifstream in(path);
-  if (!in) {
-    if (errno == ENOENT || errno == ESRCH) return absl::NotFoundError(kExited);
-    return absl::ErrnoToStatus(errno ? errno : EIO, absl::StrCat("cannot read ", path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+absl::StatusOr<std::string> ReadProc(const ProcessHandle& process, const char* name) {
+  absl::StatusOr<std::string> text = process.ReadProcFile(name);
+  if (absl::IsNotFound(text.status())) return absl::NotFoundError(kExited);
+  return text;
 }
 
 }  // namespace
@@ -103,28 +94,25 @@ absl::StatusOr<int64_t> ResidentIn(const std::vector<Vma>& vmas,
   return resident;
 }
 
-absl::StatusOr<MemoryStatus> ReadMemoryStatus(pid_t pid) {
-  absl::StatusOr<std::string> text = ReadProc(pid, "status");
+absl::StatusOr<MemoryStatus> ReadMemoryStatus(const ProcessHandle& process) {
+  absl::StatusOr<std::string> text = ReadProc(process, "status");
   if (!text.ok()) return text.status();
   MemoryStatus status = ParseStatus(*text);
   if (status.rss_bytes < 0) return absl::NotFoundError(kExited);
   return status;
 }
 
-absl::StatusOr<std::vector<Vma>> ReadSmaps(pid_t pid) {
-  absl::StatusOr<std::string> text = ReadProc(pid, "smaps");
+absl::StatusOr<std::vector<Vma>> ReadSmaps(const ProcessHandle& process) {
+  absl::StatusOr<std::string> text = ReadProc(process, "smaps");
   if (!text.ok()) return text.status();
   return ParseSmaps(*text);
 }
 
-absl::StatusOr<Pagemap> Pagemap::Open(pid_t pid) {
-  const std::string path = absl::StrCat("/proc/", pid, "/pagemap");
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT || errno == ESRCH) return absl::NotFoundError(kExited);
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
-  }
-  return Pagemap(std::move(fd));
+absl::StatusOr<Pagemap> Pagemap::Open(const ProcessHandle& process) {
+  absl::StatusOr<UniqueFd> fd = process.OpenProcFile("pagemap", O_RDONLY);
+  if (absl::IsNotFound(fd.status())) return absl::NotFoundError(kExited);
+  if (!fd.ok()) return fd.status();
+  return Pagemap(*std::move(fd));
 }
 
 absl::StatusOr<int64_t> Pagemap::ResidentBytes(uint64_t start,

@@ -1,11 +1,10 @@
 // The target's memory as the kernel counts it: resident bytes of address
 // ranges (/proc/PID/smaps, as `pmap -x` shows them) and the process's RSS
 // and anonymous memory (/proc/PID/status). Parsing is apart from reading so
-// it can be tested on text.
+// it can be tested on text. Read through the target's ProcessHandle: once
+// it has exited, they are not found, even where its PID has been reused.
 #ifndef ALLOCPROF_USERSPACE_EVIDENCE_PROC_MEMORY_H_
 #define ALLOCPROF_USERSPACE_EVIDENCE_PROC_MEMORY_H_
-
-#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -16,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "userspace/common/unique_fd.h"
 #include "userspace/profile/profile.h"
+#include "userspace/symbols/process_handle.h"
 
 namespace allocprof {
 
@@ -48,14 +48,15 @@ absl::StatusOr<int64_t> ResidentIn(const std::vector<Vma>& vmas,
 
 // /proc/PID/status of a live process; NotFound "the target exited" when it
 // is gone or has no memory left.
-absl::StatusOr<MemoryStatus> ReadMemoryStatus(pid_t pid);
+absl::StatusOr<MemoryStatus> ReadMemoryStatus(const ProcessHandle& process);
 // /proc/PID/smaps; NotFound "the target exited" when it is gone.
-absl::StatusOr<std::vector<Vma>> ReadSmaps(pid_t pid);
+absl::StatusOr<std::vector<Vma>> ReadSmaps(const ProcessHandle& process);
 
-// Present pages of the target, from /proc/PID/pagemap (root only).
+// Present pages of the target, from /proc/PID/pagemap (root only). Like
+// /proc/PID/mem, the descriptor holds the address space it was opened on.
 class Pagemap {
  public:
-  static absl::StatusOr<Pagemap> Open(pid_t pid);
+  static absl::StatusOr<Pagemap> Open(const ProcessHandle& process);
   absl::StatusOr<int64_t> ResidentBytes(uint64_t start, uint64_t end) const;
 
  private:

@@ -17,7 +17,7 @@ uint64_t MonotonicNowNs() {
 }
 
 void SessionEvidence::Start() {
-  absl::StatusOr<MemoryStatus> status = ReadMemoryStatus(pid_);
+  absl::StatusOr<MemoryStatus> status = ReadMemoryStatus(process_);
   if (status.ok()) memory_.start = *status;
 }
 
@@ -33,7 +33,7 @@ void SessionEvidence::Prepare(const Aggregator& aggregator, uint64_t now_ns,
                                         options_.min_age_ns, keep);
   if (!at_end) return;
   if (!options_.skip_resident) ReadResident(aggregator);
-  absl::StatusOr<MemoryStatus> status = ReadMemoryStatus(pid_);
+  absl::StatusOr<MemoryStatus> status = ReadMemoryStatus(process_);
   if (status.ok()) {
     memory_.end = *status;
   } else {
@@ -46,9 +46,9 @@ void SessionEvidence::ReadResident(const Aggregator& aggregator) {
   bool any = false;
   aggregator.ForEachOutstandingPiece([&](const RegionPiece&) { any = true; });
   if (!any) return;
-  absl::StatusOr<std::vector<Vma>> vmas = ReadSmaps(pid_);
+  absl::StatusOr<std::vector<Vma>> vmas = ReadSmaps(process_);
   absl::StatusOr<Pagemap> pagemap =
-      vmas.ok() ? Pagemap::Open(pid_) : absl::StatusOr<Pagemap>(vmas.status());
+      vmas.ok() ? Pagemap::Open(process_) : absl::StatusOr<Pagemap>(vmas.status());
   if (!pagemap.ok()) {
     resident_note_ = absl::StrCat("resident bytes of mappings unknown: ",
                                   pagemap.status().message());

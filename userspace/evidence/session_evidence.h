@@ -8,8 +8,6 @@
 #ifndef ALLOCPROF_USERSPACE_EVIDENCE_SESSION_EVIDENCE_H_
 #define ALLOCPROF_USERSPACE_EVIDENCE_SESSION_EVIDENCE_H_
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,6 +17,7 @@
 #include "userspace/evidence/growth_series.h"
 #include "userspace/evidence/live_objects.h"
 #include "userspace/profile/profile.h"
+#include "userspace/symbols/process_handle.h"
 
 namespace allocprof {
 
@@ -36,8 +35,10 @@ uint64_t MonotonicNowNs();
 
 class SessionEvidence {
  public:
-  SessionEvidence(pid_t pid, EvidenceOptions options)
-      : pid_(pid), options_(options) {}
+  // Reads the target's /proc files through `process`, which must outlive
+  // the SessionEvidence.
+  SessionEvidence(const ProcessHandle& process, EvidenceOptions options)
+      : process_(process), options_(options) {}
 
   // Reads the target's RSS at the start of the session.
   void Start();
@@ -61,7 +62,7 @@ class SessionEvidence {
   // they are not known.
   void ReadResident(const Aggregator& aggregator);
 
-  pid_t pid_;
+  const ProcessHandle& process_;
   EvidenceOptions options_;
   GrowthSeries growth_;
   std::unique_ptr<LiveByStack> live_;

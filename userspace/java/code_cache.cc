@@ -1,17 +1,20 @@
 #include "userspace/java/code_cache.h"
 
 #include <algorithm>
+#include <iterator>
+#include <vector>
 
 #include "userspace/java/compressed_stream.h"
 
 namespace allocprof {
 namespace {
 
-// CodeHeap's segment map: a free segment's byte, and the most segments
-// one byte may count back (HotSpot caps hops at 0xfe).
+// CodeHeap's segment map: a free segment's byte (free_sentinel).
 constexpr uint8_t kFreeSegment = 0xff;
-// A code heap holds fewer blocks than this many hops, ever.
-constexpr int kMaxHops = 1 << 20;
+// The segment map is read backwards from the looked-up segment in windows
+// that grow: the first, one read, covers a block of up to 256 segments, as
+// most are; the sum is kMaxSegmapSegments.
+constexpr uint64_t kSegmapWindows[] = {256, 4096, 65536};
 // More scope descriptors at one call than any JIT inlines.
 constexpr int kMaxInliningDepth = 64;
 // An nmethod with more PcDescs than this is a misread.
@@ -58,52 +61,88 @@ absl::StatusOr<CodeCacheLayout> CodeCacheLayout::From(const VmStructs& structs) 
   return l;
 }
 
-absl::StatusOr<CodeCache> CodeCache::Read(pid_t pid, const CodeCacheLayout& l) {
-  auto array = ReadTarget<uint64_t>(pid, l.heaps);
-  auto length = array ? ReadTarget<int32_t>(pid, *array + l.array_length) : std::nullopt;
-  auto data = array ? ReadTarget<uint64_t>(pid, *array + l.array_data) : std::nullopt;
+absl::StatusOr<CodeCache> CodeCache::Read(const TargetMemory& memory, const CodeCacheLayout& l) {
+  auto array = memory.Read<uint64_t>(l.heaps);
+  auto length = array ? memory.Read<int32_t>(*array + l.array_length) : std::nullopt;
+  auto data = array ? memory.Read<uint64_t>(*array + l.array_data) : std::nullopt;
   if (!length || !data || *length <= 0 || *length > 16) {
     return absl::UnavailableError("cannot read the JVM's list of code heaps");
   }
   std::vector<Heap> heaps;
   for (int i = 0; i < *length; ++i) {
-    auto heap = ReadTarget<uint64_t>(pid, *data + 8 * i);
+    auto heap = memory.Read<uint64_t>(*data + 8 * i);
     if (!heap) return absl::UnavailableError("cannot read a code heap of the JVM");
-    auto low = ReadTarget<uint64_t>(pid, *heap + l.heap_memory + l.space_low);
-    auto high = ReadTarget<uint64_t>(pid, *heap + l.heap_memory + l.space_high);
-    auto segmap = ReadTarget<uint64_t>(pid, *heap + l.heap_segmap + l.space_low);
-    auto log2 = ReadTarget<int32_t>(pid, *heap + l.heap_log2_segment_size);
+    auto low = memory.Read<uint64_t>(*heap + l.heap_memory + l.space_low);
+    auto high = memory.Read<uint64_t>(*heap + l.heap_memory + l.space_high);
+    auto segmap = memory.Read<uint64_t>(*heap + l.heap_segmap + l.space_low);
+    auto log2 = memory.Read<int32_t>(*heap + l.heap_log2_segment_size);
     if (!low || !high || !segmap || !log2 || *low >= *high || *log2 < 0 || *log2 > 16) {
       return absl::UnavailableError("cannot read a code heap of the JVM");
     }
     heaps.push_back({*low, *high, *segmap, *log2});
   }
-  return CodeCache(pid, l, std::move(heaps));
+  return CodeCache(memory, l, std::move(heaps));
+}
+
+std::optional<uint64_t> CodeCache::BlockStart(const Heap& heap, uint64_t segment) const {
+  static_assert(kSegmapWindows[0] + kSegmapWindows[1] + kSegmapWindows[2] == kMaxSegmapSegments);
+  // The bytes of segments [window_low, window_low + window.size()).
+  std::vector<uint8_t> window;
+  uint64_t window_low = segment + 1;
+  size_t windows = 0;
+  bool capped = false;
+  // The byte of `s`. The walk only goes back, so `s` is either in the
+  // window or below it: then the next window ends at it.
+  auto byte_of = [&](uint64_t s) -> std::optional<uint8_t> {
+    if (s < window_low) {
+      if (windows == std::size(kSegmapWindows)) {
+        capped = true;
+        return std::nullopt;
+      }
+      const uint64_t size = kSegmapWindows[windows++];
+      window_low = s >= size - 1 ? s - (size - 1) : 0;
+      window.resize(s - window_low + 1);
+      if (!memory_->ReadAll(heap.segmap + window_low, window.data(), window.size())) {
+        return std::nullopt;
+      }
+    }
+    return window[s - window_low];
+  };
+  std::optional<uint8_t> hop = byte_of(segment);
+  for (int hops = 0; hop && *hop != kFreeSegment && *hop > 0; ++hops) {
+    if (*hop > segment) return std::nullopt;
+    if (hops == kMaxSegmapHops) {
+      capped = true;
+      break;
+    }
+    segment -= *hop;
+    hop = byte_of(segment);
+  }
+  if (capped) {
+    ++capped_lookups_;
+    return std::nullopt;
+  }
+  if (!hop || *hop == kFreeSegment) return std::nullopt;
+  return segment;
 }
 
 std::optional<CodeBlob> CodeCache::BlobAt(uint64_t pc) const {
   auto heap = std::find_if(heaps_.begin(), heaps_.end(),
                            [pc](const Heap& h) { return pc >= h.low && pc < h.high; });
   if (heap == heaps_.end()) return std::nullopt;
-  uint64_t segment = (pc - heap->low) >> heap->log2_segment_size;
-  auto hop = ReadTarget<uint8_t>(pid_, heap->segmap + segment);
-  if (!hop || *hop == kFreeSegment) return std::nullopt;
-  for (int i = 0; *hop > 0; ++i) {
-    if (i == kMaxHops || *hop > segment) return std::nullopt;
-    segment -= *hop;
-    hop = ReadTarget<uint8_t>(pid_, heap->segmap + segment);
-    if (!hop || *hop == kFreeSegment) return std::nullopt;
-  }
-  const uint64_t block = heap->low + (segment << heap->log2_segment_size);
-  auto used = ReadTarget<uint8_t>(pid_, block + layout_.block_used);
+  std::optional<uint64_t> segment =
+      BlockStart(*heap, (pc - heap->low) >> heap->log2_segment_size);
+  if (!segment) return std::nullopt;
+  const uint64_t block = heap->low + (*segment << heap->log2_segment_size);
+  auto used = memory_->Read<uint8_t>(block + layout_.block_used);
   if (!used || *used == 0) return std::nullopt;
   CodeBlob blob;
   blob.address = block + layout_.heap_block_size;
-  auto begin = ReadTarget<uint64_t>(pid_, blob.address + layout_.blob_code_begin);
-  auto end = ReadTarget<uint64_t>(pid_, blob.address + layout_.blob_code_end);
-  auto frame_words = ReadTarget<int32_t>(pid_, blob.address + layout_.blob_frame_size);
-  auto name = ReadTargetString(pid_, ReadTarget<uint64_t>(pid_, blob.address + layout_.blob_name)
-                                         .value_or(0), kMaxBlobName);
+  auto begin = memory_->Read<uint64_t>(blob.address + layout_.blob_code_begin);
+  auto end = memory_->Read<uint64_t>(blob.address + layout_.blob_code_end);
+  auto frame_words = memory_->Read<int32_t>(blob.address + layout_.blob_frame_size);
+  auto name = memory_->ReadString(
+      memory_->Read<uint64_t>(blob.address + layout_.blob_name).value_or(0), kMaxBlobName);
   if (!begin || !end || !frame_words || pc < *begin || pc >= *end || *frame_words < 0) {
     return std::nullopt;
   }
@@ -115,7 +154,7 @@ std::optional<CodeBlob> CodeCache::BlobAt(uint64_t pc) const {
   blob.is_native = name && *name == "native nmethod";
   blob.is_nmethod = name && (*name == "nmethod" || blob.is_native);
   if (blob.is_nmethod) {
-    blob.method = ReadTarget<uint64_t>(pid_, blob.address + layout_.compiled_method).value_or(0);
+    blob.method = memory_->Read<uint64_t>(blob.address + layout_.compiled_method).value_or(0);
   }
   return blob;
 }
@@ -143,10 +182,10 @@ std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return
       return_address > blob.code_end) {
     return {};
   }
-  auto pcs = ReadTarget<int32_t>(pid_, blob.address + layout_.nmethod_scopes_pcs_offset);
-  auto pcs_end = ReadTarget<int32_t>(pid_, blob.address + layout_.nmethod_dependencies_offset);
-  auto metadata = ReadTarget<int32_t>(pid_, blob.address + layout_.nmethod_metadata_offset);
-  auto scopes = ReadTarget<uint64_t>(pid_, blob.address + layout_.compiled_scopes_data_begin);
+  auto pcs = memory_->Read<int32_t>(blob.address + layout_.nmethod_scopes_pcs_offset);
+  auto pcs_end = memory_->Read<int32_t>(blob.address + layout_.nmethod_dependencies_offset);
+  auto metadata = memory_->Read<int32_t>(blob.address + layout_.nmethod_metadata_offset);
+  auto scopes = memory_->Read<uint64_t>(blob.address + layout_.compiled_scopes_data_begin);
   // The PcDesc layout is the JVM's VMStructs, read from the target: both
   // int32 fields must lie inside a PcDesc.
   if (!pcs || !pcs_end || !metadata || !scopes || *pcs < 0 || *pcs_end < *pcs ||
@@ -158,7 +197,7 @@ std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return
   const uint64_t pcs_begin = blob.address + *pcs;
   if (count == 0 || count > kMaxPcDescs || *scopes > pcs_begin) return {};
   std::vector<uint8_t> descs(count * layout_.pc_desc_size);
-  if (!ReadTargetMemory(pid_, pcs_begin, descs.data(), descs.size())) return {};
+  if (!memory_->ReadAll(pcs_begin, descs.data(), descs.size())) return {};
   // PcDescs are sorted by pc offset; a call's is at its return address,
   // and no other lies between the call and it.
   const int64_t want = static_cast<int64_t>(return_address - blob.code_begin);
@@ -184,7 +223,7 @@ std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return
     if (chain.size() == kMaxInliningDepth || at >= scopes_size) return {};
     uint8_t header[kScopeHeaderBytes];
     const size_t n = std::min<uint64_t>(sizeof(header), scopes_size - at);
-    if (!ReadTargetMemory(pid_, *scopes + at, header, n)) return {};
+    if (!memory_->ReadAll(*scopes + at, header, n)) return {};
     // sender_decode_offset, method (a metadata index), bci.
     std::optional<uint32_t> fields[3];
     if (encoding == ScopeEncoding::kSparse) {
@@ -202,7 +241,7 @@ std::vector<JavaScope> CodeCache::ScopesAt(const CodeBlob& blob, uint64_t return
       return {};
     }
     // metadata_at(i) is the (i - 1)th word of the metadata section.
-    auto method = ReadTarget<uint64_t>(pid_, metadata_begin + 8 * (uint64_t{*method_index} - 1));
+    auto method = memory_->Read<uint64_t>(metadata_begin + 8 * (uint64_t{*method_index} - 1));
     if (!method || *method == 0) return {};
     chain.push_back({*method, static_cast<int>(*bci) + kInvocationEntryBci});
     at = *sender;

@@ -6,11 +6,13 @@
 //
 // A blob is found as the JVM itself finds one (CodeHeap::find_block_for):
 // each code heap keeps a segment map, one byte per segment, that counts
-// back to the segment where the block holding it starts.
+// back to the segment where the block holding it starts. The map is the
+// target's to write, so the walk is bounded: it reads at most
+// kMaxSegmapSegments bytes of it, in at most three reads, and takes at
+// most kMaxSegmapHops hops; a lookup that needs more finds nothing and is
+// counted (capped_lookups).
 #ifndef ALLOCPROF_USERSPACE_JAVA_CODE_CACHE_H_
 #define ALLOCPROF_USERSPACE_JAVA_CODE_CACHE_H_
-
-#include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
@@ -19,9 +21,23 @@
 
 #include "absl/status/statusor.h"
 #include "bpf/events.h"
+#include "userspace/common/target_memory.h"
 #include "userspace/java/vm_structs.h"
 
 namespace allocprof {
+
+// How many bytes of the segment map a lookup reads at most, backwards from
+// the looked-up segment, in three windows that each end where a hop
+// landed: 69,888 segments, 4.3 MiB of code at HotSpot's smallest segment
+// size (64 bytes) -- more than its largest blobs (the interpreter, a huge
+// nmethod) span.
+inline constexpr uint64_t kMaxSegmapSegments = 256 + 4096 + 65536;
+// HotSpot's own bound on hops (memory/heap.cpp): a block of n segments is
+// marked 0, 1, 2 ... 254, 1, 2 ..., so n segments back take (n + 253) / 254
+// hops; each free block joined onto another since the map was last
+// rewritten adds one, and CodeHeap rewrites it every fragmentation_limit
+// (10000) joins (JDK 14 on; before, every join rewrote it).
+inline constexpr int kMaxSegmapHops = 10000 + (kMaxSegmapSegments + 253) / 254;
 
 // Field offsets, sizes and addresses the code cache is read with.
 struct CodeCacheLayout {
@@ -64,11 +80,19 @@ struct JavaScope {
 
 class CodeCache {
  public:
-  static absl::StatusOr<CodeCache> Read(pid_t pid, const CodeCacheLayout& layout);
+  // Reads through `memory`, which must outlive the CodeCache.
+  static absl::StatusOr<CodeCache> Read(const TargetMemory& memory,
+                                        const CodeCacheLayout& layout);
 
   // The blob whose code holds `pc`; nullopt when none does (free or
-  // unmapped code cache, a blob's header or data, or not code cache).
+  // unmapped code cache, a blob's header or data, or not code cache), or
+  // when the segment map would take the walk past its bounds.
   std::optional<CodeBlob> BlobAt(uint64_t pc) const;
+
+  // How many BlobAt lookups stopped at the segment map's bounds (see the
+  // top of this file): a block larger than kMaxSegmapSegments segments, or
+  // a map no JVM writes.
+  uint64_t capped_lookups() const { return capped_lookups_; }
 
   // The Java methods nmethod `blob` runs at the call whose return address
   // is `return_address` (or return_address - 1, as symbolizers pass it):
@@ -89,12 +113,16 @@ class CodeCache {
     uint64_t segmap = 0;         // one byte per segment
     int log2_segment_size = 0;
   };
-  CodeCache(pid_t pid, const CodeCacheLayout& layout, std::vector<Heap> heaps)
-      : pid_(pid), layout_(layout), heaps_(std::move(heaps)) {}
+  CodeCache(const TargetMemory& memory, const CodeCacheLayout& layout, std::vector<Heap> heaps)
+      : memory_(&memory), layout_(layout), heaps_(std::move(heaps)) {}
 
-  pid_t pid_;
+  // The segment where the block holding `segment` of `heap` starts.
+  std::optional<uint64_t> BlockStart(const Heap& heap, uint64_t segment) const;
+
+  const TargetMemory* memory_;
   CodeCacheLayout layout_;
   std::vector<Heap> heaps_;
+  mutable uint64_t capped_lookups_ = 0;
 };
 
 }  // namespace allocprof

@@ -5,7 +5,6 @@
 #include "bpf/events.h"
 #include "userspace/common/target_file.h"
 #include "userspace/java/jvm_attach.h"
-#include "userspace/symbols/process_handle.h"
 #include "userspace/unwind/unwind_tables.h"
 
 namespace allocprof {
@@ -28,7 +27,8 @@ const Module* LibjvmOf(const ModuleMap& modules) {
 }
 
 absl::Status JavaTarget::WritePerfMap() {
-  absl::StatusOr<std::string> out = RunJcmd(pid_, "Compiler.perfmap", kJcmdTimeout);
+  absl::StatusOr<std::string> out =
+      RunJcmd(process_, pidfd_, "Compiler.perfmap", kJcmdTimeout);
   if (!out.ok()) {
     last_error_ = out.status();
     return last_error_;
@@ -46,13 +46,12 @@ absl::Status JavaTarget::WritePerfMap() {
 
 void JavaTarget::ReadPerfMap() {
   if (written_ == 0 || !last_error_.ok()) return;
-  absl::StatusOr<ProcessHandle> handle = ProcessHandle::Open(pid_);
-  if (!handle.ok()) return;
-  absl::StatusOr<int> ns_pid = handle->NamespacePid();
+  absl::StatusOr<int> ns_pid = process_.NamespacePid();
   // The target's /tmp is its own to fill: a FIFO, a symlink or a huge file
   // at this name is refused, and reads as no map at all.
   absl::StatusOr<std::string> text = ReadTargetFile(
-      handle->RootPath(absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid_, ".map")),
+      process_.RootPath(
+          absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : process_.pid(), ".map")),
       kMaxPerfMapBytes);
   code_.clear();
   if (!text.ok()) return;
@@ -95,7 +94,7 @@ JitRows JavaTarget::CompiledFrameRows() {
   std::vector<JitCode> code;
   code.reserve(code_.size());
   for (const auto& [start, c] : code_) code.push_back(c);
-  return BuildJitRows(pid_, std::move(code), recorded, interpreter_layout_.ok());
+  return BuildJitRows(memory_, std::move(code), recorded, interpreter_layout_.ok());
 }
 
 void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
@@ -104,7 +103,7 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
   if (const Module* jvm = LibjvmOf(modules)) {
     const std::string path = modules.ElfPath(*jvm);
     absl::StatusOr<uint64_t> bias = LoadBias(path, jvm->start, jvm->file_offset);
-    structs = bias.ok() ? VmStructs::Read(pid_, path, *bias) : bias.status();
+    structs = bias.ok() ? VmStructs::Read(memory_, path, *bias) : bias.status();
   }
   if (!structs.ok()) {
     if (!methods_) methods_error_ = structs.status();
@@ -122,14 +121,14 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
   }
   if (!methods_) {
     if (auto layout = JavaMethodNames::Layout::From(*structs); layout.ok()) {
-      methods_ = std::make_unique<JavaMethodNames>(pid_, *layout);
+      methods_ = std::make_unique<JavaMethodNames>(memory_, *layout);
       methods_error_ = absl::OkStatus();
       // JDK 8 to 19 wrote their line number tables in the classic
       // encoding; a later release's is known once its scopes decode.
       const std::optional<uint64_t> major_address =
           structs->StaticAddress("Abstract_VM_Version", "_vm_major_version");
       const std::optional<int32_t> major =
-          major_address ? ReadTarget<int32_t>(pid_, *major_address) : std::nullopt;
+          major_address ? memory_.Read<int32_t>(*major_address) : std::nullopt;
       if (major && *major <= kLastClassicEncodingJdk) {
         methods_->set_line_encoding(IntEncoding::kClassic);
       }
@@ -140,7 +139,7 @@ void JavaTarget::ReadJvmLayout(const ModuleMap& modules) {
   if (code_cache_) return;
   auto layout = CodeCacheLayout::From(*structs);
   absl::StatusOr<CodeCache> cache =
-      layout.ok() ? CodeCache::Read(pid_, *layout) : layout.status();
+      layout.ok() ? CodeCache::Read(memory_, *layout) : layout.status();
   if (!cache.ok()) {
     scopes_error_ = cache.status();
     return;
@@ -259,6 +258,16 @@ std::vector<std::string> JavaTarget::Notes() const {
        "compiled frames show the methods the JIT inlined into them, from their scope "
        "descriptors in the code cache",
        "methods the JIT inlined are not shown");
+  // The JVM writes the segment map; a lookup it would send further back
+  // than the bound is not followed (code_cache.h).
+  if (code_cache_ && code_cache_->capped_lookups() > 0) {
+    notes.push_back(absl::StrCat(
+        "Java: ", code_cache_->capped_lookups(),
+        " code cache lookups gave up at the bound on the segment map walk (", kMaxSegmapSegments,
+        " segments, ", kMaxSegmapHops,
+        " hops): a block larger than that, or a map no JVM writes; those frames are not named "
+        "from the code cache"));
+  }
   note(code_loads_,
        "compiled methods get unwind rows as the JVM installs them (its USDT probe "
        "hotspot:compiled__method__load)",

@@ -9,8 +9,6 @@
 #ifndef ALLOCPROF_USERSPACE_JAVA_JAVA_TARGET_H_
 #define ALLOCPROF_USERSPACE_JAVA_JAVA_TARGET_H_
 
-#include <sys/types.h>
-
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,11 +18,13 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "userspace/common/target_memory.h"
 #include "userspace/java/code_cache.h"
 #include "userspace/java/jit_frames.h"
 #include "userspace/java/method_names.h"
 #include "userspace/symbols/frame.h"
 #include "userspace/symbols/module_map.h"
+#include "userspace/symbols/process_handle.h"
 
 namespace allocprof {
 
@@ -34,7 +34,15 @@ inline bool IsJvm(const ModuleMap& modules) { return LibjvmOf(modules) != nullpt
 
 class JavaTarget {
  public:
-  explicit JavaTarget(pid_t pid) : pid_(pid) {}
+  // The JVM `process` holds, signalled through `pidfd` (pidfd_open(2)) and
+  // read through `memory` (process.OpenMemory()): all three stay bound to
+  // it after it exits, so a process that reuses its PID is never read or
+  // signalled. `process` and `pidfd` must outlive the JavaTarget.
+  JavaTarget(const ProcessHandle& process, int pidfd, TargetMemory memory)
+      : process_(process), pidfd_(pidfd), memory_(std::move(memory)) {}
+  // Its members point into memory_.
+  JavaTarget(const JavaTarget&) = delete;
+  JavaTarget& operator=(const JavaTarget&) = delete;
 
   // Asks the JVM to write /tmp/perf-NSPID.map now (jcmd Compiler.perfmap).
   // A failure is kept for the notes, never fatal: the session goes on with
@@ -95,7 +103,9 @@ class JavaTarget {
   // encoding, found by the first that decodes.
   std::vector<JavaScope> Scopes(const CodeBlob& blob, uint64_t addr);
 
-  pid_t pid_;
+  const ProcessHandle& process_;
+  const int pidfd_;
+  const TargetMemory memory_;
   int written_ = 0;
   absl::Status last_error_;
   std::unique_ptr<JavaMethodNames> methods_;

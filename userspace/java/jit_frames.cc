@@ -1,7 +1,6 @@
 #include "userspace/java/jit_frames.h"
 
 #include <capstone/capstone.h>
-#include <sys/uio.h>
 
 #include <algorithm>
 
@@ -130,8 +129,8 @@ bool IsKnownInterpreterLayout(int32_t sender_sp_offset, int32_t last_sp_offset) 
   return sender_sp_offset == kInterpreterSenderSpSlot && last_sp_offset == kInterpreterLastSpSlot;
 }
 
-JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code, const RecordedFrameSize& recorded,
-                     bool interpreter_known) {
+JitRows BuildJitRows(const TargetMemory& memory, std::vector<JitCode> code,
+                     const RecordedFrameSize& recorded, bool interpreter_known) {
   JitRows out;
   std::sort(code.begin(), code.end(),
             [](const JitCode& a, const JitCode& b) { return a.start < b.start; });
@@ -181,9 +180,7 @@ JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code, const RecordedFrameSi
     if (frame) {
       ++out.recorded;
     } else {
-      iovec local = {bytes, std::min<size_t>(sizeof(bytes), c.size)};
-      iovec remote = {reinterpret_cast<void*>(c.start), local.iov_len};
-      const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+      const ssize_t n = memory.ReadSome(c.start, bytes, std::min<size_t>(sizeof(bytes), c.size));
       if (n > 0) frame = CompiledFrameSize({bytes, static_cast<size_t>(n)});
     }
     if (!frame || *frame > UINT16_MAX) {

@@ -18,8 +18,6 @@
 #ifndef ALLOCPROF_USERSPACE_JAVA_JIT_FRAMES_H_
 #define ALLOCPROF_USERSPACE_JAVA_JIT_FRAMES_H_
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -28,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "bpf/events.h"
+#include "userspace/common/target_memory.h"
 #include "userspace/symbols/perf_map.h"
 
 namespace allocprof {
@@ -65,8 +64,8 @@ using RecordedFrameSize = std::function<std::optional<uint32_t>(const JitCode& c
 
 // Rows for `code` relative to the lowest start (sorted, a row that ends
 // the walk after each piece). A compiled method's: with the frame size
-// `recorded` gives, else the one its prologue builds, read from process
-// `pid`; with neither, the walk ends there too. A stub's: with the frame
+// `recorded` gives, else the one its prologue builds, read through
+// `memory`; with neither, the walk ends there too. A stub's: with the frame
 // size `recorded` gives, else rbp as its frame pointer. Of overlapping
 // pieces the first by address is kept.
 struct JitRows {
@@ -84,7 +83,7 @@ bool IsKnownInterpreterLayout(int32_t sender_sp_offset, int32_t last_sp_offset);
 
 // `interpreter_known`: the interpreter's frames are laid out as the walk
 // reads them; else its code gets a plain frame-pointer row.
-JitRows BuildJitRows(pid_t pid, std::vector<JitCode> code,
+JitRows BuildJitRows(const TargetMemory& memory, std::vector<JitCode> code,
                      const RecordedFrameSize& recorded = nullptr,
                      bool interpreter_known = true);
 

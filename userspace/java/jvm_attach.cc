@@ -47,8 +47,6 @@ constexpr size_t kReplyCap = 64 * 1024;
 constexpr uint64_t kResolveInTarget =
     RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 
-int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-
 int PidfdSignal(int pidfd, int sig) {
   return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
 }
@@ -62,15 +60,14 @@ enum ChildExit : int {
   kChildNotOurSocket = 5,
 };
 
-// The JVM as the attach steps need it, pinned by descriptors opened after
-// its pidfd and checked against it, so a PID reused in between is noticed.
+// The JVM as the attach steps need it, through its pinned descriptors.
 struct JvmTarget {
   pid_t pid = 0;
   int ns_pid = 0;
   uid_t uid = 0;  // the JVM's effective uid and gid
   gid_t gid = 0;
   std::string status;  // /proc/PID/status when opened
-  UniqueFd pidfd;
+  int pidfd = -1;      // the caller's
   UniqueFd root;  // /proc/PID/root, O_PATH
   UniqueFd tmp;   // its /tmp, resolved inside root without links, O_PATH
   std::string trigger_name;  // .attach_pidNSPID
@@ -88,22 +85,17 @@ bool EffectiveId(absl::string_view status, absl::string_view key, uint32_t* id) 
   return false;
 }
 
-absl::StatusOr<JvmTarget> OpenTarget(pid_t pid) {
+absl::StatusOr<JvmTarget> OpenTarget(const ProcessHandle& process, int pidfd) {
   JvmTarget t;
+  const pid_t pid = process.pid();
   t.pid = pid;
-  if (pid <= 0) return absl::InvalidArgumentError(absl::StrCat("invalid PID ", pid));
-  // First the pidfd: every later signal goes through it, and whatever is
-  // read by PID below is checked to belong to the same process.
-  t.pidfd = UniqueFd(PidfdOpen(pid));
-  if (!t.pidfd.valid()) {
-    if (errno == ESRCH) {
-      return absl::NotFoundError(absl::StrCat("cannot attach to PID ", pid, ": no such process"));
-    }
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open a pidfd for PID ", pid));
+  t.pidfd = pidfd;
+  // A pidfd is readable once its process has exited, reaped or not; one
+  // that exits from now on fails the reads and signals below.
+  if (pollfd p = {pidfd, POLLIN, 0}; poll(&p, 1, 0) == 1) {
+    return absl::NotFoundError(absl::StrCat("the JVM (PID ", pid, ") has exited"));
   }
-  absl::StatusOr<ProcessHandle> handle = ProcessHandle::Open(pid);
-  if (!handle.ok()) return handle.status();
-  absl::StatusOr<std::string> status = handle->ReadProcFile("status");
+  absl::StatusOr<std::string> status = process.ReadProcFile("status");
   if (!status.ok()) return status.status();
   t.status = *std::move(status);
   absl::StatusOr<int> ns_pid = ParseNamespacePid(t.status, pid);
@@ -116,9 +108,10 @@ absl::StatusOr<JvmTarget> OpenTarget(pid_t pid) {
   }
   t.uid = uid;
   t.gid = gid;
-  const std::string root = absl::StrCat("/proc/", pid, "/root");
-  t.root = UniqueFd(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!t.root.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", root));
+  const std::string root = absl::StrCat("/proc/", pid, "/root");  // for messages
+  absl::StatusOr<UniqueFd> root_fd = process.OpenProcFile("root", O_PATH | O_DIRECTORY);
+  if (!root_fd.ok()) return root_fd.status();
+  t.root = *std::move(root_fd);
   t.tmp = UniqueFd(OpenAt2(t.root.get(), kTmpDir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
                            kResolveInTarget));
   if (!t.tmp.valid()) {
@@ -126,10 +119,6 @@ absl::StatusOr<JvmTarget> OpenTarget(pid_t pid) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot open the JVM's /tmp (", root, "/tmp), which must be a directory and not a link: ",
         std::strerror(err)));
-  }
-  // Still alive now, so the /proc/PID opened above was this process's.
-  if (PidfdSignal(t.pidfd.get(), 0) != 0) {
-    return absl::NotFoundError(absl::StrCat("PID ", pid, " exited while attaching"));
   }
   t.trigger_name = absl::StrCat(".attach_pid", t.ns_pid);
   t.socket_name = absl::StrCat(".java_pid", t.ns_pid);
@@ -224,7 +213,7 @@ absl::Status StartListener(const JvmTarget& t, absl::Time deadline) {
   };
   // Through the pidfd: should the JVM have exited, its PID may belong to
   // another process by now, which must not get a SIGQUIT.
-  if (PidfdSignal(t.pidfd.get(), SIGQUIT) != 0) {
+  if (PidfdSignal(t.pidfd, SIGQUIT) != 0) {
     const int err = errno;
     remove_trigger();
     if (err == ESRCH) return absl::NotFoundError("the JVM exited while attaching");
@@ -403,10 +392,10 @@ absl::StatusOr<std::string> ReadReply(int fd, absl::Time deadline, size_t cap) {
   }
 }
 
-absl::StatusOr<std::string> RunJcmd(pid_t pid, absl::string_view jcmd_command,
-                                    absl::Duration timeout) {
+absl::StatusOr<std::string> RunJcmd(const ProcessHandle& process, int pidfd,
+                                    absl::string_view jcmd_command, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
-  absl::StatusOr<JvmTarget> target = OpenTarget(pid);
+  absl::StatusOr<JvmTarget> target = OpenTarget(process, pidfd);
   if (!target.ok()) return target.status();
   absl::Status s = StartListener(*target, deadline);
   if (!s.ok()) return s;
@@ -434,7 +423,8 @@ absl::StatusOr<std::string> RunJcmd(pid_t pid, absl::string_view jcmd_command,
   if (!reply.ok()) return reply.status();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != kChildOk) {
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    const std::string socket = absl::StrCat("/proc/", pid, "/root/tmp/", target->socket_name);
+    const std::string socket =
+        absl::StrCat("/proc/", target->pid, "/root/tmp/", target->socket_name);
     switch (code) {
       case kChildCredentials:
         return absl::FailedPreconditionError(absl::StrCat(

@@ -15,8 +15,9 @@
 // The JVM's /tmp is its user's to fill with links, so everything done
 // there is done by a child that has become that user, with lookups that
 // stay inside the JVM's root and follow no link; we (root) only look. The
-// JVM is signalled through a pidfd taken first, so a PID that has been
-// reused is never signalled.
+// JVM is read through its ProcessHandle and signalled through its pidfd,
+// both taken when tracing began, so once it has exited its PID, whoever
+// has it now, is never read, attached to or signalled.
 #ifndef ALLOCPROF_USERSPACE_JAVA_JVM_ATTACH_H_
 #define ALLOCPROF_USERSPACE_JAVA_JVM_ATTACH_H_
 
@@ -30,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "userspace/symbols/process_handle.h"
 
 namespace allocprof {
 
@@ -73,13 +75,14 @@ AttachTriggerResult CreateAttachTrigger(int root_fd, const char* path, uid_t own
 // and reading no more than `cap` bytes (ResourceExhausted beyond).
 absl::StatusOr<std::string> ReadReply(int fd, absl::Time deadline, size_t cap);
 
-// Runs `jcmd_command` (e.g. "Compiler.perfmap") in the JVM `pid` through
-// the attach listener and returns its output. Fails with the JVM's own
-// message when the command fails, DeadlineExceeded when the JVM does not
+// Runs `jcmd_command` (e.g. "Compiler.perfmap") in the JVM `process`
+// holds, whose pidfd is `pidfd`, through the attach listener and returns
+// its output. Fails with the JVM's own message when the command fails,
+// NotFound once the JVM has exited, DeadlineExceeded when it does not
 // answer within `timeout` (a JVM started with -XX:+DisableAttachMechanism
 // never does).
-absl::StatusOr<std::string> RunJcmd(pid_t pid, absl::string_view jcmd_command,
-                                    absl::Duration timeout);
+absl::StatusOr<std::string> RunJcmd(const ProcessHandle& process, int pidfd,
+                                    absl::string_view jcmd_command, absl::Duration timeout);
 
 }  // namespace allocprof
 

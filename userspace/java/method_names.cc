@@ -91,34 +91,34 @@ absl::StatusOr<JavaMethodNames::Layout> JavaMethodNames::Layout::From(
 }
 
 std::optional<std::string> JavaMethodNames::SymbolText(uint64_t symbol) {
-  auto length = ReadTarget<uint16_t>(pid_, symbol + layout_.symbol_length);
+  auto length = memory_.Read<uint16_t>(symbol + layout_.symbol_length);
   if (!length || *length > kMaxSymbolLength) return std::nullopt;
   std::string text(*length, '\0');
-  if (*length != 0 && !ReadTargetMemory(pid_, symbol + layout_.symbol_body, text.data(), *length)) {
+  if (*length != 0 && !memory_.ReadAll(symbol + layout_.symbol_body, text.data(), *length)) {
     return std::nullopt;
   }
   return text;
 }
 
 std::optional<std::string> JavaMethodNames::PoolText(uint64_t constants, uint16_t index) {
-  auto symbol = ReadTarget<uint64_t>(pid_, constants + layout_.constant_pool_size + 8 * index);
+  auto symbol = memory_.Read<uint64_t>(constants + layout_.constant_pool_size + 8 * index);
   return symbol ? SymbolText(*symbol) : std::nullopt;
 }
 
 const JavaMethodNames::Method* JavaMethodNames::Find(uint64_t method) {
   auto [it, inserted] = methods_.try_emplace(method);
   if (!inserted) return it->second ? &*it->second : nullptr;
-  auto const_method = ReadTarget<uint64_t>(pid_, method + layout_.method_const_method);
+  auto const_method = memory_.Read<uint64_t>(method + layout_.method_const_method);
   if (!const_method) return nullptr;
   const uint64_t cm = *const_method;
-  auto constants = ReadTarget<uint64_t>(pid_, cm + layout_.const_method_constants);
-  auto name_index = ReadTarget<uint16_t>(pid_, cm + layout_.const_method_name_index);
-  auto signature_index = ReadTarget<uint16_t>(pid_, cm + layout_.const_method_signature_index);
-  auto flags = ReadTarget<uint16_t>(pid_, cm + layout_.const_method_flags);
-  auto code_size = ReadTarget<uint16_t>(pid_, cm + layout_.const_method_code_size);
+  auto constants = memory_.Read<uint64_t>(cm + layout_.const_method_constants);
+  auto name_index = memory_.Read<uint16_t>(cm + layout_.const_method_name_index);
+  auto signature_index = memory_.Read<uint16_t>(cm + layout_.const_method_signature_index);
+  auto flags = memory_.Read<uint16_t>(cm + layout_.const_method_flags);
+  auto code_size = memory_.Read<uint16_t>(cm + layout_.const_method_code_size);
   if (!constants || !name_index || !signature_index || !flags || !code_size) return nullptr;
-  auto holder = ReadTarget<uint64_t>(pid_, *constants + layout_.constant_pool_holder);
-  auto class_symbol = holder ? ReadTarget<uint64_t>(pid_, *holder + layout_.klass_name)
+  auto holder = memory_.Read<uint64_t>(*constants + layout_.constant_pool_holder);
+  auto class_symbol = holder ? memory_.Read<uint64_t>(*holder + layout_.klass_name)
                              : std::nullopt;
   auto class_name = class_symbol ? SymbolText(*class_symbol) : std::nullopt;
   auto method_name = PoolText(*constants, *name_index);
@@ -129,7 +129,7 @@ const JavaMethodNames::Method* JavaMethodNames::Find(uint64_t method) {
   Method m;
   m.name = absl::StrCat(*class_name, ".", *method_name, arguments.value_or("()"));
   if (auto file_index =
-          ReadTarget<uint16_t>(pid_, *constants + layout_.constant_pool_source_file_index);
+          memory_.Read<uint16_t>(*constants + layout_.constant_pool_source_file_index);
       file_index && *file_index != 0) {
     m.source_file = PoolText(*constants, *file_index).value_or("");
   }
@@ -158,7 +158,7 @@ std::optional<int> JavaMethodNames::BciOf(uint64_t method, uint16_t bcp_low16) {
 SourceLine JavaMethodNames::Line(uint64_t method, int bci) {
   const Method* m = Find(method);
   if (m == nullptr || m->line_table == 0 || bci < 0 || bci >= m->code_size) return {};
-  const std::vector<uint8_t> table = ReadTargetBytes(pid_, m->line_table, kMaxLineTableBytes);
+  const std::vector<uint8_t> table = memory_.ReadBytes(m->line_table, kMaxLineTableBytes);
   // As Method::line_number_from_bci: the entry for `bci`, or else the
   // last one that starts before it.
   int32_t at_bci = 0, line = 0, best_bci = 0, best_line = -1;

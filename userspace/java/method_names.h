@@ -10,8 +10,6 @@
 #ifndef ALLOCPROF_USERSPACE_JAVA_METHOD_NAMES_H_
 #define ALLOCPROF_USERSPACE_JAVA_METHOD_NAMES_H_
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "userspace/common/target_memory.h"
 #include "userspace/java/compressed_stream.h"
 #include "userspace/java/vm_structs.h"
 #include "userspace/symbols/frame.h"
@@ -44,7 +43,9 @@ class JavaMethodNames {
 
     static absl::StatusOr<Layout> From(const VmStructs& structs);
   };
-  JavaMethodNames(pid_t pid, const Layout& layout) : pid_(pid), layout_(layout) {}
+  // Reads through `memory`, which must outlive this.
+  JavaMethodNames(const TargetMemory& memory, const Layout& layout)
+      : memory_(memory), layout_(layout) {}
 
   // "java.nio.ByteBuffer.allocateDirect(int)" for a Method*; nullopt when
   // it cannot be read (the JVM exited, the class was unloaded).
@@ -72,7 +73,7 @@ class JavaMethodNames {
   // entry is the Symbol*.
   std::optional<std::string> PoolText(uint64_t constants, uint16_t index);
 
-  pid_t pid_;
+  const TargetMemory& memory_;
   Layout layout_;
   std::optional<IntEncoding> line_encoding_;
   absl::flat_hash_map<uint64_t, std::optional<Method>> methods_;

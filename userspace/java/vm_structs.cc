@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,36 +58,7 @@ absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>> SymbolValues(
 
 }  // namespace
 
-bool ReadTargetMemory(pid_t pid, uint64_t addr, void* out, size_t size) {
-  iovec local = {out, size};
-  iovec remote = {reinterpret_cast<void*>(addr), size};
-  return process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
-}
-
-std::vector<uint8_t> ReadTargetBytes(pid_t pid, uint64_t addr, size_t max) {
-  std::vector<uint8_t> bytes(max);
-  iovec local = {bytes.data(), max};
-  iovec remote = {reinterpret_cast<void*>(addr), max};
-  const ssize_t n = addr == 0 ? -1 : process_vm_readv(pid, &local, 1, &remote, 1, 0);
-  bytes.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return bytes;
-}
-
-std::optional<std::string> ReadTargetString(pid_t pid, uint64_t addr, size_t max) {
-  if (addr == 0) return std::nullopt;
-  std::string s(max, '\0');
-  // A short read at the end of a mapping still gives the string's start.
-  iovec local = {s.data(), max};
-  iovec remote = {reinterpret_cast<void*>(addr), max};
-  const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-  if (n <= 0) return std::nullopt;
-  const size_t end = s.find('\0');
-  if (end == std::string::npos || end >= static_cast<size_t>(n)) return std::nullopt;
-  s.resize(end);
-  return s;
-}
-
-absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
+absl::StatusOr<VmStructs> VmStructs::Read(const TargetMemory& memory, const std::string& libjvm,
                                           uint64_t load_bias) {
   const std::vector<std::string> names = {
       "gHotSpotVMStructs",
@@ -113,7 +83,7 @@ absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
   absl::flat_hash_map<std::string, uint64_t> v;
   for (const std::string& name : names) {
     uint64_t value = 0;
-    if (!ReadTargetMemory(pid, load_bias + symbols->at(name), &value, sizeof(value))) {
+    if (!memory.ReadAll(load_bias + symbols->at(name), &value, sizeof(value))) {
       return absl::UnavailableError(absl::StrCat("cannot read ", name, " in the JVM"));
     }
     v[name] = value;
@@ -126,18 +96,18 @@ absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
     const uint64_t entry = v["gHotSpotVMStructs"] + i * v["gHotSpotVMStructEntryArrayStride"];
     uint64_t type_name = 0, field_name = 0, offset = 0, address = 0;
     int32_t is_static = 0;
-    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryTypeNameOffset"], &type_name, 8) ||
+    if (!memory.ReadAll(entry + v["gHotSpotVMStructEntryTypeNameOffset"], &type_name, 8) ||
         type_name == 0) {
       break;
     }
-    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryFieldNameOffset"], &field_name, 8) ||
-        !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryIsStaticOffset"], &is_static, 4) ||
-        !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryOffsetOffset"], &offset, 8) ||
-        !ReadTargetMemory(pid, entry + v["gHotSpotVMStructEntryAddressOffset"], &address, 8)) {
+    if (!memory.ReadAll(entry + v["gHotSpotVMStructEntryFieldNameOffset"], &field_name, 8) ||
+        !memory.ReadAll(entry + v["gHotSpotVMStructEntryIsStaticOffset"], &is_static, 4) ||
+        !memory.ReadAll(entry + v["gHotSpotVMStructEntryOffsetOffset"], &offset, 8) ||
+        !memory.ReadAll(entry + v["gHotSpotVMStructEntryAddressOffset"], &address, 8)) {
       continue;
     }
-    auto type = ReadTargetString(pid, type_name);
-    auto field = ReadTargetString(pid, field_name);
+    auto type = memory.ReadString(type_name);
+    auto field = memory.ReadString(field_name);
     if (!type || !field) continue;
     (is_static ? out.statics_ : out.offsets_)[absl::StrCat(*type, "::", *field)] =
         is_static ? address : offset;
@@ -145,26 +115,26 @@ absl::StatusOr<VmStructs> VmStructs::Read(pid_t pid, const std::string& libjvm,
   for (int i = 0; i < kMaxEntries; ++i) {
     const uint64_t entry = v["gHotSpotVMTypes"] + i * v["gHotSpotVMTypeEntryArrayStride"];
     uint64_t type_name = 0, size = 0;
-    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMTypeEntryTypeNameOffset"], &type_name, 8) ||
+    if (!memory.ReadAll(entry + v["gHotSpotVMTypeEntryTypeNameOffset"], &type_name, 8) ||
         type_name == 0) {
       break;
     }
-    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMTypeEntrySizeOffset"], &size, 8)) continue;
-    if (auto type = ReadTargetString(pid, type_name)) out.sizes_[*type] = size;
+    if (!memory.ReadAll(entry + v["gHotSpotVMTypeEntrySizeOffset"], &size, 8)) continue;
+    if (auto type = memory.ReadString(type_name)) out.sizes_[*type] = size;
   }
   for (int i = 0; i < kMaxEntries; ++i) {
     const uint64_t entry =
         v["gHotSpotVMIntConstants"] + i * v["gHotSpotVMIntConstantEntryArrayStride"];
     uint64_t name = 0;
     int32_t value = 0;
-    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMIntConstantEntryNameOffset"], &name, 8) ||
+    if (!memory.ReadAll(entry + v["gHotSpotVMIntConstantEntryNameOffset"], &name, 8) ||
         name == 0) {
       break;
     }
-    if (!ReadTargetMemory(pid, entry + v["gHotSpotVMIntConstantEntryValueOffset"], &value, 4)) {
+    if (!memory.ReadAll(entry + v["gHotSpotVMIntConstantEntryValueOffset"], &value, 4)) {
       continue;
     }
-    if (auto text = ReadTargetString(pid, name)) out.int_constants_[*text] = value;
+    if (auto text = memory.ReadString(name)) out.int_constants_[*text] = value;
   }
   if (out.offsets_.empty()) return absl::UnavailableError("the JVM's VMStructs table is empty");
   return out;

@@ -6,39 +6,24 @@
 #ifndef ALLOCPROF_USERSPACE_JAVA_VM_STRUCTS_H_
 #define ALLOCPROF_USERSPACE_JAVA_VM_STRUCTS_H_
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "userspace/common/target_memory.h"
 
 namespace allocprof {
-
-// Reads `size` bytes at `addr` of process `pid`; false when they cannot be.
-bool ReadTargetMemory(pid_t pid, uint64_t addr, void* out, size_t size);
-// A T at `addr`; nullopt for a null address or one that cannot be read.
-template <typename T>
-std::optional<T> ReadTarget(pid_t pid, uint64_t addr) {
-  T value{};
-  if (addr == 0 || !ReadTargetMemory(pid, addr, &value, sizeof(value))) return std::nullopt;
-  return value;
-}
-// Up to `max` bytes at `addr`: fewer where a mapping ends.
-std::vector<uint8_t> ReadTargetBytes(pid_t pid, uint64_t addr, size_t max);
-// A NUL-terminated string of at most `max` bytes at `addr`.
-std::optional<std::string> ReadTargetString(pid_t pid, uint64_t addr, size_t max = 256);
 
 class VmStructs {
  public:
   // `libjvm` is a path through which this process can open the target's
-  // libjvm.so, mapped at `load_bias` (runtime address - ELF address).
-  static absl::StatusOr<VmStructs> Read(pid_t pid, const std::string& libjvm,
+  // libjvm.so, mapped at `load_bias` (runtime address - ELF address) in
+  // the JVM whose memory `memory` reads.
+  static absl::StatusOr<VmStructs> Read(const TargetMemory& memory, const std::string& libjvm,
                                         uint64_t load_bias);
 
   // The offset of a non-static field ("Method", "_constMethod").

@@ -21,13 +21,19 @@ constexpr absl::Duration kRowsLogEvery = absl::Seconds(5);
 }  // namespace
 
 void JavaSession::Notice() {
-  if (java_ || !IsJvm(symbolizer_.modules())) return;
-  Start();
+  if (java_ || !IsJvm(symbolizer_.modules()) || !Start()) return;
   Ask();
 }
 
-void JavaSession::Start() {
-  java_ = std::make_unique<JavaTarget>(pid_);
+bool JavaSession::Start() {
+  // Opened now that libjvm.so is mapped: a launcher that exec'd before
+  // that would have left a descriptor opened earlier on its old image.
+  absl::StatusOr<TargetMemory> memory = process_.OpenMemory();
+  if (!memory.ok()) {
+    if (log_) *log_ << "allocprof: Java target: " << memory.status().message() << "\n";
+    return false;
+  }
+  java_ = std::make_unique<JavaTarget>(process_, pidfd_, *std::move(memory));
   JavaTarget* java = java_.get();
   symbolizer_.set_java_frames(
       {[java](uint64_t value, Frame* frame) { return java->DescribeInterpreted(value, frame); },
@@ -42,6 +48,7 @@ void JavaSession::Start() {
                                  : "no compiled-method probe")
           << "\n";
   }
+  return true;
 }
 
 absl::Status JavaSession::WritePerfMap() {

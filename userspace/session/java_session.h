@@ -13,8 +13,6 @@
 #ifndef ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
 #define ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
 
-#include <sys/types.h>
-
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -32,11 +30,13 @@ namespace allocprof {
 
 class JavaSession {
  public:
-  // `unwind`: null without BPF unwinding (--unwind fp); `log`: -v, or null.
-  JavaSession(pid_t pid, BpfProbes& probes, Symbolizer& symbolizer, UnwindTables* unwind,
-              std::vector<std::string>* unwind_problems, std::ostream* log)
-      : pid_(pid), probes_(probes), symbolizer_(symbolizer), unwind_(unwind),
-        unwind_problems_(unwind_problems), log_(log) {}
+  // The target is `process`, with the pidfd `pidfd` (Target's); both must
+  // outlive the JavaSession. `unwind`: null without BPF unwinding
+  // (--unwind fp); `log`: -v, or null.
+  JavaSession(const ProcessHandle& process, int pidfd, BpfProbes& probes, Symbolizer& symbolizer,
+              UnwindTables* unwind, std::vector<std::string>* unwind_problems, std::ostream* log)
+      : process_(process), pidfd_(pidfd), probes_(probes), symbolizer_(symbolizer),
+        unwind_(unwind), unwind_problems_(unwind_problems), log_(log) {}
 
   // The target's modules may have changed (the start, a dlopen): starts
   // on a JVM, and asks it at once.
@@ -54,12 +54,14 @@ class JavaSession {
   std::vector<std::string> Notes() const;
 
  private:
-  void Start();
+  // False when the JVM's memory cannot be opened (it has exited).
+  bool Start();
   absl::Status WritePerfMap();
   void Ask();
   void PublishRows();
 
-  pid_t pid_;
+  const ProcessHandle& process_;
+  const int pidfd_;
   BpfProbes& probes_;
   Symbolizer& symbolizer_;
   UnwindTables* unwind_;

@@ -147,7 +147,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   // it: a command may exit long before the report is written. Its snapshot
   // of the target's objects also says where the allocators are.
   phases.Done("syscall tracepoints");
-  auto symbolizer = Symbolizer::ForProcess(t.pid());
+  auto handle = t.handle().Duplicate();
+  if (!handle.ok()) return WithContext(handle.status(), t.description());
+  auto symbolizer = Symbolizer::ForProcess(*std::move(handle));
   if (!symbolizer.ok()) return WithContext(symbolizer.status(), t.description());
   phases.Done("objects and symbol tables");
   AllocatorProbes allocators(**probes, options.declared_functions);
@@ -229,16 +231,16 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
 
   // A running JVM is found now; one launched with -- CMD when the launcher
   // loads libjvm.so.
-  JavaSession java(t.pid(), **probes, **symbolizer, unwind_tables.get(), &unwind_problems,
-                   options.verbose ? &std::cerr : nullptr);
+  JavaSession java(t.handle(), t.exit_fd(), **probes, **symbolizer, unwind_tables.get(),
+                   &unwind_problems, options.verbose ? &std::cerr : nullptr);
   if (options.java) java.Notice();
   phases.Done("ring buffer and Java");
 
   // Growth is sampled with or without --interval: leak suspects need it.
   // Started (the RSS read) before the target is told, or let go.
   SessionEvidence evidence(
-      t.pid(), {absl::ToInt64Nanoseconds(options.min_age), options.peek,
-                options.pages_mode});
+      t.handle(), {absl::ToInt64Nanoseconds(options.min_age), options.peek,
+                   options.pages_mode});
   evidence.Start();
   phases.Done("memory evidence");
   if (options.verbose) std::cerr << "allocprof: " << phases.Summary() << "\n";
@@ -407,7 +409,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     }
   }
   Profile profile = snapshot(true);
-  if (options.peek > 0) PeekShownStacks(t.pid(), options.top, &profile);
+  if (options.peek > 0) PeekShownStacks(t.handle(), options.top, &profile);
   WriteTextReport(out, profile, options.top);
   out.flush();
   return WriteOutputFiles(profile, options.outputs);

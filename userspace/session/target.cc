@@ -56,10 +56,7 @@ Target::Target(ProcessHandle handle, UniqueFd exit_fd,
       comm.ok()
           ? absl::StrCat(" (", Printable(absl::StripTrailingAsciiWhitespace(*comm)), ")")
           : "");
-  char exe[4096];
-  ssize_t n = readlink(absl::StrCat("/proc/", handle_.pid(), "/exe").c_str(),
-                       exe, sizeof(exe) - 1);
-  if (n > 0) program_path_.assign(exe, n);
+  if (auto exe = handle_.ReadProcLink("exe"); exe.ok()) program_path_ = *std::move(exe);
   if (auto cmdline = handle_.ReadProcFile("cmdline"); cmdline.ok()) {
     command_line_ = absl::StrSplit(*cmdline, '\0', absl::SkipEmpty());
   }
@@ -78,6 +75,11 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Existing(pid_t pid) {
   if (!exit_fd.ok()) return exit_fd.status();
   auto handle = ProcessHandle::Open(pid);
   if (!handle.ok()) return handle.status();
+  // Alive after its /proc entry was opened, so that entry is the pidfd's
+  // process and not one that took its PID in between.
+  if (pollfd p = {exit_fd->get(), POLLIN, 0}; poll(&p, 1, 0) == 1) {
+    return absl::NotFoundError(absl::StrCat("PID ", pid, " exited while allocprof was attaching"));
+  }
   // Said now: later its empty maps would read as a process that has exited.
   if (auto stat = handle->ReadProcFile("stat"); stat.ok() && IsKernelThreadStat(*stat)) {
     return absl::InvalidArgumentError(absl::StrCat(

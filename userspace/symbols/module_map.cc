@@ -125,10 +125,14 @@ std::vector<Module> MergeSnapshots(std::vector<Module> old,
 absl::StatusOr<ModuleMap> ModuleMap::ForProcess(int pid) {
   absl::StatusOr<ProcessHandle> process = ProcessHandle::Open(pid);
   if (!process.ok()) return process.status();
+  return ForProcess(*std::move(process));
+}
+
+absl::StatusOr<ModuleMap> ModuleMap::ForProcess(ProcessHandle process) {
   // When the namespace cannot be compared, pinning costs an fd per file;
   // not pinning could cost every name.
-  bool pin_all_files = !process->SharesOurMountNamespace().value_or(false);
-  ModuleMap map(*std::move(process), pin_all_files);
+  bool pin_all_files = !process.SharesOurMountNamespace().value_or(false);
+  ModuleMap map(std::move(process), pin_all_files);
   absl::StatusOr<std::vector<Module>> modules = map.ReadModules();
   if (!modules.ok()) return modules.status();
   map.modules_ = *std::move(modules);

@@ -81,8 +81,10 @@ std::vector<Module> MergeSnapshots(std::vector<Module> old,
 
 class ModuleMap {
  public:
-  // Reads the executable mappings of process `pid` and holds on to its
-  // /proc entry and root directory for the ModuleMap's life.
+  // Reads the executable mappings of the process `process` holds, and holds
+  // on to its /proc entry and root directory for the ModuleMap's life.
+  static absl::StatusOr<ModuleMap> ForProcess(ProcessHandle process);
+  // The same for process `pid`, looked up now.
   static absl::StatusOr<ModuleMap> ForProcess(int pid);
 
   // Re-reads the mappings after the target mapped new code (dlopen, JIT).

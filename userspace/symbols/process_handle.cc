@@ -58,6 +58,15 @@ absl::StatusOr<ProcessHandle> ProcessHandle::Open(int pid) {
   return ProcessHandle(pid, std::move(proc_dir), std::move(root_dir));
 }
 
+absl::StatusOr<ProcessHandle> ProcessHandle::Duplicate() const {
+  UniqueFd proc_dir(::fcntl(proc_dir_.get(), F_DUPFD_CLOEXEC, 0));
+  UniqueFd root_dir(proc_dir.valid() ? ::fcntl(root_dir_.get(), F_DUPFD_CLOEXEC, 0) : -1);
+  if (!root_dir.valid()) {
+    return ErrnoStatus(errno, absl::StrCat("cannot duplicate the handle of PID ", pid_));
+  }
+  return ProcessHandle(pid_, std::move(proc_dir), std::move(root_dir));
+}
+
 absl::StatusOr<UniqueFd> ProcessHandle::OpenProcFile(absl::string_view name,
                                                      int flags) const {
   std::string relative(name);
@@ -87,6 +96,24 @@ absl::StatusOr<std::string> ProcessHandle::ReadProcFile(
     text.append(buf, static_cast<size_t>(n));
   }
   return text;
+}
+
+absl::StatusOr<std::string> ProcessHandle::ReadProcLink(absl::string_view name) const {
+  const std::string relative(name);
+  char target[4096];
+  const ssize_t n = ::readlinkat(proc_dir_.get(), relative.c_str(), target, sizeof(target));
+  if (n < 0) {
+    return ErrnoStatus(errno, absl::StrCat("cannot read the link /proc/", pid_, "/", name));
+  }
+  if (static_cast<size_t>(n) == sizeof(target)) {
+    return absl::OutOfRangeError(
+        absl::StrCat("the link /proc/", pid_, "/", name, " is too long"));
+  }
+  return std::string(target, static_cast<size_t>(n));
+}
+
+absl::StatusOr<TargetMemory> ProcessHandle::OpenMemory() const {
+  return TargetMemory::Open(proc_dir_.get(), absl::StrCat("/proc/", pid_));
 }
 
 std::string ProcessHandle::RootPath(absl::string_view path) const {

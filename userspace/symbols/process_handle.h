@@ -8,6 +8,9 @@
 //    file system reachable, so its ELF files and perf maps can be read after
 //    it has exited, and a target in another mount namespace (a container)
 //    gets its own files rather than the host's files of the same name.
+// Everything read of the target -- its /proc files, its memory
+// (OpenMemory), its files -- goes through these descriptors, never through
+// a path built from its PID, which names whichever process has it now.
 #ifndef ALLOCPROF_USERSPACE_SYMBOLS_PROCESS_HANDLE_H_
 #define ALLOCPROF_USERSPACE_SYMBOLS_PROCESS_HANDLE_H_
 
@@ -15,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "userspace/common/target_memory.h"
 #include "userspace/common/unique_fd.h"
 
 namespace allocprof {
@@ -25,6 +29,10 @@ class ProcessHandle {
   // look inside it.
   static absl::StatusOr<ProcessHandle> Open(int pid);
 
+  // A second handle on the same process (the descriptors duplicated), for
+  // an owner that outlives this one's.
+  absl::StatusOr<ProcessHandle> Duplicate() const;
+
   int pid() const { return pid_; }
 
   // Contents of /proc/PID/<name>. NotFound once the process has exited.
@@ -32,6 +40,14 @@ class ProcessHandle {
   // Opens /proc/PID/<name> with `flags` (O_CLOEXEC is added).
   absl::StatusOr<UniqueFd> OpenProcFile(absl::string_view name,
                                         int flags) const;
+  // The target of the link /proc/PID/<name> ("exe", "cwd").
+  absl::StatusOr<std::string> ReadProcLink(absl::string_view name) const;
+
+  // The process's memory, read through /proc/PID/mem (target_memory.h):
+  // bound to the address space the process has now, so it reads nothing
+  // once the process exits or runs exec, whatever its PID names later.
+  // NotFound "the target exited" when it is gone already.
+  absl::StatusOr<TargetMemory> OpenMemory() const;
 
   // A path through which `path`, an absolute path as the target sees it, can
   // be opened by this process for as long as the handle lives.

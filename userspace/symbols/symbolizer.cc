@@ -24,7 +24,14 @@ std::string FileKey(const Module& module) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Symbolizer>> Symbolizer::ForProcess(int pid) {
-  absl::StatusOr<ModuleMap> modules = ModuleMap::ForProcess(pid);
+  absl::StatusOr<ProcessHandle> process = ProcessHandle::Open(pid);
+  if (!process.ok()) return process.status();
+  return ForProcess(*std::move(process));
+}
+
+absl::StatusOr<std::unique_ptr<Symbolizer>> Symbolizer::ForProcess(ProcessHandle process) {
+  const int pid = process.pid();
+  absl::StatusOr<ModuleMap> modules = ModuleMap::ForProcess(std::move(process));
   if (!modules.ok()) return modules.status();
   // A JIT in a container names its perf map by the PID it sees.
   absl::StatusOr<int> ns_pid = modules->process().NamespacePid();

@@ -34,8 +34,11 @@ namespace allocprof {
 
 class Symbolizer {
  public:
-  // Snapshots the executable mappings of process `pid`. Fails when the
-  // process does not exist (any more) or may not be inspected.
+  // Snapshots the executable mappings of the process `process` holds.
+  // Fails when the process does not exist (any more) or may not be
+  // inspected.
+  static absl::StatusOr<std::unique_ptr<Symbolizer>> ForProcess(ProcessHandle process);
+  // The same for process `pid`, looked up now.
   static absl::StatusOr<std::unique_ptr<Symbolizer>> ForProcess(int pid);
 
   // Never fails; unknown parts stay empty (see Frame). For a return

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <sys/mman.h>
 
+#include "tests/unit/common/child_process.h"
+
 namespace allocprof {
 namespace {
 
@@ -78,21 +80,33 @@ TEST(ProcMemory, ReadsSelf) {
   ASSERT_NE(map, MAP_FAILED);
   for (size_t i = 0; i < 16 * page; i += page) map[i] = 1;
 
-  absl::StatusOr<MemoryStatus> status = ReadMemoryStatus(getpid());
+  absl::StatusOr<ProcessHandle> self = ProcessHandle::Open(getpid());
+  ASSERT_TRUE(self.ok()) << self.status();
+  absl::StatusOr<MemoryStatus> status = ReadMemoryStatus(*self);
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_GT(status->rss_bytes, 0);
-  absl::StatusOr<std::vector<Vma>> vmas = ReadSmaps(getpid());
+  absl::StatusOr<std::vector<Vma>> vmas = ReadSmaps(*self);
   ASSERT_TRUE(vmas.ok()) << vmas.status();
   EXPECT_FALSE(vmas->empty());
   // pagemap shows present pages to anyone, their frame numbers to root.
-  absl::StatusOr<Pagemap> pagemap = Pagemap::Open(getpid());
+  absl::StatusOr<Pagemap> pagemap = Pagemap::Open(*self);
   ASSERT_TRUE(pagemap.ok()) << pagemap.status();
   const auto base = reinterpret_cast<uint64_t>(map);
   EXPECT_EQ(*pagemap->ResidentBytes(base, base + size),
             static_cast<int64_t>(16 * page));
   munmap(map, size);
+}
 
-  EXPECT_EQ(ReadMemoryStatus(0x3fffffff).status().message(), "the target exited");
+TEST(ProcMemory, AnExitedTargetIsSaidToHaveExited) {
+  ChildProcess child;
+  ASSERT_GT(child.pid(), 0);
+  absl::StatusOr<ProcessHandle> handle = ProcessHandle::Open(child.pid());
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  ASSERT_TRUE(ReadMemoryStatus(*handle).ok());
+  child.Reap();
+  EXPECT_EQ(ReadMemoryStatus(*handle).status().message(), "the target exited");
+  EXPECT_EQ(ReadSmaps(*handle).status().message(), "the target exited");
+  EXPECT_EQ(Pagemap::Open(*handle).status().message(), "the target exited");
 }
 
 }  // namespace

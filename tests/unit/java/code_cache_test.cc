@@ -1,6 +1,6 @@
 // CodeCache::Read / BlobAt / ScopesAt against a fake HotSpot code cache
 // built in this process's own memory and read back through
-// process_vm_readv(getpid()), with a CodeCacheLayout of offsets chosen
+// SelfMemory(), with a CodeCacheLayout of offsets chosen
 // here: CodeCache::_heaps -> GrowableArray<CodeHeap*> -> CodeHeaps whose
 // segment maps count back to HeapBlocks, each holding a CodeBlob; and for
 // an nmethod its PcDescs, scope descriptors and metadata (JDK 17).
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -240,7 +241,7 @@ class CodeCacheTest : public ::testing::Test {
   }
 
   CodeCache Read() {
-    auto cache = CodeCache::Read(getpid(), layout_);
+    auto cache = CodeCache::Read(SelfMemory(), layout_);
     EXPECT_TRUE(cache.ok()) << cache.status();
     return std::move(cache).value();
   }
@@ -365,6 +366,108 @@ TEST_F(CodeCacheTest, CorruptSegmentMapIsNotFollowed) {
   CodeCache cache = Read();
   EXPECT_EQ(cache.BlobAt(heap2_.Segment(30)), std::nullopt);
   EXPECT_EQ(cache.BlobAt(heap2_.Segment(45)), std::nullopt);
+  EXPECT_EQ(cache.capped_lookups(), 0u);  // refused, not cut short
+}
+
+// One heap of 2^20 one-byte segments, whose map the tests fill: walks as
+// long as a heap allows, costing a read a hop before they were bounded.
+class SegmentMapBoundTest : public ::testing::Test {
+ protected:
+  static constexpr size_t kSegments = size_t{1} << 20;
+
+  SegmentMapBoundTest()
+      : memory_(2 * kSegments + (1 << 16)),
+        heaps_variable_(memory_.Alloc(8)),
+        layout_(TestLayout(heaps_variable_)),
+        heap_(&memory_, layout_, 0, kSegments) {
+    const uint64_t array = memory_.Alloc(0x20);
+    const uint64_t data = memory_.Alloc(8);
+    FakeMemory::Put<uint64_t>(heaps_variable_, array);
+    FakeMemory::Put<int32_t>(array + layout_.array_length, 1);
+    FakeMemory::Put<uint64_t>(array + layout_.array_data, data);
+    FakeMemory::Put<uint64_t>(data, heap_.address());
+    // A stub whose block starts the heap and whose code runs to its end.
+    blob_ = heap_.Block(0, kSegments, true);
+    PutBlob(layout_, blob_, kStubName, blob_ + kBlobHeaderSize, heap_.high(), 2, 0);
+  }
+
+  // The segment map from segment 1 on: `hop` everywhere.
+  void FillMap(uint8_t hop) {
+    std::memset(reinterpret_cast<void*>(heap_.segmap() + 1), hop, kSegments - 1);
+  }
+
+  // The blob found at segment `segment`, and how many reads it took.
+  std::optional<CodeBlob> BlobAt(const CodeCache& cache, size_t segment, uint64_t* reads) {
+    const uint64_t before = SelfMemory().reads();
+    std::optional<CodeBlob> blob = cache.BlobAt(heap_.Segment(segment));
+    *reads = SelfMemory().reads() - before;
+    return blob;
+  }
+
+  FakeMemory memory_;
+  uint64_t heaps_variable_;
+  CodeCacheLayout layout_;
+  FakeHeap heap_;
+  uint64_t blob_ = 0;
+};
+
+// A map of 1s: a hop per segment, 2^20 of them from the heap's end.
+TEST_F(SegmentMapBoundTest, OneSegmentHopsStopAtHotSpotsBound) {
+  FillMap(1);
+  auto cache = CodeCache::Read(SelfMemory(), layout_);
+  ASSERT_TRUE(cache.ok()) << cache.status();
+  uint64_t reads = 0;
+  EXPECT_EQ(BlobAt(*cache, kSegments - 1, &reads), std::nullopt);
+  EXPECT_EQ(cache->capped_lookups(), 1u);
+  // The three windows of the map, nothing past them.
+  EXPECT_LE(reads, 3u);
+  // As many hops as a map HotSpot wrote may take are followed.
+  const size_t within = kMaxSegmapHops;
+  auto blob = BlobAt(*cache, within, &reads);
+  ASSERT_TRUE(blob.has_value());
+  EXPECT_EQ(blob->address, blob_);
+  EXPECT_LE(reads, 3u + 6);  // the map, then the HeapBlock and the CodeBlob's fields
+  EXPECT_EQ(BlobAt(*cache, within + 1, &reads), std::nullopt);
+  EXPECT_EQ(cache->capped_lookups(), 2u);
+}
+
+// A map as HotSpot marks one block of 2^20 segments (0, 1 ... 0xfe, 1 ...):
+// 254 segments a hop, found as far back as the map is read.
+TEST_F(SegmentMapBoundTest, LongHopsStopWhereTheMapIsNoLongerRead) {
+  auto cache = CodeCache::Read(SelfMemory(), layout_);
+  ASSERT_TRUE(cache.ok()) << cache.status();
+  uint64_t reads = 0;
+  auto blob = BlobAt(*cache, kMaxSegmapSegments - 1, &reads);
+  ASSERT_TRUE(blob.has_value());
+  EXPECT_EQ(blob->address, blob_);
+  EXPECT_EQ(cache->capped_lookups(), 0u);
+  // Each window ends where a hop landed, so the three reach a hop or two
+  // further back than the bytes they read; not 1000 segments further.
+  EXPECT_EQ(BlobAt(*cache, kMaxSegmapSegments + 1000, &reads), std::nullopt);
+  EXPECT_LE(reads, 3u);
+  EXPECT_EQ(BlobAt(*cache, kSegments - 1, &reads), std::nullopt);
+  EXPECT_LE(reads, 3u);
+  EXPECT_EQ(cache->capped_lookups(), 2u);
+}
+
+// What joining free blocks leaves (CodeHeap::mark_segmap_as_used): each
+// joined block's first byte counts one more than the byte before it, so
+// each join adds a hop. 10,000 two-segment blocks joined into one -- as
+// many joins as HotSpot lets pile up before it rewrites its map -- read
+// 0, 1, 2, 1, 2 ..., 10,000 hops from the end.
+TEST_F(SegmentMapBoundTest, HotSpotsMostFragmentedMapIsFollowed) {
+  constexpr size_t kJoined = 10000;
+  for (size_t i = 0; i < kJoined; ++i) {
+    if (i > 0) heap_.SetMap(2 * i, 2);
+    heap_.SetMap(2 * i + 1, 1);
+  }
+  auto cache = CodeCache::Read(SelfMemory(), layout_);
+  ASSERT_TRUE(cache.ok()) << cache.status();
+  uint64_t reads = 0;
+  auto blob = BlobAt(*cache, 2 * kJoined - 1, &reads);
+  ASSERT_TRUE(blob.has_value());
+  EXPECT_EQ(blob->address, blob_);
+  EXPECT_EQ(cache->capped_lookups(), 0u);
 }
 
 // The chain the fixture's nmethod records at code_begin + 0x80: two
@@ -464,40 +567,40 @@ TEST_F(CodeCacheTest, ChainOfAnotherMethodIsRejected) {
 TEST_F(CodeCacheTest, ReadFailsOnAGarbageHeapList) {
   for (int32_t length : {0, -1, 17, 1 << 30}) {
     FakeMemory::Put<int32_t>(array_ + layout_.array_length, length);
-    auto cache = CodeCache::Read(getpid(), layout_);
+    auto cache = CodeCache::Read(SelfMemory(), layout_);
     EXPECT_TRUE(absl::IsUnavailable(cache.status())) << length << ": " << cache.status();
   }
   FakeMemory::Put<int32_t>(array_ + layout_.array_length, 2);
-  ASSERT_TRUE(CodeCache::Read(getpid(), layout_).ok());
+  ASSERT_TRUE(CodeCache::Read(SelfMemory(), layout_).ok());
 
   // No list, or no data in it.
   FakeMemory::Put<uint64_t>(heaps_variable_, 0);
-  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(getpid(), layout_).status()));
+  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(SelfMemory(), layout_).status()));
   FakeMemory::Put<uint64_t>(heaps_variable_, array_);
   FakeMemory::Put<uint64_t>(array_ + layout_.array_data, 0);
-  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(getpid(), layout_).status()));
+  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(SelfMemory(), layout_).status()));
   FakeMemory::Put<uint64_t>(array_ + layout_.array_data, array_data_);
-  ASSERT_TRUE(CodeCache::Read(getpid(), layout_).ok());
+  ASSERT_TRUE(CodeCache::Read(SelfMemory(), layout_).ok());
 }
 
 TEST_F(CodeCacheTest, ReadFailsOnAGarbageHeap) {
   // A null CodeHeap*.
   FakeMemory::Put<uint64_t>(array_data_ + 8, 0);
-  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(getpid(), layout_).status()));
+  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(SelfMemory(), layout_).status()));
   FakeMemory::Put<uint64_t>(array_data_ + 8, heap2_.address());
   // Empty bounds.
   const uint64_t high = heap2_.address() + layout_.heap_memory + layout_.space_high;
   FakeMemory::Put<uint64_t>(high, heap2_.low());
-  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(getpid(), layout_).status()));
+  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(SelfMemory(), layout_).status()));
   FakeMemory::Put<uint64_t>(high, heap2_.high());
   // A segment size no heap has.
   const uint64_t log2 = heap2_.address() + layout_.heap_log2_segment_size;
   FakeMemory::Put<int32_t>(log2, 40);
-  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(getpid(), layout_).status()));
+  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(SelfMemory(), layout_).status()));
   FakeMemory::Put<int32_t>(log2, -3);
-  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(getpid(), layout_).status()));
+  EXPECT_TRUE(absl::IsUnavailable(CodeCache::Read(SelfMemory(), layout_).status()));
   FakeMemory::Put<int32_t>(log2, 6);
-  EXPECT_TRUE(CodeCache::Read(getpid(), layout_).ok());
+  EXPECT_TRUE(CodeCache::Read(SelfMemory(), layout_).ok());
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // What the Java unit tests build a JVM's structures with, in this process's
-// own memory (the code under test reads them back through
-// process_vm_readv(getpid())): a fixed block handed out in pieces, and
-// HotSpot's CompressedWriteStream, the writer of the encoding
-// compressed_stream.h reads.
+// own memory (the code under test reads them back through SelfMemory(),
+// /proc/self/mem): a fixed block handed out in pieces, and HotSpot's
+// CompressedWriteStream, the writer of the encoding compressed_stream.h
+// reads.
 #ifndef ALLOCPROF_TESTS_UNIT_JAVA_FAKE_JVM_MEMORY_H_
 #define ALLOCPROF_TESTS_UNIT_JAVA_FAKE_JVM_MEMORY_H_
 
@@ -11,8 +11,15 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "userspace/common/target_memory.h"
 
 namespace allocprof {
+
+// This process's memory, read as the code under test reads a JVM's.
+inline const TargetMemory& SelfMemory() {
+  static const TargetMemory memory = *TargetMemory::OpenSelf();
+  return memory;
+}
 
 // Never reallocated, so addresses stay put.
 class FakeMemory {

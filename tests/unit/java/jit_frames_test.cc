@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/unit/java/fake_jvm_memory.h"
 
 namespace allocprof {
 namespace {
@@ -94,7 +95,7 @@ TEST(JitCodeOf, KindsByPerfMapName) {
 // a stub's as recorded, or else rbp.
 TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
   // A code region of this process: a prologue in its second page, its
-  // third page unreadable.
+  // third page unmapped (/proc/PID/mem, as ptrace, reads PROT_NONE pages).
   constexpr size_t kPage = 4096;
   void* region = mmap(nullptr, 3 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                       -1, 0);
@@ -105,7 +106,7 @@ TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
   const uint64_t decoded = base + kPage + 0x800;
   std::memcpy(reinterpret_cast<void*>(decoded), prologue, sizeof(prologue));
   const uint64_t unreadable = base + 2 * kPage;
-  ASSERT_EQ(mprotect(reinterpret_cast<void*>(unreadable), kPage, PROT_NONE), 0);
+  ASSERT_EQ(munmap(reinterpret_cast<void*>(unreadable), kPage), 0);
 
   std::vector<JitCode> code = {
       {base + kPage, 0x80, JitCode::Kind::kCompiledMethod},  // recorded
@@ -117,13 +118,14 @@ TEST(BuildJitRows, OneRowPerPieceAndAStopAfterIt) {
       {unreadable, 0x20, JitCode::Kind::kCompiledMethod},  // no frame known
   };
   std::vector<uint64_t> asked;
-  const JitRows jit = BuildJitRows(getpid(), code, [&](const JitCode& c) -> std::optional<uint32_t> {
+  const RecordedFrameSize recorded = [&](const JitCode& c) -> std::optional<uint32_t> {
     asked.push_back(c.start);
     if (c.start == base + kPage) return 0x60;
     if (c.start == base + 0x200) return 0x20;
     return std::nullopt;
-  });
-  munmap(region, 3 * kPage);
+  };
+  const JitRows jit = BuildJitRows(SelfMemory(), code, recorded);
+  munmap(region, 2 * kPage);
   EXPECT_EQ(jit.start, base);
   EXPECT_EQ(jit.end, unreadable + 0x20);
   EXPECT_EQ(jit.methods, 2u);
@@ -160,10 +162,10 @@ TEST(BuildJitRows, AnInterpreterLaidOutOtherwiseIsWalkedByRbp) {
   EXPECT_FALSE(IsKnownInterpreterLayout(-1, -3));
   EXPECT_FALSE(IsKnownInterpreterLayout(-2, -2));
   const std::vector<JitCode> code = {{0x10000, 0x100, JitCode::Kind::kInterpreter}};
-  const JitRows known = BuildJitRows(getpid(), code);
+  const JitRows known = BuildJitRows(SelfMemory(), code);
   ASSERT_EQ(known.rows.size(), 2u);
   EXPECT_EQ(known.rows[0].cfa_type, AP_CFA_JAVA_INTERP);
-  const JitRows other = BuildJitRows(getpid(), code, nullptr, /*interpreter_known=*/false);
+  const JitRows other = BuildJitRows(SelfMemory(), code, nullptr, /*interpreter_known=*/false);
   ASSERT_EQ(other.rows.size(), 2u);
   EXPECT_EQ(other.rows[0].cfa_type, AP_CFA_NONE);
   EXPECT_EQ(other.rows[0].rbp_rule, AP_RBP_SAME);

@@ -4,12 +4,16 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/unit/common/child_process.h"
+#include "userspace/common/unique_fd.h"
+#include "userspace/symbols/process_handle.h"
 
 namespace allocprof {
 namespace {
@@ -49,19 +53,22 @@ TEST(CatchesSignal, ReadsTheSigCgtMask) {
   EXPECT_FALSE(CatchesSignal("SigCgt:\tnot hex\n", SIGQUIT));
 }
 
+UniqueFd PidfdOf(pid_t pid) {
+  return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+}
+
 // This process does not catch SIGQUIT: no listener is started, and no
 // signal is sent (the test would die of it).
 TEST(RunJcmd, ATargetThatDoesNotCatchSigquitIsNotSignalled) {
-  absl::StatusOr<std::string> out = RunJcmd(getpid(), "Compiler.perfmap", absl::Seconds(1));
+  absl::StatusOr<ProcessHandle> self = ProcessHandle::Open(getpid());
+  ASSERT_TRUE(self.ok()) << self.status();
+  const UniqueFd pidfd = PidfdOf(getpid());
+  ASSERT_TRUE(pidfd.valid());
+  absl::StatusOr<std::string> out =
+      RunJcmd(*self, pidfd.get(), "Compiler.perfmap", absl::Seconds(1));
   ASSERT_FALSE(out.ok());
   EXPECT_NE(out.status().message().find("does not catch SIGQUIT"), std::string::npos)
       << out.status();
-}
-
-TEST(RunJcmd, NoSuchProcessFails) {
-  // PIDs are below pid_max (at most 2^22): this one exists nowhere.
-  auto out = RunJcmd(1 << 23, "Compiler.perfmap", absl::Seconds(1));
-  EXPECT_FALSE(out.ok());
 }
 
 // A scratch directory standing for the JVM's root, with a tmp/ in it.
@@ -221,15 +228,27 @@ TEST_F(ReplyTest, ASilentPeerTimesOut) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
+// Its handles were taken while it ran: once it has exited, whether reaped
+// or not, nothing is read through them and no signal sent.
 TEST(RunJcmd, AnExitedProcessIsNotSignalled) {
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) _exit(0);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  auto out = RunJcmd(child, "Compiler.perfmap", absl::Seconds(1));
-  ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound) << out.status();
+  for (bool reaped : {false, true}) {
+    ChildProcess child;
+    ASSERT_GT(child.pid(), 0);
+    absl::StatusOr<ProcessHandle> handle = ProcessHandle::Open(child.pid());
+    ASSERT_TRUE(handle.ok()) << handle.status();
+    const UniqueFd pidfd = PidfdOf(child.pid());
+    ASSERT_TRUE(pidfd.valid());
+    if (reaped) {
+      child.Reap();
+    } else {
+      ASSERT_EQ(kill(child.pid(), SIGKILL), 0);
+      siginfo_t info;
+      ASSERT_EQ(waitid(P_PID, child.pid(), &info, WEXITED | WNOWAIT), 0);  // a zombie
+    }
+    auto out = RunJcmd(*handle, pidfd.get(), "Compiler.perfmap", absl::Seconds(1));
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound) << reaped << out.status();
+  }
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // JavaArgumentList on method descriptors, and JavaMethodNames::Name / Line
 // against fake HotSpot structures (Method, ConstMethod with its bytecodes
 // and compressed line number table, ConstantPool, InstanceKlass, Symbols)
-// built in this process's own memory and read back through
-// process_vm_readv(getpid()), with a layout of offsets chosen here.
+// built in this process's own memory and read back through SelfMemory(),
+// with a layout of offsets chosen here.
 #include "userspace/java/method_names.h"
 
 #include <unistd.h>
@@ -176,7 +176,7 @@ class JavaMethodNamesTest : public ::testing::Test {
 TEST_F(JavaMethodNamesTest, NameIsClassMethodAndArguments) {
   const uint64_t allocate = class_.Method(kAllocateDirect, kIntSignature, 10, {});
   const uint64_t get = class_.Method(kGet, kNoArgs, 10, {});
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
   EXPECT_EQ(names.Name(allocate), "java.nio.ByteBuffer.allocateDirect(int)");
   EXPECT_EQ(names.Name(get), "java.nio.ByteBuffer.get()");
@@ -186,13 +186,13 @@ TEST_F(JavaMethodNamesTest, NameIsClassMethodAndArguments) {
 
 TEST_F(JavaMethodNamesTest, MalformedSignatureStillNamesTheMethod) {
   const uint64_t method = class_.Method(kGet, kBadSignature, 10, {});
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
   EXPECT_EQ(names.Name(method), "java.nio.ByteBuffer.get()");
 }
 
 TEST_F(JavaMethodNamesTest, UnreadableMethodHasNoName) {
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
   EXPECT_EQ(names.Name(0), std::nullopt);
   // A Method whose ConstMethod pointer is null.
@@ -209,7 +209,7 @@ TEST_F(JavaMethodNamesTest, OverlongSymbolIsRejected) {
   other.PoolSymbol(1, "run");
   other.PoolSymbol(2, "()V");
   const uint64_t method = other.Method(1, 2, 10, {});
-  JavaMethodNames names(getpid(), other.layout());
+  JavaMethodNames names(SelfMemory(), other.layout());
   EXPECT_EQ(names.Name(method), std::nullopt);
 }
 
@@ -225,7 +225,7 @@ TEST_F(JavaMethodNamesTest, LineOfExactAndInBetweenBcis) {
   ASSERT_EQ(table[0], 0xff);
   ASSERT_EQ(table[1], 0x00);
   const uint64_t method = class_.Method(kAllocateDirect, kIntSignature, 100, table);
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
 
   for (auto [bci, line] : pairs) {
@@ -248,7 +248,7 @@ TEST_F(JavaMethodNamesTest, LineOfExactAndInBetweenBcis) {
 // they give the index, for a method has fewer than 64 KiB of bytecodes.
 TEST_F(JavaMethodNamesTest, BciFromTheLow16BitsOfTheBytecodePointer) {
   const uint64_t method = class_.Method(kAllocateDirect, kIntSignature, 100, {});
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
   const uint64_t const_method =
       FakeMemory::Get<uint64_t>(method + class_.layout().method_const_method);
@@ -272,7 +272,7 @@ TEST_F(JavaMethodNamesTest, LineTablesInEitherEncoding) {
                                            LineNumberTable(pairs, IntEncoding::kUnsigned5));
   const uint64_t small = class_.Method(kAllocateDirect, kIntSignature, 100,
                                        LineNumberTable({{1, 2}, {9, 5}}));
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   EXPECT_EQ(names.Line(unsigned5, 5).line, 0u);
   EXPECT_EQ(names.Line(small, 9).line, 5u);
   names.set_line_encoding(IntEncoding::kUnsigned5);
@@ -285,7 +285,7 @@ TEST_F(JavaMethodNamesTest, LineTablesInEitherEncoding) {
 TEST_F(JavaMethodNamesTest, LineOutsideTheBytecodesIsUnknown) {
   const uint64_t method =
       class_.Method(kAllocateDirect, kIntSignature, 100, LineNumberTable({{0, 10}, {50, 20}}));
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
   EXPECT_EQ(names.Line(method, 99).line, 20u);
   const SourceLine beyond = names.Line(method, 100);
@@ -298,7 +298,7 @@ TEST_F(JavaMethodNamesTest, LineOutsideTheBytecodesIsUnknown) {
 TEST_F(JavaMethodNamesTest, LineBeforeTheFirstEntryIsUnknown) {
   const uint64_t method =
       class_.Method(kAllocateDirect, kIntSignature, 100, LineNumberTable({{8, 10}, {30, 20}}));
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
   EXPECT_FALSE(names.Line(method, 0).known());
   EXPECT_FALSE(names.Line(method, 7).known());
@@ -311,7 +311,7 @@ TEST_F(JavaMethodNamesTest, UnsortedTableGivesTheClosestEntryBefore) {
   // the greatest bci below the one asked for wins.
   const uint64_t method = class_.Method(
       kAllocateDirect, kIntSignature, 100, LineNumberTable({{0, 10}, {20, 14}, {8, 30}}));
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
   EXPECT_EQ(names.Line(method, 15).line, 30u);
   EXPECT_EQ(names.Line(method, 25).line, 14u);
@@ -323,10 +323,10 @@ TEST_F(JavaMethodNamesTest, NoLineNumberTableFlagMeansUnknown) {
   // A table after the bytecodes, but the flag says there is none.
   const uint64_t method = class_.Method(kAllocateDirect, kIntSignature, 4, {});
   FakeMemory::PutBytes(
-      *ReadTarget<uint64_t>(getpid(), method + class_.layout().method_const_method) +
+      *SelfMemory().Read<uint64_t>(method + class_.layout().method_const_method) +
           class_.layout().const_method_size + 4,
       LineNumberTable({{0, 10}}));
-  JavaMethodNames names(getpid(), class_.layout());
+  JavaMethodNames names(SelfMemory(), class_.layout());
   names.set_line_encoding(IntEncoding::kClassic);
   EXPECT_EQ(names.Name(method), "java.nio.ByteBuffer.allocateDirect(int)");
   EXPECT_FALSE(names.Line(method, 0).known());
@@ -342,7 +342,7 @@ TEST_F(JavaMethodNamesTest, SourceFileComesFromThePoolsSourceFileIndex) {
   const uint64_t method = other.Method(1, 2, 20, LineNumberTable({{0, 42}}));
   {
     other.SourceFile(6);
-    JavaMethodNames names(getpid(), other.layout());
+    JavaMethodNames names(SelfMemory(), other.layout());
     names.set_line_encoding(IntEncoding::kClassic);
     EXPECT_EQ(names.Name(method), "com.example.Main.main(java.lang.String[])");
     const SourceLine line = names.Line(method, 3);
@@ -351,14 +351,14 @@ TEST_F(JavaMethodNamesTest, SourceFileComesFromThePoolsSourceFileIndex) {
   }
   {
     other.SourceFile(5);
-    JavaMethodNames names(getpid(), other.layout());
+    JavaMethodNames names(SelfMemory(), other.layout());
     names.set_line_encoding(IntEncoding::kClassic);
     EXPECT_EQ(names.Line(method, 3).file, "Main.java");
   }
   {
     // Index 0: the class names no source file; the line is still known.
     other.SourceFile(0);
-    JavaMethodNames names(getpid(), other.layout());
+    JavaMethodNames names(SelfMemory(), other.layout());
     names.set_line_encoding(IntEncoding::kClassic);
     const SourceLine line = names.Line(method, 3);
     EXPECT_EQ(line.file, "");

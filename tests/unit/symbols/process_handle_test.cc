@@ -1,11 +1,15 @@
 #include "userspace/symbols/process_handle.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/unit/common/child_process.h"
 
 namespace allocprof {
 namespace {
@@ -47,6 +51,43 @@ TEST(SymbolsProcessHandle, OwnProcess) {
   absl::StatusOr<std::string> maps = self->ReadProcFile("maps");
   ASSERT_TRUE(maps.ok()) << maps.status();
   EXPECT_FALSE(maps->empty());
+
+  char exe[4096];
+  const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe));
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(self->ReadProcLink("exe").value_or(""), std::string(exe, n));
+
+  absl::StatusOr<ProcessHandle> copy = self->Duplicate();
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ(copy->pid(), getpid());
+  EXPECT_TRUE(copy->ReadProcFile("maps").ok());
+}
+
+// Taken while the child ran, the handle reads nothing of it once it has
+// been reaped -- nor of a process given its PID after (clone3's set_tid,
+// which needs CAP_SYS_ADMIN).
+TEST(SymbolsProcessHandle, NothingIsReadOnceItsProcessIsGone) {
+  pid_t pid = 0;
+  absl::StatusOr<ProcessHandle> handle = absl::UnknownError("not opened");
+  {
+    ChildProcess child;
+    ASSERT_GT(child.pid(), 0);
+    pid = child.pid();
+    handle = ProcessHandle::Open(pid);
+    ASSERT_TRUE(handle.ok()) << handle.status();
+    ASSERT_TRUE(handle->ReadProcFile("status").ok());
+  }
+  EXPECT_TRUE(absl::IsNotFound(handle->ReadProcFile("status").status()));
+  EXPECT_TRUE(absl::IsNotFound(handle->ReadProcLink("exe").status()));
+  EXPECT_TRUE(absl::IsNotFound(handle->OpenMemory().status()));
+
+  ChildProcess impostor(nullptr, pid);
+  if (impostor.pid() < 0) GTEST_SKIP() << "cannot choose a child's PID (needs CAP_SYS_ADMIN)";
+  ASSERT_EQ(impostor.pid(), pid);
+  ASSERT_TRUE(ProcessHandle::Open(pid).ok());  // the PID is the impostor's now
+  EXPECT_TRUE(absl::IsNotFound(handle->ReadProcFile("status").status()));
+  EXPECT_TRUE(absl::IsNotFound(handle->OpenProcFile("maps", O_RDONLY).status()));
+  EXPECT_TRUE(absl::IsNotFound(handle->OpenMemory().status()));
 }
 
 TEST(SymbolsProcessHandle, NoSuchProcess) {
