@@ -65,15 +65,20 @@
  *
  *   bits  0-15  probe id: index into userspace's table of probed functions
  *   bits 16-31  allocator family id (see ap_event.family)
- *   bits 32-35  argument holding the size (1-6; 0: none)
- *   bits 36-39  argument holding an element count multiplied into the size
- *   bits 40-43  argument holding the block released or resized
- *   bits 44-47  argument holding a pointer the new block is stored through
+ *   bits 32-35  register holding the size (AP_REG_*; 0: none)
+ *   bits 36-39  register holding an element count multiplied into the size
+ *   bits 40-43  register holding the block released or resized
+ *   bits 44-47  register holding a pointer the new block is stored through
  *               (posix_memalign); 0: the block is the return value
  *   bits 48-51  AP_KIND_*
  *   bit  56     the probe sits on an instruction the kernel single-steps
  *               (see userspace/attach/probe_site.h): its hits cost ten
  *               times more, which the overhead guard must know
+ *
+ * The registers are named where the probe sits: at a function's entry the
+ * n-th argument is in register n; a probe moved past the entry (see
+ * userspace/attach/probe_site.h) may find it in a copy, such as mimalloc's
+ * malloc, which copies its size from rdi to rsi and then loads rdi.
  */
 #define AP_COOKIE_PROBE(c) ((__u32)((c) & 0xffff))
 #define AP_COOKIE_FAMILY(c) ((__u32)(((c) >> 16) & 0xffff))
@@ -90,8 +95,29 @@
 			   * (jemalloc's xallocx)                           */
 #define AP_KIND_FREE 3    /* releases a block                             */
 
-/* Arguments the cookie can name. */
+/* Arguments a function's shape can name (ARG1..ARG6). */
 #define AP_MAX_ARG 6
+
+/* Registers the cookie can name, 4 bits each: the argument registers in
+ * the SysV order (so that ARGn is register n at a function's entry), then
+ * the other general registers a prologue may copy an argument into. rsp
+ * and rbp are left out: a probe never moves past a write to them. 0 and
+ * 15 read as 0. */
+#define AP_REG_RDI 1
+#define AP_REG_RSI 2
+#define AP_REG_RDX 3
+#define AP_REG_RCX 4
+#define AP_REG_R8 5
+#define AP_REG_R9 6
+#define AP_REG_RAX 7
+#define AP_REG_RBX 8
+#define AP_REG_R10 9
+#define AP_REG_R11 10
+#define AP_REG_R12 11
+#define AP_REG_R13 12
+#define AP_REG_R14 13
+#define AP_REG_R15 14
+#define AP_REG_SLOTS 16
 
 /* Maximum user stack depth we ask the kernel for (its default
  * kernel.perf_event_max_stack). */

@@ -146,28 +146,38 @@ static __always_inline struct call_state *enclosing(struct call_state *st,
 	return st;
 }
 
-/* The argument registers, indexed as the cookie names them (1-based; 0 and
- * 7 read as 0). Copied with constant offsets: the verifier rejects a ctx
- * read at a computed one, which is what a switch on `n` compiles to. */
+/* The registers the cookie can name, indexed as it names them (AP_REG_*;
+ * 0 and 15 read as 0). A uprobe fires from the int3 trap, whose entry saved
+ * every general register in pt_regs, so a copy of an argument in rax or r11
+ * is there as rdi is. Copied with constant offsets: the verifier rejects a
+ * ctx read at a computed one, which is what a switch on `n` compiles to. */
 struct call_args {
-	__u64 v[8];
+	__u64 v[AP_REG_SLOTS];
 };
 
 static __always_inline void read_args(struct pt_regs *ctx, struct call_args *a)
 {
 	a->v[0] = 0;
-	a->v[1] = PT_REGS_PARM1(ctx);
-	a->v[2] = PT_REGS_PARM2(ctx);
-	a->v[3] = PT_REGS_PARM3(ctx);
-	a->v[4] = PT_REGS_PARM4(ctx);
-	a->v[5] = PT_REGS_PARM5(ctx);
-	a->v[6] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
-	a->v[7] = 0;
+	a->v[AP_REG_RDI] = PT_REGS_PARM1(ctx);
+	a->v[AP_REG_RSI] = PT_REGS_PARM2(ctx);
+	a->v[AP_REG_RDX] = PT_REGS_PARM3(ctx);
+	a->v[AP_REG_RCX] = PT_REGS_PARM4(ctx);
+	a->v[AP_REG_R8] = PT_REGS_PARM5(ctx);
+	a->v[AP_REG_R9] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
+	a->v[AP_REG_RAX] = ctx->ax;
+	a->v[AP_REG_RBX] = ctx->bx;
+	a->v[AP_REG_R10] = ctx->r10;
+	a->v[AP_REG_R11] = ctx->r11;
+	a->v[AP_REG_R12] = ctx->r12;
+	a->v[AP_REG_R13] = ctx->r13;
+	a->v[AP_REG_R14] = ctx->r14;
+	a->v[AP_REG_R15] = ctx->r15;
+	a->v[15] = 0;
 }
 
 static __always_inline __u64 arg(const struct call_args *a, __u32 n)
 {
-	return a->v[n & 7];
+	return a->v[n & (AP_REG_SLOTS - 1)];
 }
 
 /* Entry half of an allocating call: records its size and stack in `calls`.

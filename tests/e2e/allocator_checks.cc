@@ -1,5 +1,6 @@
 #include "tests/e2e/allocator_checks.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -121,6 +122,30 @@ bool SaysOnStderr(const Process& allocprof, const std::string& text) {
     }
   }
   return false;
+}
+
+std::string ProbeLine(const Process& allocprof, const std::string& probe,
+                      const std::string& module) {
+  const std::string prefix = "allocprof: probe " + probe + " at " + module + "+0x";
+  for (const std::string& line : CompleteLines(allocprof.err())) {
+    if (line.rfind(prefix, 0) == 0) return line;
+  }
+  return "";
+}
+
+int SingleSteppedSites(const Process& allocprof, const std::string& module) {
+  // "allocprof: probed 67 functions in /usr/lib/.../libmimalloc.so.2.0: 66
+  // on an emulated instruction (40 past the entry), 1 single-stepped"
+  const std::string in = " functions in " + module + ": ";
+  for (const std::string& line : CompleteLines(allocprof.err())) {
+    if (line.rfind("allocprof: probed ", 0) != 0 || line.find(in) == std::string::npos) {
+      continue;
+    }
+    const size_t comma = line.rfind(", ");
+    if (comma == std::string::npos) return -1;
+    return std::atoi(line.c_str() + comma + 2);
+  }
+  return -1;
 }
 
 std::string CanonicalPath(const std::string& path) {

@@ -83,6 +83,16 @@ void PrintReference(const std::string& folded_text, const Profile& profile,
 // contains `text`.
 bool SaysOnStderr(const Process& allocprof, const std::string& text);
 
+// allocprof -v's line for the probe on `probe` ("malloc+ret", "free", as
+// -v names it) in the object at `module` (the path the target maps); "" if
+// there is none.
+std::string ProbeLine(const Process& allocprof, const std::string& probe,
+                      const std::string& module);
+
+// How many probes in the object at `module` sit on an instruction the
+// kernel single-steps, from -v's summary of the object; -1 if it has none.
+int SingleSteppedSites(const Process& allocprof, const std::string& module);
+
 // The path with symlinks resolved, as /proc/PID/maps shows a mapped file;
 // `path` itself if it cannot be resolved.
 std::string CanonicalPath(const std::string& path);

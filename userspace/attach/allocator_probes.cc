@@ -15,20 +15,27 @@ std::string ObjectKey(const Module& m) {
 }  // namespace
 
 std::string DescribeProbe(const ProbedFunction& f) {
-  std::string line = absl::StrFormat("%s%s at %s+0x%x", f.symbol,
+  std::string line = absl::StrFormat("%s%s at %s+0x%x (%s)", f.symbol,
                                      f.returns() ? "+ret" : "", f.object,
-                                     f.offset + f.site.offset);
-  if (f.site.offset != 0) {
-    absl::StrAppendFormat(&line, " (+0x%x: `%s`, emulated, after `%s`)",
-                          f.site.offset, f.site.probed, f.site.passed);
-  } else {
-    absl::StrAppend(&line, " (`", f.site.probed, "`",
-                    f.site.why.empty() ? "" : "; " + f.site.why, ")");
-  }
+                                     f.offset + f.site.offset, DescribeSite(f.site));
   if (!f.aliases.empty()) {
     absl::StrAppend(&line, " also ", absl::StrJoin(f.aliases, ","));
   }
   return line;
+}
+
+std::string DescribeSites(absl::Span<const ProbedFunction> functions) {
+  size_t moved = 0;
+  size_t stepped = 0;
+  for (const ProbedFunction& f : functions) {
+    if (f.site.offset != 0) ++moved;
+    if (!f.site.emulated) ++stepped;
+  }
+  return absl::StrFormat(
+      "%d functions in %s: %d on an emulated instruction (%d past the entry), "
+      "%d single-stepped",
+      functions.size(), functions.empty() ? "" : functions[0].object,
+      functions.size() - stepped, moved, stepped);
 }
 
 void AllocatorProbes::ProbeNewObjects(const ModuleMap& modules,
@@ -62,11 +69,14 @@ void AllocatorProbes::ProbeNewObjects(const ModuleMap& modules,
       problems->push_back(std::string(s.message()));
       continue;
     }
-    for (ProbedFunction& f : *found) {
-      if (log) *log << "allocprof: probe " << DescribeProbe(f) << " ["
-                    << families_.Name(f.family) << "]\n";
-      probed_.push_back(std::move(f));
+    if (log) {
+      for (const ProbedFunction& f : *found) {
+        *log << "allocprof: probe " << DescribeProbe(f) << " ["
+             << families_.Name(f.family) << "]\n";
+      }
+      *log << "allocprof: probed " << DescribeSites(*found) << "\n";
     }
+    for (ProbedFunction& f : *found) probed_.push_back(std::move(f));
     const size_t attached = found->size();
     if (attached > 0) ++objects_with_probes_;
   }

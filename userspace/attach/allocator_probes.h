@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "userspace/attach/allocator_discovery.h"
 #include "userspace/attach/bpf_probes.h"
 #include "userspace/attach/custom_functions.h"
@@ -52,9 +53,14 @@ class AllocatorProbes {
   size_t objects_with_probes_ = 0;
 };
 
-// "malloc+ret at /usr/lib/.../libc.so.6+0x9a0f0 (`push r12`) [malloc/free in
-// libc.so.6]", one line.
+// "malloc+ret at /usr/lib/.../libc.so.6+0x9a0f0 (`push r12`, emulated)",
+// one line: where the probe sits and why there (DescribeSite).
 std::string DescribeProbe(const ProbedFunction& f);
+
+// "67 functions in /usr/lib/.../libmimalloc.so.2: 63 on an emulated
+// instruction (58 past the entry), 4 single-stepped", for the functions
+// probed in one object.
+std::string DescribeSites(absl::Span<const ProbedFunction> functions);
 
 }  // namespace allocprof
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "allocprof.skel.h"
+#include "userspace/attach/probe_cookie.h"
 #include "userspace/attach/uprobe_multi.h"
 
 namespace allocprof {
@@ -23,15 +24,6 @@ namespace {
 absl::Status LibbpfError(int err, absl::string_view what) {
   if (err < 0) err = -err;
   return absl::ErrnoToStatus(err, what);
-}
-
-// What the BPF programs need to know of `f` (see bpf/events.h).
-uint64_t Cookie(const ProbedFunction& f) {
-  const CallShape& shape = f.shape;
-  return uint64_t{f.id & 0xffff} | uint64_t{f.family} << 16 |
-         uint64_t{shape.size_arg} << 32 | uint64_t{shape.count_arg} << 36 |
-         uint64_t{shape.ptr_arg} << 40 | uint64_t{shape.out_arg} << 44 |
-         uint64_t{shape.kind} << 48 | uint64_t{!f.site.emulated} << 56;
 }
 
 }  // namespace
@@ -410,7 +402,7 @@ absl::Status BpfProbes::AttachTracepoints(absl::Span<bpf_program* const> program
 
 absl::Status BpfProbes::AttachUprobe(const ProbedFunction& f, bpf_program* prog,
                                      bool retprobe) {
-  LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = Cookie(f),
+  LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = ProbeCookie(f),
               .retprobe = retprobe);
   bpf_link* link = bpf_program__attach_uprobe_opts(
       prog, config_.tgid, f.host_path.c_str(), f.offset + f.site.offset, &opts);
@@ -440,7 +432,7 @@ absl::Status BpfProbes::AttachFunctions(const std::vector<ProbedFunction>& funct
       if (f.returns() != returns) continue;
       if (first == nullptr) first = &f;
       offsets.push_back(f.offset + f.site.offset);
-      cookies.push_back(Cookie(f));
+      cookies.push_back(ProbeCookie(f));
     }
     if (first == nullptr) continue;
     bpf_program* prog = returns ? skel_->progs.ap_alloc_session
