@@ -183,6 +183,11 @@ absl::Status BpfProbes::LoadObject() {
     bpf_program__set_autoload(prog, !sessions);
   }
   bpf_program__set_autoload(skel->progs.ap_java_method_load, config.java_probe);
+  // Only pages mode attaches these: verifying them is attach time lost.
+  for (bpf_program* prog : {skel->progs.ap_page_fault, skel->progs.ap_madvise_enter,
+                            skel->progs.ap_madvise_exit}) {
+    bpf_program__set_autoload(prog, config.pages_mode);
+  }
 
   skel->rodata->target_tgid = static_cast<uint32_t>(config.tgid);
   skel->rodata->floor_mode = config.floor_mode;
