@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "tools/command_line.h"
+#include "userspace/common/printable.h"
 #include "userspace/attach/custom_functions.h"
 #include "tools/subcommands.h"
 #include "userspace/outputs/flamegraph/flamegraph.h"
@@ -243,7 +244,9 @@ int main(int argc, char** argv) {
 
   absl::Status status = allocprof::RunSession(options, std::cout);
   if (!status.ok()) {
-    std::cerr << "allocprof: " << status.message() << "\n";
+    // An error may quote the target (a path it mapped): escaped, as the
+    // report is.
+    std::cerr << "allocprof: " << allocprof::Printable(status.message()) << "\n";
     return 1;
   }
   return 0;

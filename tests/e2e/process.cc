@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,7 +58,8 @@ std::vector<std::string> ChildEnvironment(
 
 std::unique_ptr<Process> Process::Start(const std::vector<std::string>& argv,
                                         std::string* error,
-                                        const std::vector<std::string>& env) {
+                                        const std::vector<std::string>& env,
+                                        const RunAs* as) {
   // Everything the child needs is prepared before fork(): after it, only
   // async-signal-safe calls.
   std::vector<char*> cargv;
@@ -91,9 +94,16 @@ std::unique_ptr<Process> Process::Start(const std::vector<std::string>& argv,
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    execve(cargv[0], cargv.data(), cenvp.data());
+    const char* step = "exec ";
+    // Groups first: once the uid is dropped they can no longer be changed.
+    if (as != nullptr && (setgroups(0, nullptr) != 0 || setresgid(as->gid, as->gid, as->gid) != 0 ||
+                          setresuid(as->uid, as->uid, as->uid) != 0)) {
+      step = "cannot change user to run ";
+    } else {
+      execve(cargv[0], cargv.data(), cenvp.data());
+    }
     const char* why = strerror(errno);
-    (void)!write(STDERR_FILENO, "exec ", 5);
+    (void)!write(STDERR_FILENO, step, strlen(step));
     (void)!write(STDERR_FILENO, cargv[0], strlen(cargv[0]));
     (void)!write(STDERR_FILENO, ": ", 2);
     (void)!write(STDERR_FILENO, why, strlen(why));
@@ -166,10 +176,12 @@ void Process::ReadAvailable() {
 void Process::Reap() {
   if (exited_) return;
   int status;
-  pid_t got = waitpid(pid_, &status, WNOHANG);
+  struct rusage usage = {};
+  pid_t got = wait4(pid_, &status, WNOHANG, &usage);
   if (got != pid_) return;
   exited_ = true;
   status_ = status;
+  max_rss_kib_ = usage.ru_maxrss;
   CloseFd(&pid_fd_);
   // Whatever the child wrote is in the pipes by now; a grandchild may keep
   // them open, so read what is there instead of waiting for EOF.

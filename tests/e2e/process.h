@@ -19,6 +19,12 @@ namespace allocprof::e2e {
 
 using Millis = std::chrono::milliseconds;
 
+// A user to run a child as, instead of the test's own.
+struct RunAs {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
 class Process {
  public:
   // Starts argv[0] (a path, not searched in PATH) in a process group of its
@@ -26,10 +32,12 @@ class Process {
   // reason to its stderr and exits 127. Returns null (with *error set) only
   // if the process could not be created. `env` holds "NAME=VALUE" entries
   // set in the child's environment on top of the test's own (replacing a
-  // variable of the same name).
+  // variable of the same name). With `as`, the child takes that uid and gid,
+  // with no supplementary groups, before exec (and exits 127 if it cannot).
   static std::unique_ptr<Process> Start(const std::vector<std::string>& argv,
                                         std::string* error,
-                                        const std::vector<std::string>& env = {});
+                                        const std::vector<std::string>& env = {},
+                                        const RunAs* as = nullptr);
 
   // Kills the whole process group with SIGKILL and reaps the child, so a
   // failed test leaves nothing running (allocprof's own target included).
@@ -45,6 +53,9 @@ class Process {
   bool exited() const { return exited_; }
   // waitpid() status; meaningful once exited().
   int status() const { return status_; }
+  // The child's peak resident memory in KiB (wait4's ru_maxrss: the largest
+  // of it and its own reaped children); meaningful once exited().
+  long max_rss_kib() const { return max_rss_kib_; }
   // "exit 0", "killed by signal 9", "running": for failure messages.
   std::string Describe() const;
 
@@ -74,6 +85,7 @@ class Process {
   int pid_fd_ = -1;  // pidfd: readable once the child has ended
   bool exited_ = false;
   int status_ = 0;
+  long max_rss_kib_ = 0;
   std::string out_;
   std::string err_;
 };

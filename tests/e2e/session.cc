@@ -50,11 +50,11 @@ bool ExitedWith(const Process& p, int code) {
 }
 
 void StartTarget(const std::string& path, const std::vector<std::string>& args,
-                 Target* target, const std::vector<std::string>& env) {
+                 Target* target, const std::vector<std::string>& env, const RunAs* as) {
   std::vector<std::string> argv{path};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string error;
-  target->proc = Process::Start(argv, &error, env);
+  target->proc = Process::Start(argv, &error, env, as);
   ASSERT_NE(target->proc, nullptr) << "cannot start " << path << ": " << error;
   Process* p = target->proc.get();
 

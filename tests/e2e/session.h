@@ -50,9 +50,11 @@ struct Target {
 };
 
 // Starts `path` with `args` and waits for its ready line. `env` holds
-// "NAME=VALUE" entries added to its environment (LD_PRELOAD=...).
+// "NAME=VALUE" entries added to its environment (LD_PRELOAD=...); `as`, a
+// user to run it as.
 void StartTarget(const std::string& path, const std::vector<std::string>& args,
-                 Target* target, const std::vector<std::string>& env = {});
+                 Target* target, const std::vector<std::string>& env = {},
+                 const RunAs* as = nullptr);
 
 // Sends the go signal and waits for the done line.
 void RunScenarios(Target* target);

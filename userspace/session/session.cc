@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "userspace/aggregate/aggregator.h"
+#include "userspace/common/printable.h"
 #include "userspace/common/unique_fd.h"
 #include "userspace/attach/allocator_probes.h"
 #include "userspace/attach/bpf_probes.h"
@@ -165,7 +166,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   }
   if (!problems.empty()) {
     if (options.verbose) {
-      for (const std::string& p : problems) std::cerr << "allocprof: " << p << "\n";
+      for (const std::string& p : problems) std::cerr << "allocprof: " << Printable(p) << "\n";
     }
     return WithContext(absl::FailedPreconditionError(FirstOf(problems)),
                        t.description());
@@ -303,9 +304,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     if (std::string note = ThpNote(config.thp); !note.empty()) {
       profile.notes.push_back(std::move(note));
     }
-    for (const std::string& line : (*symbolizer)->load_errors()) {
-      profile.notes.push_back(line);
-    }
+    for (std::string& line : (*symbolizer)->Notes()) profile.notes.push_back(std::move(line));
     for (const std::string& line : unwind_problems) profile.notes.push_back(line);
     for (const std::string& line : late_problems) profile.notes.push_back(line);
     for (std::string& line : java.Notes()) profile.notes.push_back(std::move(line));
@@ -347,7 +346,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       }
       if (unwind_tables) unwind_tables->Update((*symbolizer)->modules(), probe_log, &late);
       for (std::string& line : late) {
-        std::cerr << "allocprof: " << line << "\n";
+        // The target's paths, as the report's notes print them.
+        std::cerr << "allocprof: " << Printable(line) << "\n";
         late_problems.push_back(std::move(line));
       }
       if (options.java) java.Notice();

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 
@@ -98,6 +99,20 @@ std::optional<uint32_t> FileCrc(int fd) {
   return static_cast<uint32_t>(crc);
 }
 
+// Opens the candidate `path` (as the target sees it; `host_path` is how we
+// reach it) and records it in query.refused when it is there but refused.
+absl::StatusOr<OpenElf> OpenCandidate(const DebugFileQuery& query, const std::string& path,
+                                      const std::string& host_path) {
+  absl::StatusOr<OpenElf> file = OpenElfFile(host_path);
+  // FailedPrecondition is OpenTargetFile's refusal; a missing file is the
+  // common case and a non-ELF one is merely no debug file.
+  if (query.refused != nullptr && absl::IsFailedPrecondition(file.status())) {
+    query.refused->push_back(
+        absl::StrReplaceAll(file.status().message(), {{host_path, path}}));
+  }
+  return file;
+}
+
 std::string Dirname(absl::string_view path) {
   size_t slash = path.rfind('/');
   if (slash == absl::string_view::npos) return ".";
@@ -131,7 +146,8 @@ absl::StatusOr<std::string> FindDebugFile(const DebugFileQuery& query) {
                                     build_id.substr(0, 2), "/",
                                     build_id.substr(2), ".debug");
     std::string host_path = query.root(path);
-    if (HasDwarf(host_path)) return host_path;
+    absl::StatusOr<OpenElf> debug = OpenCandidate(query, path, host_path);
+    if (debug.ok() && ElfHasDwarf(debug->elf.get())) return host_path;
     tried.push_back(path);
   }
 
@@ -150,7 +166,7 @@ absl::StatusOr<std::string> FindDebugFile(const DebugFileQuery& query) {
       tried.push_back(path);
       if (path == query.target_path) continue;
       std::string host_path = query.root(path);
-      absl::StatusOr<OpenElf> debug = OpenElfFile(host_path);
+      absl::StatusOr<OpenElf> debug = OpenCandidate(query, path, host_path);
       if (!debug.ok() || !ElfHasDwarf(debug->elf.get())) continue;
       // The link names a file, not a build: an old debug file left beside a
       // rebuilt object would give wrong lines.

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -28,6 +29,11 @@ struct DebugFileQuery {
   std::string target_path;  // the object's path as the target sees it
   RootPathFn root;
   std::string debug_directory = kDebugDirectory;  // in the target's view
+  // Where to add a line for each candidate that is there but refused (a
+  // FIFO, a device, a link out of the root, over kMaxDebugFileBytes),
+  // naming it as the target sees it: the target may plant one to hang or
+  // exhaust us, and the report should say so. Null: not recorded.
+  std::vector<std::string>* refused = nullptr;
 };
 
 // A path this process can open that holds the object's DWARF (the object's

@@ -11,6 +11,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "userspace/common/target_file.h"
@@ -119,7 +121,26 @@ void PerfMapFile::Hold() {
   // The target writes this file, and may put a FIFO, a symlink out of its
   // root or a huge sparse file in its place: OpenTargetFile refuses those.
   absl::StatusOr<UniqueFd> fd = OpenTargetFile(path_, kMaxPerfMapBytes);
-  if (fd.ok()) held_ = *std::move(fd);
+  if (fd.ok()) {
+    held_ = *std::move(fd);
+    refused_.clear();
+  } else if (!absl::IsNotFound(fd.status())) {
+    // Named as the target sees it: our path to it holds a descriptor number.
+    refused_ = absl::StrReplaceAll(fd.status().message(), {{path_, shown_}});
+  }
+}
+
+std::vector<std::string> PerfMapFile::Notes() const {
+  std::vector<std::string> notes;
+  if (!refused_.empty()) {
+    notes.push_back(absl::StrCat("the JIT's perf map was not read: ", refused_));
+  }
+  if (table_.dropped() > 0 || table_.size() >= kMaxPerfMapEntries) {
+    notes.push_back(absl::StrCat("the JIT's perf map ", shown_, " has ", kMaxPerfMapEntries,
+                                 " entries or more, as many as are kept; code named past "
+                                 "them shows as module+offset"));
+  }
+  return notes;
 }
 
 void PerfMapFile::ReloadIfChanged() {

@@ -46,6 +46,7 @@ class PerfMapTable {
   // The entry that covers `addr`, or null.
   const PerfMapEntry* Find(uint64_t addr) const;
   void Clear();
+  size_t size() const { return entries_.size(); }
   // Entries refused since the last Clear() because the table was full.
   uint64_t dropped() const { return dropped_; }
 
@@ -65,8 +66,10 @@ class PerfMapFile {
  public:
   // `path` must be openable by this process (see ProcessHandle::RootPath);
   // it is opened with OpenTargetFile(), so only a regular file of at most
-  // kMaxPerfMapBytes is read.
-  explicit PerfMapFile(std::string path) : path_(std::move(path)) {}
+  // kMaxPerfMapBytes is read. `shown` is the path as the target sees it
+  // (/tmp/perf-PID.map), for the notes; `path` itself when empty.
+  explicit PerfMapFile(std::string path, std::string shown = "")
+      : path_(std::move(path)), shown_(shown.empty() ? path_ : std::move(shown)) {}
 
   // The entry covering `addr`, or null (also when there is no such file).
   const PerfMapEntry* Find(uint64_t addr);
@@ -79,10 +82,19 @@ class PerfMapFile {
 
   const std::string& path() const { return path_; }
 
+  // For the report's notes: that the file was refused and why (a FIFO, a
+  // link out of the target's root, over kMaxPerfMapBytes), or that it held
+  // more entries than are kept. Empty when neither happened.
+  std::vector<std::string> Notes() const;
+
  private:
   void ReloadIfChanged();
 
   std::string path_;
+  std::string shown_;
+  // Why the last attempt to open the file failed, when the file was there
+  // and refused; "" otherwise.
+  std::string refused_;
   UniqueFd held_;  // the file last opened, if any
   PerfMapTable table_;
   // What the last read saw, to tell a change (and an append) from none.

@@ -35,10 +35,10 @@ absl::StatusOr<std::unique_ptr<Symbolizer>> Symbolizer::ForProcess(ProcessHandle
   if (!modules.ok()) return modules.status();
   // A JIT in a container names its perf map by the PID it sees.
   absl::StatusOr<int> ns_pid = modules->process().NamespacePid();
-  std::string perf_map = modules->process().RootPath(
-      absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid, ".map"));
+  std::string shown = absl::StrCat("/tmp/perf-", ns_pid.ok() ? *ns_pid : pid, ".map");
+  std::string perf_map = modules->process().RootPath(shown);
   std::unique_ptr<Symbolizer> symbolizer(
-      new Symbolizer(*std::move(modules), std::move(perf_map)));
+      new Symbolizer(*std::move(modules), std::move(perf_map), std::move(shown)));
   symbolizer->perf_map_.Hold();
   return symbolizer;
 }
@@ -128,7 +128,7 @@ void Symbolizer::SymbolizeJit(const Module* module, Frame* frame) {
   }
 }
 
-DebugFileQuery Symbolizer::DebugQueryFor(const Module& module) const {
+absl::StatusOr<std::string> Symbolizer::DebugFileFor(const Module& module) {
   DebugFileQuery query;
   query.object_path = modules_.ElfPath(module);
   query.target_path = module.path;
@@ -136,7 +136,23 @@ DebugFileQuery Symbolizer::DebugQueryFor(const Module& module) const {
   query.root = [&process](absl::string_view path) {
     return process.RootPath(path);
   };
-  return query;
+  std::vector<std::string> refused;
+  query.refused = &refused;
+  absl::StatusOr<std::string> found = FindDebugFile(query);
+  // Symbols and source lines both look, for the same object.
+  for (std::string& why : refused) {
+    std::string line = absl::StrCat("no debug file for ", module.path, ": ", why);
+    if (std::find(load_errors_.begin(), load_errors_.end(), line) == load_errors_.end()) {
+      load_errors_.push_back(std::move(line));
+    }
+  }
+  return found;
+}
+
+std::vector<std::string> Symbolizer::Notes() const {
+  std::vector<std::string> notes = load_errors_;
+  for (std::string& line : perf_map_.Notes()) notes.push_back(std::move(line));
+  return notes;
 }
 
 const SourceLines* Symbolizer::SourceLinesFor(const Module& module) {
@@ -147,11 +163,10 @@ const SourceLines* Symbolizer::SourceLinesFor(const Module& module) {
   std::unique_ptr<SourceLines>& slot = dwarf_cache_[key];
   // SymbolsFor() already checked that the path leads to the mapped file
   // (and said so when it does not).
-  DebugFileQuery query = DebugQueryFor(module);
-  if (query.object_path.empty()) return nullptr;
+  if (modules_.ElfPath(module).empty()) return nullptr;
   // No DWARF is the common case (distributions strip their binaries), not
   // something to report.
-  absl::StatusOr<std::string> debug_file = FindDebugFile(query);
+  absl::StatusOr<std::string> debug_file = DebugFileFor(module);
   if (!debug_file.ok()) return nullptr;
   absl::StatusOr<std::unique_ptr<SourceLines>> loaded =
       SourceLines::Load(*debug_file);
@@ -184,7 +199,7 @@ const ElfSymbols* Symbolizer::SymbolsFor(const Module& module) {
   }
   // Symbols of a stripped object are in its debug file, looked up in the
   // target's file system as its source lines are; none is the common case.
-  absl::StatusOr<std::string> debug_file = FindDebugFile(DebugQueryFor(module));
+  absl::StatusOr<std::string> debug_file = DebugFileFor(module);
   absl::StatusOr<std::unique_ptr<ElfSymbols>> loaded =
       ElfSymbols::Load(path, debug_file.ok() ? *debug_file : "");
   if (!loaded.ok()) {

@@ -58,8 +58,12 @@ class Symbolizer {
   bool IsExecutable(uint64_t addr) const;
 
   // One line per object file whose symbols could not be read, saying which
-  // and why; its frames show as "module+0xOFFSET". For the report's notes.
+  // and why; its frames show as "module+0xOFFSET"; and one per debug file
+  // that was there but refused.
   const std::vector<std::string>& load_errors() const { return load_errors_; }
+  // For the report's notes: load_errors(), and what the perf map's reader
+  // has to say (PerfMapFile::Notes).
+  std::vector<std::string> Notes() const;
 
   // Frames with this bit are not addresses but a Java method (HotSpot's
   // Method*) that an interpreted frame runs (bpf/events.h,
@@ -81,8 +85,9 @@ class Symbolizer {
   const ModuleMap& modules() const { return modules_; }
 
  private:
-  Symbolizer(ModuleMap modules, std::string perf_map_path)
-      : modules_(std::move(modules)), perf_map_(std::move(perf_map_path)) {}
+  Symbolizer(ModuleMap modules, std::string perf_map_path, std::string perf_map_shown)
+      : modules_(std::move(modules)),
+        perf_map_(std::move(perf_map_path), std::move(perf_map_shown)) {}
 
   void SymbolizeInFile(const Module& module, Frame* frame);
   // Function names for code with no ELF file (or no mapping at all).
@@ -93,8 +98,9 @@ class Symbolizer {
   // The DWARF of the file behind `module`, loaded on first use; null when
   // it has none (looked for once per file).
   const SourceLines* SourceLinesFor(const Module& module);
-  // Where to look for `module`'s debug file: in the target's file system.
-  DebugFileQuery DebugQueryFor(const Module& module) const;
+  // `module`'s debug file, looked for in the target's file system; a
+  // candidate refused on the way is added to load_errors_, once.
+  absl::StatusOr<std::string> DebugFileFor(const Module& module);
   // Sets frame->source and frame->inlined for `vaddr`, and the function's
   // name when the symbol table had none.
   void AddSourceLines(const Module& module, uint64_t vaddr, Frame* frame);

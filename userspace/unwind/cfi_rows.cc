@@ -367,13 +367,22 @@ absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path) {
 
   // .eh_frame first: it is what the C++ runtime unwinds with, so it is
   // there and right in every object that can throw, stripped or not.
-  if (Dwarf_CFI* eh = dwarf_getcfi_elf(elf)) {
-    auto starts = EhFrameStarts(elf);
-    if (!starts.ok()) {
-      dwarf_cfi_end(eh);
-      return absl::Status(starts.status().code(),
-                          absl::StrCat(path, ": ", starts.status().message()));
-    }
+  Dwarf_CFI* eh = dwarf_getcfi_elf(elf);
+  const char* libdw_error = eh ? nullptr : dwarf_errmsg(-1);
+  // The search table is checked whether or not libdw took it: libdw gives
+  // no CFI at all for some tables it cannot use, which must not pass for
+  // an object without CFI.
+  auto starts = EhFrameStarts(elf);
+  if (!starts.ok()) {
+    if (eh) dwarf_cfi_end(eh);
+    return absl::Status(starts.status().code(),
+                        absl::StrCat(path, ": ", starts.status().message()));
+  }
+  if (eh == nullptr && !starts->empty()) {
+    out.skipped = absl::StrCat("libdw cannot read its .eh_frame (",
+                               libdw_error ? libdw_error : "no reason given", ")");
+  }
+  if (eh) {
     if (starts->empty()) {
       struct stat st;
       const uint64_t file_size =

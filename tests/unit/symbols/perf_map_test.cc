@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace allocprof {
@@ -139,9 +140,13 @@ TEST_F(SymbolsPerfMapFile, AFifoInItsPlaceDoesNotBlock) {
   // Planted by the target where its perf map would be: opening it for
   // reading would wait for a writer that never comes.
   ASSERT_EQ(mkfifo(path_.c_str(), 0644), 0);
-  PerfMapFile file(path_);
+  PerfMapFile file(path_, "/tmp/perf-42.map");
   file.Hold();
   EXPECT_EQ(file.Find(0x1000), nullptr);
+  // Said in the report, by the name the target knows it by.
+  EXPECT_THAT(file.Notes(), testing::ElementsAre(
+                                "the JIT's perf map was not read: /tmp/perf-42.map is not a "
+                                "regular file"));
 }
 
 TEST_F(SymbolsPerfMapFile, AHugeSparseFileIsRefusedBySize) {
@@ -151,6 +156,17 @@ TEST_F(SymbolsPerfMapFile, AHugeSparseFileIsRefusedBySize) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(file.Find(0x1000), nullptr);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_THAT(file.Notes(), testing::ElementsAre(testing::HasSubstr(
+                                absl::StrCat(path_, " is too large (2147483648 bytes"))));
+}
+
+TEST_F(SymbolsPerfMapFile, NoNoteForAMissingOrReadableMap) {
+  PerfMapFile file(path_);
+  EXPECT_EQ(file.Find(0x1000), nullptr);
+  EXPECT_THAT(file.Notes(), testing::IsEmpty());
+  Write("1000 10 first\n", std::ios::trunc);
+  ASSERT_NE(file.Find(0x1000), nullptr);
+  EXPECT_THAT(file.Notes(), testing::IsEmpty());
 }
 
 }  // namespace

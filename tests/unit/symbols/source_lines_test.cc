@@ -19,6 +19,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -267,6 +268,24 @@ TEST_F(SymbolsDebugRoot, DebuglinkIsLookedUpUnderTheTargetsRoot) {
   absl::StatusOr<std::string> found = FindDebugFile(query);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(*found, beside);
+}
+
+TEST_F(SymbolsDebugRoot, DebuglinkToAFifoIsRefusedAndRecorded) {
+  // Planted by the target where its debug file would be: opening it to
+  // read would wait for a writer.
+  const std::string beside = MakePath("/opt/app/inline_lib_linked.so.debug");
+  ASSERT_EQ(mkfifo(beside.c_str(), 0644), 0);
+  std::vector<std::string> refused;
+  DebugFileQuery query;
+  query.object_path = kLinked;
+  query.target_path = "/opt/app/inline_lib_linked.so";
+  query.root = Root();
+  query.refused = &refused;
+  absl::StatusOr<std::string> found = FindDebugFile(query);
+  EXPECT_TRUE(absl::IsNotFound(found.status())) << found.status();
+  // Named as the target sees it; the missing candidates are not refusals.
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0], "/opt/app/inline_lib_linked.so.debug is not a regular file");
 }
 
 TEST_F(SymbolsDebugRoot, DebuglinkToAnotherBuildIsRefused) {

@@ -215,6 +215,42 @@ TEST(EhFrameHdr, CountBeyondTheTableIsRefusedBeforeAllocating) {
   EXPECT_FALSE(ParseEhFrameHdr(std::vector<uint8_t>{1, 0x1b}, 0).ok());
 }
 
+// A copy of the object whose .eh_frame_hdr claims 2^32-1 FDEs: libdw
+// refuses the whole CFI, and that must not pass for an object without any.
+TEST(CfiRows, HugeFdeCountInTheObjectIsAnError) {
+  const std::string copy = testing::TempDir() + "/cfi_sample_fde_count.so";
+  {
+    std::ifstream in(CFI_SAMPLE_PATH, std::ios::binary);
+    std::ofstream out(copy, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+  }
+  {
+    int fd = open(copy.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    elf_version(EV_CURRENT);
+    Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+    ASSERT_NE(elf, nullptr);
+    size_t phnum = 0;
+    ASSERT_EQ(elf_getphdrnum(elf, &phnum), 0);
+    std::optional<uint64_t> hdr;
+    for (size_t i = 0; i < phnum; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_GNU_EH_FRAME) hdr = ph.p_offset;
+    }
+    elf_end(elf);
+    ASSERT_TRUE(hdr.has_value());
+    // The count follows the header's 4 bytes and its 4-byte .eh_frame
+    // pointer (EhFrameHdr below).
+    const uint32_t count = 0xffffffff;
+    ASSERT_EQ(pwrite(fd, &count, sizeof(count), static_cast<off_t>(*hdr + 8)), 4);
+    close(fd);
+  }
+  auto built = BuildCfiRows(copy);
+  std::remove(copy.c_str());
+  ASSERT_FALSE(built.ok());
+  EXPECT_THAT(std::string(built.status().message()), testing::HasSubstr("lists 4294967295 FDEs"));
+}
+
 // A copy of the object without .eh_frame_hdr whose executable segment
 // claims 3.75 GiB in memory: only what the file holds is code, so the
 // address-by-address scan must not walk the rest.
