@@ -87,7 +87,9 @@ ABSL_FLAG(bool, v, false, "verbose: what is attached where, libbpf's messages");
 ABSL_FLAG(uint32_t, stack_storage, 16384,
           "distinct stacks the kernel can hold (more: fewer collisions, more "
           "kernel memory, about 1 KiB each)");
-ABSL_FLAG(uint32_t, ringbuf_mib, 16, "size of the event ring buffer in MiB");
+ABSL_FLAG(uint32_t, ringbuf_mib, 4,
+          "size of the event ring buffer in MiB (mapped twice: its RSS is twice "
+          "this); raise it if the report says events were lost");
 ABSL_FLAG(bool, floor, false,
           "benchmark aid: attach the same probes with programs that do "
           "nothing; measures the bare probe cost");

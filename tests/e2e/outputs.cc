@@ -65,6 +65,19 @@ int64_t BytesThrough(const Folded& folded, const std::string& function) {
   return sum;
 }
 
+int64_t ProfileBytesThrough(const Profile& profile, const std::string& function) {
+  int64_t total = 0;
+  for (const ProfileStack& stack : profile.stacks) {
+    for (const ProfileFrame& frame : stack.frames) {
+      if (frame.function == function) {
+        total += stack.values.inuse_bytes;
+        break;
+      }
+    }
+  }
+  return total;
+}
+
 std::string StacksThrough(const Folded& folded, const std::string& function) {
   std::string out;
   for (const FoldedStack& s : folded.stacks) {

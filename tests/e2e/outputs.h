@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "userspace/profile/profile.h"
+
 namespace allocprof::e2e {
 
 // A folded or flame graph frame name without its source line:
@@ -45,6 +47,9 @@ Folded ParseFolded(const std::string& text);
 // Sum of the bytes of every stack that has `function` as one of its frames.
 // Frames are compared whole: "leak_mmap" does not match "leak_mmap_hole".
 int64_t BytesThrough(const Folded& folded, const std::string& function);
+// The same of a profile read back (JSON or pprof): in-use bytes of the
+// stacks that pass through `function`.
+int64_t ProfileBytesThrough(const Profile& profile, const std::string& function);
 
 // Stacks that have `function` as a frame, one a line, for messages.
 std::string StacksThrough(const Folded& folded, const std::string& function);

@@ -18,20 +18,6 @@ namespace {
 
 using OutputsAgreeTest = E2eTest;
 
-// In-use bytes of the stacks of `profile` that pass through `function`.
-int64_t ProfileBytesThrough(const Profile& profile, const std::string& function) {
-  int64_t total = 0;
-  for (const ProfileStack& stack : profile.stacks) {
-    for (const ProfileFrame& frame : stack.frames) {
-      if (frame.function == function) {
-        total += stack.values.inuse_bytes;
-        break;
-      }
-    }
-  }
-  return total;
-}
-
 // The flame graph's data, as its page script reads it.
 DecodedNode FlameGraphTree(const std::string& html) {
   const std::string open = "<script type=\"application/json\" id=\"flamegraph-data\">";

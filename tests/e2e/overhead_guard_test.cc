@@ -18,20 +18,6 @@ using ::testing::HasSubstr;
 
 class OverheadGuardTest : public E2eTest {};
 
-// In-use bytes of the stacks that pass through `function`.
-int64_t InuseThrough(const Profile& profile, const std::string& function) {
-  int64_t bytes = 0;
-  for (const ProfileStack& stack : profile.stacks) {
-    for (const ProfileFrame& frame : stack.frames) {
-      if (frame.function == function) {
-        bytes += stack.values.inuse_bytes;
-        break;
-      }
-    }
-  }
-  return bytes;
-}
-
 TEST_F(OverheadGuardTest, SamplesOnceBusyAndKeepsTheBudgetAndTheLeak) {
   constexpr double kBudget = 0.10;
   const std::string json = ScratchPath("rising.json");
@@ -68,12 +54,12 @@ TEST_F(OverheadGuardTest, SamplesOnceBusyAndKeepsTheBudgetAndTheLeak) {
   // The leak is found, its bytes within the sampling tolerance: its blocks
   // are large against any mean the guard picks, so nearly all are drawn.
   const double truth = static_cast<double>(RISING_LEAK_BYTES);
-  EXPECT_NEAR(static_cast<double>(InuseThrough(*profile, "leak_steadily")) / truth, 1.0, 0.10)
+  EXPECT_NEAR(static_cast<double>(ProfileBytesThrough(*profile, "leak_steadily")) / truth, 1.0, 0.10)
       << Outputs(*ap);
   // Blocks recorded before the switch and freed after it were seen freed.
-  EXPECT_EQ(InuseThrough(*profile, "hold_blocks"), 0) << Outputs(*ap);
+  EXPECT_EQ(ProfileBytesThrough(*profile, "hold_blocks"), 0) << Outputs(*ap);
   // Churn frees all it allocates; a sampled block in flight at most.
-  EXPECT_LT(InuseThrough(*profile, "churn_pairs"), 64 * 1024) << Outputs(*ap);
+  EXPECT_LT(ProfileBytesThrough(*profile, "churn_pairs"), 64 * 1024) << Outputs(*ap);
   EXPECT_TRUE(profile->losses.empty()) << Outputs(*ap);
 }
 
@@ -88,8 +74,8 @@ TEST_F(OverheadGuardTest, OffTracesEveryCall) {
   ASSERT_TRUE(profile.ok()) << profile.status();
   EXPECT_EQ(profile->sample_bytes, 0u);
   EXPECT_TRUE(profile->overhead.changes.empty());
-  EXPECT_EQ(InuseThrough(*profile, "leak_steadily"), static_cast<int64_t>(RISING_LEAK_BYTES));
-  EXPECT_EQ(InuseThrough(*profile, "hold_blocks"), 0);
+  EXPECT_EQ(ProfileBytesThrough(*profile, "leak_steadily"), static_cast<int64_t>(RISING_LEAK_BYTES));
+  EXPECT_EQ(ProfileBytesThrough(*profile, "hold_blocks"), 0);
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ struct ProbeConfig {
   pid_t tgid = 0;
   bool floor_mode = false;        // same probes, programs that do nothing
   bool floor_stacks = false;      // ... but take the allocation's stack
-  uint32_t ring_buffer_bytes = 16u << 20;
+  uint32_t ring_buffer_bytes = 4u << 20;
   uint32_t stack_map_entries = 16384;
   // Use uprobe sessions (one link per object, no return trap for calls
   // that need none) where the kernel has them.

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <iostream>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -44,22 +47,43 @@ constexpr absl::Duration kJavaNamingSlice = absl::Milliseconds(5);
 constexpr uint64_t kPageBytes = 4096;
 
 // Where attaching spends its time, for -v: each phase's milliseconds, in
-// the order they ran.
+// the order they ran,
+// and what each added to allocprof's peak memory.
 class AttachPhases {
  public:
   void Done(absl::string_view phase) {
     const absl::Time now = absl::Now();
+    const int64_t peak = PeakKib();
     phases_.push_back(absl::StrFormat("%s %.1f ms", phase, absl::ToDoubleMilliseconds(now - last_)));
+    if (peak > peak_kib_ + 512) absl::StrAppendFormat(&phases_.back(), " (+%d KiB peak)", peak - peak_kib_);
     last_ = now;
+    peak_kib_ = std::max(peak_kib_, peak);
   }
   std::string Summary() const {
-    return absl::StrCat("attach took ", absl::FormatDuration(last_ - start_), ": ",
-                        absl::StrJoin(phases_, ", "));
+    return absl::StrFormat("attach took %.1f ms, peak memory %d KiB: %s",
+                           absl::ToDoubleMilliseconds(last_ - start_), peak_kib_,
+                           absl::StrJoin(phases_, ", "));
   }
 
  private:
+  // VmHWM of /proc/self/status: allocprof's own, not a target's.
+  static int64_t PeakKib() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    int64_t kib = 0;
+    while (std::getline(status, line)) {
+      absl::string_view rest = line;
+      if (absl::ConsumePrefix(&rest, "VmHWM:")) {
+        rest = absl::StripAsciiWhitespace(absl::StripSuffix(absl::StripAsciiWhitespace(rest), "kB"));
+        if (!absl::SimpleAtoi(rest, &kib)) kib = 0;
+      }
+    }
+    return kib;
+  }
+
   absl::Time start_ = absl::Now();
   absl::Time last_ = start_;
+  int64_t peak_kib_ = PeakKib();
   std::vector<std::string> phases_;
 };
 

@@ -33,7 +33,7 @@ struct SessionOptions {
   bool floor_mode = false;  // benchmark aid: probes with empty programs
   bool floor_stacks = false;  // ... that take the allocation's stack
   uint32_t stack_map_entries = 16384;
-  uint32_t ring_buffer_mib = 16;
+  uint32_t ring_buffer_mib = 4;
   // --alloc-fn / --free-fn: the target's own allocator functions.
   std::vector<CustomFunction> declared_functions;
   // --sample-bytes: mean bytes between sampled allocations; 0 traces all.
