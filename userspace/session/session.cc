@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "userspace/aggregate/aggregator.h"
 #include "userspace/common/printable.h"
+#include "userspace/common/printable_stream.h"
 #include "userspace/common/unique_fd.h"
 #include "userspace/attach/allocator_probes.h"
 #include "userspace/attach/bpf_probes.h"
@@ -178,7 +179,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   if (!symbolizer.ok()) return WithContext(symbolizer.status(), t.description());
   phases.Done("objects and symbol tables");
   AllocatorProbes allocators(**probes, options.declared_functions);
-  std::ostream* probe_log = options.verbose ? &std::cerr : nullptr;
+  // -v lines name the target's objects and symbols: escaped line by line.
+  PrintableLines verbose_lines(std::cerr);
+  std::ostream* probe_log = options.verbose ? &verbose_lines : nullptr;
   std::vector<std::string> problems;
   if (!options.pages_mode) {
     allocators.ProbeNewObjects((*symbolizer)->modules(), &problems, probe_log);
@@ -257,7 +260,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   // A running JVM is found now; one launched with -- CMD when the launcher
   // loads libjvm.so.
   JavaSession java(t.handle(), t.exit_fd(), **probes, **symbolizer, unwind_tables.get(),
-                   &unwind_problems, options.verbose ? &std::cerr : nullptr);
+                   &unwind_problems, probe_log);
   if (options.java) java.Notice();
   phases.Done("ring buffer and Java");
 

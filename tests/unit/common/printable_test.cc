@@ -1,8 +1,10 @@
 #include "userspace/common/printable.h"
 
+#include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "userspace/common/printable_stream.h"
 
 namespace allocprof {
 namespace {
@@ -46,6 +48,20 @@ TEST(Printable, ReorderingCharactersAreEscaped) {
 TEST(Printable, EscapingTwiceChangesNothing) {
   const std::string once = Printable("\x1b\xc2\x9b\x9b\n");
   EXPECT_EQ(Printable(once), once);
+}
+
+TEST(PrintableLines, EscapesEachLineAndKeepsTheBreaks) {
+  std::ostringstream terminal;
+  {
+    PrintableLines log(terminal);
+    log << "allocprof: probe /tmp/\x1b[2Jevil.so: " << 42 << "\n";
+    log << "second\r line" << std::endl;
+    log << "unfinished \x07";
+  }
+  EXPECT_EQ(terminal.str(),
+            "allocprof: probe /tmp/\\x1b[2Jevil.so: 42\n"
+            "second\\x0d line\n"
+            "unfinished \\x07");
 }
 
 }  // namespace
