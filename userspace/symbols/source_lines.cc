@@ -4,11 +4,15 @@
 #include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "userspace/common/target_file.h"
 #include "userspace/symbols/demangle.h"
@@ -21,6 +25,45 @@ namespace {
 // unit whose code the linker placed around another's), and then the range
 // that covers the address starts below the nearest one.
 constexpr int kOverlapScan = 16;
+
+// libdw decompresses a compressed debug section whole when it opens the
+// object, into a buffer of the size the section's header claims: a hostile
+// object could claim terabytes from a few bytes of zlib. What the sections
+// decompress to is summed first; past this, no source lines for it. Debian's
+// libc has about 10 MiB, large C++ services a few hundred.
+constexpr uint64_t kMaxDebugSectionBytes = uint64_t{1} << 30;
+
+// Bytes the object's sections take once decompressed: SHF_COMPRESSED ones
+// (ELF compression headers) and GNU .zdebug_* ones ("ZLIB" and a big-endian
+// size), the others as they are. Only .debug* and .zdebug* sections count.
+uint64_t DebugSectionBytes(Elf* elf) {
+  uint64_t total = 0;
+  size_t names = 0;
+  if (elf_getshdrstrndx(elf, &names) != 0) return 0;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type == SHT_NOBITS) continue;
+    const char* name = elf_strptr(elf, names, shdr.sh_name);
+    if (name == nullptr) continue;
+    const absl::string_view n(name);
+    uint64_t bytes = shdr.sh_size;
+    if (shdr.sh_flags & SHF_COMPRESSED) {
+      GElf_Chdr chdr;
+      if (gelf_getchdr(scn, &chdr) != nullptr) bytes = chdr.ch_size;
+    } else if (absl::StartsWith(n, ".zdebug")) {
+      Elf_Data* raw = elf_rawdata(scn, nullptr);
+      if (raw != nullptr && raw->d_size >= 12 && memcmp(raw->d_buf, "ZLIB", 4) == 0) {
+        const auto* b = static_cast<const unsigned char*>(raw->d_buf) + 4;
+        bytes = 0;
+        for (int i = 0; i < 8; ++i) bytes = bytes << 8 | b[i];
+      }
+    } else if (!absl::StartsWith(n, ".debug")) {
+      continue;
+    }
+    total = bytes > UINT64_MAX - total ? UINT64_MAX : total + bytes;
+  }
+  return total;
+}
 
 std::string NameOf(Dwarf_Die* die) {
   Dwarf_Attribute attr;
@@ -114,6 +157,16 @@ absl::StatusOr<std::unique_ptr<SourceLines>> SourceLines::Load(
   absl::StatusOr<UniqueFd> opened = OpenTargetFile(path, kMaxDebugFileBytes);
   if (!opened.ok()) return opened.status();
   UniqueFd fd = *std::move(opened);
+  elf_version(EV_CURRENT);
+  if (Elf* elf = elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr); elf != nullptr) {
+    const uint64_t bytes = DebugSectionBytes(elf);
+    elf_end(elf);
+    if (bytes > kMaxDebugSectionBytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "no source lines from ", path, ": its debug sections would take ", bytes,
+          " bytes decompressed, more than allocprof reads (", kMaxDebugSectionBytes, ")"));
+    }
+  }
   Dwarf* dwarf = dwarf_begin(fd.get(), DWARF_C_READ);
   if (dwarf == nullptr) {
     return absl::NotFoundError(absl::StrCat("no DWARF in ", path, ": ",

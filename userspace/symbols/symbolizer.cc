@@ -170,7 +170,13 @@ const SourceLines* Symbolizer::SourceLinesFor(const Module& module) {
   if (!debug_file.ok()) return nullptr;
   absl::StatusOr<std::unique_ptr<SourceLines>> loaded =
       SourceLines::Load(*debug_file);
-  if (!loaded.ok()) return nullptr;
+  if (!loaded.ok()) {
+    // A refusal (too large to decompress) is news; no DWARF is not.
+    if (absl::IsResourceExhausted(loaded.status())) {
+      load_errors_.push_back(std::string(loaded.status().message()));
+    }
+    return nullptr;
+  }
   slot = *std::move(loaded);
   return slot.get();
 }

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -145,6 +146,54 @@ TEST(SymbolsSourceLines, ObjectWithoutDwarfDoesNotLoad) {
   EXPECT_TRUE(absl::IsNotFound(lines.status())) << lines.status();
   EXPECT_FALSE(HasDwarf(kNoDebug));
   EXPECT_TRUE(HasDwarf(kWithDwarf));
+}
+
+// A copy of the object with its debug sections compressed (ELF compression
+// headers, as Debian ships debug files), and, with `claimed`, .debug_info's
+// header claiming it decompresses to that many bytes.
+std::string CompressedCopy(const std::string& name, uint64_t claimed) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string command =
+      absl::StrCat("objcopy --compress-debug-sections=zlib-gabi ", kWithDwarf, " ", path);
+  if (std::system(command.c_str()) != 0) return "";
+  if (claimed == 0) return path;
+  const int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  size_t names = 0;
+  off_t chdr_at = -1;
+  if (elf != nullptr && elf_getshdrstrndx(elf, &names) == 0) {
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr shdr;
+      const char* n = gelf_getshdr(scn, &shdr) ? elf_strptr(elf, names, shdr.sh_name) : nullptr;
+      if (n != nullptr && std::string(n) == ".debug_info" && (shdr.sh_flags & SHF_COMPRESSED)) {
+        chdr_at = static_cast<off_t>(shdr.sh_offset);
+      }
+    }
+  }
+  if (elf != nullptr) elf_end(elf);
+  // Elf64_Chdr: ch_type, ch_reserved, then ch_size.
+  const bool patched = chdr_at >= 0 &&
+                       pwrite(fd, &claimed, sizeof(claimed), chdr_at + 8) == sizeof(claimed);
+  close(fd);
+  return patched ? path : "";
+}
+
+TEST(SymbolsSourceLines, CompressedDebugSectionsLoad) {
+  const std::string path = CompressedCopy("inline_lib_compressed.so", 0);
+  ASSERT_FALSE(path.empty()) << "objcopy --compress-debug-sections failed";
+  absl::StatusOr<std::unique_ptr<SourceLines>> lines = SourceLines::Load(path);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+}
+
+// libdw would allocate what the header claims and inflate into it: refused
+// before it is asked.
+TEST(SymbolsSourceLines, ADecompressionBombIsRefused) {
+  const std::string path = CompressedCopy("inline_lib_bomb.so", uint64_t{1} << 40);
+  ASSERT_FALSE(path.empty()) << "could not build the object";
+  absl::StatusOr<std::unique_ptr<SourceLines>> lines = SourceLines::Load(path);
+  EXPECT_TRUE(absl::IsResourceExhausted(lines.status())) << lines.status();
+  EXPECT_TRUE(absl::StrContains(lines.status().message(), "would take 10995116")) << lines.status();
 }
 
 TEST(SymbolsSourceLines, SymbolizerGivesTheLinesAndTheInlineChain) {
