@@ -1,5 +1,7 @@
 #include "userspace/session/session.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
@@ -87,6 +89,14 @@ class AttachPhases {
   int64_t peak_kib_ = PeakKib();
   std::vector<std::string> phases_;
 };
+
+// allocprof's own CPU time (user and system), for -v.
+double CpuSeconds() {
+  rusage usage = {};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 absl::Status WithContext(const absl::Status& s, absl::string_view context) {
   if (s.ok()) return s;
@@ -288,6 +298,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
                            probe_log);
   overhead.Start();
 
+  const double cpu_at_start = CpuSeconds();
   NamedStacks names(stack_table, resolver, **symbolizer);
   ProfileBuilder builder(names, **symbolizer, t.program_path());
   const absl::Time start = absl::Now();
@@ -424,6 +435,13 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       if (p.runs == 0 || p.run_time_ns == 0) continue;
       std::cerr << "allocprof: BPF program " << p.name << ": " << p.runs << " runs, "
                 << p.run_time_ns / p.runs << " ns each\n";
+    }
+    // And what allocprof itself spent on each record while tracing.
+    const double cpu_ns = (CpuSeconds() - cpu_at_start) * 1e9;
+    if (sink.handled() > 0) {
+      std::cerr << absl::StrFormat(
+          "allocprof: userspace %.0f ms of CPU while tracing, %.0f ns per record (%d records)\n",
+          cpu_ns / 1e6, cpu_ns / static_cast<double>(sink.handled()), sink.handled());
     }
   }
   sample();  // the end of the session is the last point of every series
