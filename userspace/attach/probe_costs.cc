@@ -69,9 +69,12 @@ absl::StatusOr<uint64_t> FileOffset(Function fn) {
   return absl::NotFoundError("allocprof's own code is not in /proc/self/maps");
 }
 
+// This thread's CPU time: a trap is handled in the context of the thread
+// that hit it, so its cost is the thread's system time, and time the thread
+// spends preempted on a busy host does not count (wall time would).
 double NowNs() {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
