@@ -1,157 +1,176 @@
 #include "tools/command_line.h"
 
 #include <algorithm>
-#include <cmath>
+#include <utility>
 
-#include "absl/flags/commandlineflag.h"
-#include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/string_view.h"
+#include "absl/strings/str_split.h"
 
 namespace allocprof {
 namespace {
 
-bool IsAbslBuiltin(absl::string_view name) {
-  for (absl::string_view builtin :
-       {"help", "helpfull", "helpshort", "helppackage", "helpmatch", "helpon",
-        "version", "only_check_args", "flagfile", "fromenv", "tryfromenv",
-        "undefok"}) {
-    if (name == builtin) return true;
-  }
-  return false;
+// Usage columns: options on the left, their help wrapped on the right.
+constexpr size_t kHelpColumn = 26;
+constexpr size_t kWidth = 80;
+
+std::string Normalized(absl::string_view name) {
+  std::string text(name);
+  std::replace(text.begin(), text.end(), '_', '-');
+  return text;
 }
 
 }  // namespace
 
-std::string FindCommandLineError(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (arg.size() < 2 || arg[0] != '-') continue;  // a positional argument
-    absl::string_view spelled = arg;
-    arg.remove_prefix(absl::StartsWith(arg, "--") ? 2 : 1);
-    absl::string_view name = arg.substr(0, arg.find('='));
-    bool has_value = name.size() != arg.size();
-    absl::string_view value = has_value ? arg.substr(name.size() + 1) : "";
+FlagSet::FlagSet(std::string command, std::string synopsis, std::string about)
+    : command_(std::move(command)), synopsis_(std::move(synopsis)), about_(std::move(about)) {}
 
-    // absl's own flags (--help, --helpfull, --version, --flagfile ...) are
-    // handled by its parser.
-    if (IsAbslBuiltin(name)) continue;
-    absl::string_view dashes = spelled.substr(0, spelled.size() - arg.size());
-    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-    // --nofoo turns a boolean foo off.
-    if (flag == nullptr && absl::StartsWith(name, "no")) {
-      absl::CommandLineFlag* negated = absl::FindCommandLineFlag(name.substr(2));
-      if (negated != nullptr && negated->IsOfType<bool>() && !has_value) continue;
-    }
-    if (flag == nullptr) {
-      return absl::StrCat("unknown option ", spelled.substr(0, spelled.find('=')));
-    }
-    if (flag->IsOfType<bool>() && !has_value) continue;
-    if (!has_value) {
-      if (i + 1 >= argc) return absl::StrCat("option ", spelled, " needs a value");
-      value = argv[++i];
-    }
-    std::string error;
-    if (!flag->ParseFrom(value, &error)) {
-      return absl::StrCat("bad value '", value, "' for ", dashes, name);
-    }
-  }
-  return "";
+std::string FlagSet::OptionName(absl::string_view name) {
+  return absl::StrCat(name.size() == 1 ? "-" : "--", name);
 }
 
-absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
-  absl::string_view digits = text;
-  absl::ConsumeSuffix(&digits, "iB") || absl::ConsumeSuffix(&digits, "B");
-  int shift = 0;
-  if (!digits.empty()) {
-    switch (digits.back()) {
-      case 'K': case 'k': shift = 10; break;
-      case 'M': case 'm': shift = 20; break;
-      case 'G': case 'g': shift = 30; break;
-    }
-    if (shift != 0) digits.remove_suffix(1);
-  }
-  uint64_t value = 0;
-  if (digits.empty() || !absl::SimpleAtoi(digits, &value) ||
-      value > (UINT64_MAX >> shift)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is not a size (512K, 1M, 4096)"));
-  }
-  return value << shift;
+void FlagSet::AddOption(absl::string_view name, absl::string_view placeholder,
+                        absl::string_view help, std::string default_text, bool repeatable,
+                        std::function<absl::Status(absl::string_view)> set) {
+  Option option;
+  option.name = Normalized(name);
+  option.placeholder = std::string(placeholder);
+  option.help = std::string(help);
+  option.default_text = std::move(default_text);
+  option.repeatable = repeatable;
+  option.set = std::move(set);
+  options_.push_back(std::move(option));
 }
 
-absl::StatusOr<uint64_t> ParseSampleBytes(absl::string_view text) {
-  absl::StatusOr<uint64_t> bytes = ParseByteSize(text);
-  if (!bytes.ok()) return bytes.status();
-  if (*bytes > kMaxSampleBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is more than the largest sampling interval, 1T (1099511627776)"));
-  }
-  return *bytes;
+void FlagSet::AddChecked(absl::string_view name, absl::string_view placeholder,
+                         absl::string_view help, bool repeatable,
+                         std::function<absl::Status(absl::string_view)> set) {
+  AddOption(name, placeholder, help, "", repeatable, std::move(set));
 }
 
-absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option, double seconds) {
-  // NaN compares false with everything, so it is tested for by name.
-  if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxSeconds) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        option, " needs a number of seconds, 0 or more (at most a century), not ", seconds));
-  }
-  return absl::Seconds(seconds);
+void FlagSet::AddSwitch(absl::string_view name, bool* value, absl::string_view help) {
+  AddOption(name, "", help, *value ? "on" : "", false, nullptr);
+  options_.back().switch_value = value;
 }
 
-absl::StatusOr<double> ParseOverheadPercent(double percent) {
-  if (!std::isfinite(percent) || percent < 0 || percent > 100) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max-overhead needs a percentage of one core from 0 (no guard) to 100, not ", percent));
+FlagSet::Option* FlagSet::Find(absl::string_view name) {
+  for (Option& option : options_) {
+    if (option.name == name) return &option;
   }
-  return percent / 100;
+  return nullptr;
 }
 
-void NormalizeOptionNames(std::vector<std::string>* args) {
-  for (size_t i = 1; i < args->size(); ++i) {
-    std::string& arg = (*args)[i];
-    if (arg == "--") break;
-    if (!absl::StartsWith(arg, "--")) continue;
-    const size_t end = std::min(arg.find('='), arg.size());
-    for (size_t c = 2; c < end; ++c) {
-      if (arg[c] == '-') arg[c] = '_';
-    }
-    // --no-java is absl's --nojava, as --no-sessions is --nosessions.
-    if (absl::StartsWith(arg, "--no_")) arg.erase(4, 1);
-  }
+const FlagSet::Option* FlagSet::Find(absl::string_view name) const {
+  return const_cast<FlagSet*>(this)->Find(name);
 }
 
-std::vector<std::string> TakeRepeatedOption(std::vector<std::string>* args,
-                                            absl::string_view name,
-                                            bool* missing) {
-  const std::string flag = absl::StrCat("--", name);
-  const std::string with_value = absl::StrCat(flag, "=");
-  std::vector<std::string> values;
-  std::vector<std::string> kept;
-  for (size_t i = 0; i < args->size(); ++i) {
-    const std::string& arg = (*args)[i];
+bool FlagSet::Given(absl::string_view name) const {
+  const Option* option = Find(Normalized(name));
+  return option != nullptr && option->given;
+}
+
+absl::Status FlagSet::Parse(const std::vector<std::string>& args,
+                            std::vector<std::string>* operands) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
     if (arg == "--") {
-      kept.insert(kept.end(), args->begin() + i, args->end());
+      operands->insert(operands->end(), args.begin() + i + 1, args.end());
       break;
     }
-    if (arg == flag) {
-      if (i + 1 < args->size()) {
-        values.push_back((*args)[++i]);
-      } else {
-        *missing = true;
-      }
-    } else if (absl::StartsWith(arg, with_value)) {
-      values.push_back(arg.substr(with_value.size()));
-    } else {
-      kept.push_back(arg);
+    if (arg.size() < 2 || arg[0] != '-') {
+      operands->push_back(arg);
+      continue;
     }
+    absl::string_view body = arg;
+    body.remove_prefix(absl::StartsWith(body, "--") ? 2 : 1);
+    const size_t eq = body.find('=');
+    const bool has_value = eq != absl::string_view::npos;
+    const std::string name = Normalized(body.substr(0, eq));
+    absl::string_view value = has_value ? body.substr(eq + 1) : "";
+    if (name == "help" || name == "h") {
+      help_ = true;
+      continue;
+    }
+
+    Option* option = Find(name);
+    bool negated = false;
+    if (option == nullptr && absl::StartsWith(name, "no")) {
+      absl::string_view positive = absl::string_view(name).substr(2);
+      absl::ConsumePrefix(&positive, "-");
+      Option* candidate = Find(positive);
+      if (candidate != nullptr && candidate->switch_value != nullptr) {
+        option = candidate;
+        negated = true;
+      }
+    }
+    if (option == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option ", absl::string_view(arg).substr(0, arg.find('='))));
+    }
+    const std::string spelled =
+        negated ? absl::StrCat("--no-", option->name) : OptionName(option->name);
+    if (option->given && !option->repeatable) {
+      return absl::InvalidArgumentError(absl::StrCat(OptionName(option->name), " is given twice"));
+    }
+    option->given = true;
+    if (option->switch_value != nullptr) {
+      if (has_value) return absl::InvalidArgumentError(absl::StrCat(spelled, " takes no value"));
+      *option->switch_value = !negated;
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 == args.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(spelled, " needs a value"));
+      }
+      value = args[++i];
+    }
+    if (absl::Status s = option->set(value); !s.ok()) return s;
   }
-  *args = std::move(kept);
-  return values;
+  return absl::OkStatus();
+}
+
+std::string FlagSet::Usage() const {
+  std::string text = absl::StrCat("usage: ", synopsis_, "\n", about_, "\n\noptions:\n");
+  auto add_line = [&text](std::string left, const std::string& help) {
+    left = absl::StrCat("  ", left);
+    if (left.size() + 2 > kHelpColumn) {
+      absl::StrAppend(&text, left, "\n");
+      left.clear();
+    }
+    left.resize(kHelpColumn, ' ');
+    size_t column = kHelpColumn;
+    absl::StrAppend(&text, left);
+    bool first = true;
+    for (absl::string_view word : absl::StrSplit(help, ' ', absl::SkipEmpty())) {
+      if (!first && column + 1 + word.size() > kWidth) {
+        absl::StrAppend(&text, "\n", std::string(kHelpColumn, ' '));
+        column = kHelpColumn;
+        first = true;
+      }
+      absl::StrAppend(&text, first ? "" : " ", word);
+      column += (first ? 0 : 1) + word.size();
+      first = false;
+    }
+    absl::StrAppend(&text, "\n");
+  };
+  for (const Option& option : options_) {
+    std::string left = OptionName(option.name);
+    if (!option.placeholder.empty()) absl::StrAppend(&left, " ", option.placeholder);
+    std::string help = option.help;
+    // A zero default is the option's absence (no PID, no peeking): not worth a
+    // word.
+    if (!option.default_text.empty() && option.default_text != "0" &&
+        !absl::StrContains(help, "default")) {
+      absl::StrAppend(&help, " (default ", option.default_text, ")");
+    }
+    add_line(std::move(left), help);
+  }
+  add_line("-h, --help", "this text");
+  return text;
+}
+
+int FlagSet::Misuse(std::ostream& err, absl::string_view message) const {
+  err << "allocprof: " << message << " (see " << command_ << " --help)\n";
+  return 2;
 }
 
 }  // namespace allocprof

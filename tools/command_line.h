@@ -1,55 +1,122 @@
-// Checks the command line before absl parses it, so that a misused option
-// gets allocprof's own one-line error and exit code 2 (absl's parser prints
-// "ERROR: ..." and exits 1).
+// allocprof's command line: the options a command takes, each defined once
+// with its type, its placeholder and its help, parsed into the variable it
+// names. `allocprof`, `allocprof report` and `allocprof diff` all parse with
+// a FlagSet, share the definitions of the options they have in common
+// (output_flags.h), and generate their --help from the definitions.
+//
+// Spelling, the same for every command: --name VALUE, --name=VALUE, one
+// dash or two, '-' or '_' inside a name (--min-age, --min_age); a switch is
+// --name, off with --no-name or --noname, and takes no value; "--" ends the
+// options; -h and --help ask for the usage.
 #ifndef ALLOCPROF_TOOLS_COMMAND_LINE_H_
 #define ALLOCPROF_TOOLS_COMMAND_LINE_H_
 
-#include <cstdint>
+#include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/flags/marshalling.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
 
 namespace allocprof {
 
-// The first problem absl's parser would stop at -- an unknown option, a
-// missing or unparsable value -- as a sentence, or "" when there is none.
-// Arguments after "--" belong to the command and are not looked at.
-std::string FindCommandLineError(int argc, char** argv);
+class FlagSet {
+ public:
+  // `command` as it is typed ("allocprof report"), for messages; `synopsis`
+  // the usage lines and `about` what the command does, for --help.
+  FlagSet(std::string command, std::string synopsis, std::string about);
 
-// Long option names may be spelled with '-' or '_' (--min-age, --min_age);
-// absl knows them by '_'. Rewrites the names (not the values) of `args`
-// before "--"; --no-NAME is absl's --noNAME.
-void NormalizeOptionNames(std::vector<std::string>* args);
+  // An option with a value of type T, parsed with T's AbslParseFlag
+  // (flag_types.h for allocprof's own types) into *value, whose value now
+  // is the default. A value that does not parse is refused with the sentence
+  // AbslParseFlag gives, or else "NAME needs NEEDS, not "TEXT""; one that
+  // parses but fails `valid` with "NAME needs NEEDS".
+  template <typename T>
+  void Add(absl::string_view name, T* value, absl::string_view placeholder,
+           absl::string_view help, absl::string_view needs = "",
+           std::function<bool(const T&)> valid = nullptr) {
+    const std::string option = OptionName(name);
+    const std::string needs_text(needs.empty() ? absl::StrCat("a value (", placeholder, ")")
+                                               : needs);
+    auto set = [=](absl::string_view text) -> absl::Status {
+      T parsed{};
+      std::string error;
+      if (!absl::ParseFlag(text, &parsed, &error)) {
+        return absl::InvalidArgumentError(
+            error.empty() ? absl::StrCat(option, " needs ", needs_text, ", not \"", text, "\"")
+                          : absl::StrCat(option, " ", error));
+      }
+      if (valid && !valid(parsed)) {
+        return absl::InvalidArgumentError(absl::StrCat(option, " needs ", needs_text));
+      }
+      *value = std::move(parsed);
+      return absl::OkStatus();
+    };
+    AddOption(name, placeholder, help, absl::UnparseFlag(*value), false, std::move(set));
+  }
 
-// Takes every "--NAME VALUE" and "--NAME=VALUE" before "--" out of `args`
-// and returns the values in order: options that may be given many times,
-// which absl's parser would reduce to the last one. A missing value is
-// returned as *missing = true.
-std::vector<std::string> TakeRepeatedOption(std::vector<std::string>* args,
-                                            absl::string_view name,
-                                            bool* missing);
+  // An option whose value `set` checks and keeps; its error is the whole
+  // sentence. Given more than once only if `repeatable`.
+  void AddChecked(absl::string_view name, absl::string_view placeholder,
+                  absl::string_view help, bool repeatable,
+                  std::function<absl::Status(absl::string_view)> set);
 
-// "524288", "512K", "512KiB", "1M", "2G" (binary multiples) as bytes.
-absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text);
+  // A switch: --name sets *value, --no-name clears it; the default is
+  // *value now.
+  void AddSwitch(absl::string_view name, bool* value, absl::string_view help);
 
-// --sample-bytes: a byte size up to kMaxSampleBytes. A mean sampling
-// interval beyond that would sample nothing, and near 2^64 its arithmetic
-// overflows.
-inline constexpr uint64_t kMaxSampleBytes = uint64_t{1} << 40;  // 1 TiB
-absl::StatusOr<uint64_t> ParseSampleBytes(absl::string_view text);
+  // Parses `args`, the words after the command's name, setting the options'
+  // variables; the words that are no option, and every word after "--", go
+  // to `operands` in order. The first misuse is returned as a sentence:
+  // an unknown option, a missing or refused value, a switch given a value,
+  // an option given twice.
+  absl::Status Parse(const std::vector<std::string>& args,
+                     std::vector<std::string>* operands);
 
-// `seconds`, the value of `option` (e.g. "-d"), as a duration: NaN,
-// infinities and negative numbers are refused with a sentence naming the
-// option, as is anything beyond kMaxSeconds.
-inline constexpr double kMaxSeconds = 100.0 * 365 * 24 * 3600;  // a century
-absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option, double seconds);
+  // Whether the command line named option `name` (or, for a switch, its
+  // --no- form).
+  bool Given(absl::string_view name) const;
+  // Whether it asked for --help.
+  bool help() const { return help_; }
 
-// --max-overhead: a percentage of one core, 0 (no guard) to 100, as the
-// fraction it stands for. NaN and infinities are refused.
-absl::StatusOr<double> ParseOverheadPercent(double percent);
+  // The usage: synopsis, what the command does and every option, with its
+  // placeholder, help and default.
+  std::string Usage() const;
+
+  // Misuse of the command line as one line on `err`,
+  // "allocprof: MESSAGE (see COMMAND --help)"; returns exit status 2.
+  int Misuse(std::ostream& err, absl::string_view message) const;
+
+  // "-p" for a one-letter name, "--min-age" for others.
+  static std::string OptionName(absl::string_view name);
+
+ private:
+  struct Option {
+    std::string name;         // "min-age"
+    std::string placeholder;  // "DURATION"; empty for a switch
+    std::string help;
+    std::string default_text;
+    bool repeatable = false;
+    bool* switch_value = nullptr;
+    std::function<absl::Status(absl::string_view)> set;
+    bool given = false;
+  };
+
+  void AddOption(absl::string_view name, absl::string_view placeholder,
+                 absl::string_view help, std::string default_text, bool repeatable,
+                 std::function<absl::Status(absl::string_view)> set);
+  Option* Find(absl::string_view name);
+  const Option* Find(absl::string_view name) const;
+
+  std::string command_;
+  std::string synopsis_;
+  std::string about_;
+  std::vector<Option> options_;
+  bool help_ = false;
+};
 
 }  // namespace allocprof
 

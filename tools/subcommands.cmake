@@ -4,11 +4,11 @@
 add_library(allocprof_subcommands STATIC ${CMAKE_CURRENT_LIST_DIR}/subcommands.cc)
 target_link_libraries(allocprof_subcommands
   PRIVATE
+    allocprof_command_line
     allocprof_diff
     allocprof_flamegraph
     allocprof_output_files
     allocprof_profile_file
-    allocprof_replace_file
     allocprof_report
     absl::status
     absl::statusor

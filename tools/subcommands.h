@@ -2,9 +2,14 @@
 // shown again, drawn, or compared, on any machine. They read files only:
 // no root, no BPF.
 //
-//   allocprof report PROFILE [--top N] [--flamegraph FILE] [--folded FILE]
-//                    [--weight bytes|objects] [--inverted]
+//   allocprof report PROFILE [--top N] [--folded FILE] [--flamegraph FILE]
+//                    [--pprof FILE] [--json FILE] [--weight bytes|objects]
+//                    [--inverted]
 //   allocprof diff BASE NEW [--top N] [--flamegraph FILE]
+//                  [--weight bytes|objects] [--inverted]
+//
+// Their options are the live command's (tools/output_flags.h), parsed the
+// same way (tools/command_line.h).
 #ifndef ALLOCPROF_TOOLS_SUBCOMMANDS_H_
 #define ALLOCPROF_TOOLS_SUBCOMMANDS_H_
 
@@ -19,13 +24,14 @@ namespace allocprof {
 // command line is wrong. Errors are one line on `err`, "allocprof: ...";
 // the report goes to `out`. --help prints the usage to `out`, exit 0.
 
-// The text report of PROFILE, and optionally its flame graph (.html or
-// .svg, by --weight, --inverted for an icicle graph) and folded stacks.
+// The text report of PROFILE, and optionally every file the live command
+// writes: folded stacks, flame graph (.html or .svg, by --weight,
+// --inverted for an icicle graph), pprof and JSON.
 int RunReportCommand(const std::vector<std::string>& args, std::ostream& out,
                      std::ostream& err);
 
 // The stacks that grew most from BASE to NEW by in-use bytes, and
-// optionally the differential flame graph.
+// optionally the differential flame graph (by --weight, --inverted).
 int RunDiffCommand(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err);
 

@@ -21,6 +21,7 @@
 #include "userspace/attach/kernel_features.h"
 #include "userspace/attach/probe_costs.h"
 #include "userspace/common/unique_fd.h"
+#include "userspace/unwind/unwind_maps.h"
 
 struct allocprof_bpf;
 struct bpf_link;
@@ -72,16 +73,6 @@ struct Degradation {
   std::string what;  // "stacks are frame-pointer walks"
   std::string why;   // the kernel's own words, shortened
   std::string cost;  // what the user loses
-};
-
-// Where the unwind tables live, for UnwindTables (userspace/unwind): the
-// row array and the two mapping tables are mmap-able arrays; `index` is
-// the BPF program's unwind_index in its mapped .bss.
-struct UnwindMaps {
-  int rows_fd = -1;
-  uint32_t row_capacity = 0;
-  int mappings_fd = -1;
-  volatile uint64_t* index = nullptr;
 };
 
 using DropCounters = std::array<uint64_t, AP_CNT_COUNT>;

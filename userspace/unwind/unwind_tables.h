@@ -14,8 +14,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "bpf/events.h"
-#include "userspace/attach/bpf_probes.h"
 #include "userspace/symbols/module_map.h"
+#include "userspace/unwind/unwind_maps.h"
 
 namespace allocprof {
 

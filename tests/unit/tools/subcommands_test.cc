@@ -9,8 +9,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "tests/unit/profile/profile_test_util.h"
 #include "userspace/outputs/json/json_writer.h"
+#include "userspace/outputs/output_files.h"
+#include "userspace/outputs/profile_file.h"
 #include "userspace/outputs/pprof/pprof_writer.h"
 
 namespace allocprof {
@@ -72,7 +75,8 @@ class SubcommandsTest : public testing::Test {
     ASSERT_TRUE(WriteJsonFile(base_, Service(5000, 100)).ok());
   }
   void TearDown() override {
-    for (const std::string& path : {base_, now_, folded_, flame_, pprof_}) {
+    for (const std::string& path : {base_, now_, folded_, flame_, pprof_, json_, svg_,
+                                    expected_folded_, expected_pprof_, expected_json_}) {
       std::remove(path.c_str());
     }
   }
@@ -82,6 +86,11 @@ class SubcommandsTest : public testing::Test {
   const std::string folded_ = TempPath("out.folded");
   const std::string flame_ = TempPath("out.html");
   const std::string pprof_ = TempPath("base.pb.gz");
+  const std::string json_ = TempPath("out.json");
+  const std::string svg_ = TempPath("out.svg");
+  const std::string expected_folded_ = TempPath("expected.folded");
+  const std::string expected_pprof_ = TempPath("expected.pb.gz");
+  const std::string expected_json_ = TempPath("expected.json");
 };
 
 TEST_F(SubcommandsTest, ReportPrintsTheTotalsAndTheTopStack) {
@@ -256,6 +265,84 @@ TEST_F(SubcommandsTest, HelpPrintsTheUsage) {
   Outcome diff = Diff({"-h"});
   EXPECT_EQ(diff.code, 0);
   EXPECT_EQ(diff.out.rfind("usage: allocprof diff BASE NEW", 0), 0u) << diff.out;
+}
+
+// report takes the live command's output options and writes each file as
+// the live command does (WriteOutputFiles), from the profile it read.
+TEST_F(SubcommandsTest, ReportWritesEveryFormatTheLiveCommandWrites) {
+  Outcome run = Report({base_, "--folded", folded_, "--flamegraph", svg_, "--pprof", pprof_,
+                        "--json", json_, "--weight", "objects", "--top", "1"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  EXPECT_NE(run.out.find("leak_big"), std::string::npos) << run.out;
+
+  absl::StatusOr<Profile> read = ReadProfileFile(base_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  OutputFiles expected;
+  expected.folded = expected_folded_;
+  expected.pprof = expected_pprof_;
+  expected.json = expected_json_;
+  expected.weight = Weight::kObjects;
+  ASSERT_TRUE(WriteOutputFiles(*read, expected).ok());
+  EXPECT_EQ(ReadFile(folded_), "main;leak_big;malloc 5\nmain;leak_small;malloc 1\n");
+  EXPECT_EQ(ReadFile(folded_), ReadFile(expected_folded_));
+  EXPECT_EQ(ReadFile(json_), ReadFile(expected_json_));
+  EXPECT_EQ(ReadFile(pprof_), ReadFile(expected_pprof_));
+  EXPECT_NE(ReadFile(svg_).find("<svg"), std::string::npos);
+
+  // And what it wrote reads back as the same profile.
+  for (const std::string& path : {json_, pprof_}) {
+    SCOPED_TRACE(path);
+    absl::StatusOr<Profile> back = ReadProfileFile(path);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->target, "PID 77 (svc)");
+    ASSERT_EQ(back->stacks.size(), 2u);
+    EXPECT_EQ(InuseValue(back->stacks[0].values, Weight::kBytes) +
+                  InuseValue(back->stacks[1].values, Weight::kBytes),
+              5100);
+  }
+}
+
+// A pprof profile converted to JSON: the formats are interchangeable.
+TEST_F(SubcommandsTest, ReportConvertsPprofToJson) {
+  ASSERT_TRUE(WritePprofFile(pprof_, Service(5000, 100)).ok());
+  Outcome run = Report({pprof_, "--json=" + json_});
+  ASSERT_EQ(run.code, 0) << run.err;
+  absl::StatusOr<Profile> back = ReadProfileFile(json_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->target, "PID 77 (svc)");
+  EXPECT_EQ(back->stacks.size(), 2u);
+}
+
+TEST_F(SubcommandsTest, ReportRefusesAnUnwritableOutputOfAnyFormat) {
+  for (const char* option : {"--pprof", "--json"}) {
+    SCOPED_TRACE(option);
+    Outcome run = Report({base_, option, "/dev/full"});
+    EXPECT_EQ(run.code, 1);
+    EXPECT_EQ(run.err, absl::StrCat("allocprof: cannot write ", option,
+                                    " /dev/full: not a regular file\n"));
+    EXPECT_EQ(run.out, "");
+  }
+}
+
+// The differential flame graph takes the flame graph's options too.
+TEST_F(SubcommandsTest, DiffDrawsByObjectsInverted) {
+  ASSERT_TRUE(WriteJsonFile(now_, Service(6000, 4100)).ok());
+  Outcome run = Diff({base_, now_, "--flamegraph", svg_, "--weight", "objects", "--inverted"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(ReadFile(svg_).find("<svg"), std::string::npos);
+  EXPECT_EQ(Diff({base_, now_, "--json", json_}).code, 2) << "diff writes no profile";
+}
+
+TEST_F(SubcommandsTest, HelpListsTheSharedOptions) {
+  Outcome report = Report({"--help"});
+  for (const char* option : {"--top N", "--folded FILE", "--flamegraph FILE", "--pprof FILE",
+                             "--json FILE", "--weight bytes|objects", "--inverted"}) {
+    EXPECT_NE(report.out.find(option), std::string::npos) << option << "\n" << report.out;
+  }
+  Outcome diff = Diff({"--help"});
+  EXPECT_NE(diff.out.find("--flamegraph FILE"), std::string::npos) << diff.out;
+  EXPECT_EQ(diff.out.find("--pprof"), std::string::npos) << diff.out;
 }
 
 }  // namespace
