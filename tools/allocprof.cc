@@ -76,6 +76,10 @@ ABSL_FLAG(bool, java, true,
           "for a Java target, ask the JVM (through its attach listener, as "
           "jcmd does) to write its perf map, to name JIT-compiled frames; "
           "--no-java leaves the JVM alone");
+ABSL_FLAG(bool, python, true,
+          "for a Python target (CPython 3.11), read the interpreter's frames "
+          "to show the Python functions in its stacks; --no-python leaves the "
+          "interpreter alone");
 ABSL_FLAG(bool, sessions, true,
           "put allocator probes in uprobe sessions where the kernel has them "
           "(Linux 6.13+); --nosessions uses plain uprobes and uretprobes");
@@ -219,6 +223,7 @@ int main(int argc, char** argv) {
   }
   options.uprobe_sessions = absl::GetFlag(FLAGS_sessions);
   options.java = absl::GetFlag(FLAGS_java);
+  options.python = absl::GetFlag(FLAGS_python);
   const std::string unwind = absl::GetFlag(FLAGS_unwind);
   if (unwind == "auto") {
     options.unwind_mode = AP_UNWIND_AUTO;

@@ -1,0 +1,131 @@
+// A Python target on Debian's python3 (CPython 3.11), attached with -p:
+// the buffers a function keeps are found in the interpreter's malloc calls
+// with exact bytes, and the stack names the Python functions that made
+// them, at their lines, in place of the interpreter's eval loop. Ground
+// truth: testprogs/python/leak.py.
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/outputs.h"
+#include "tests/e2e/session.h"
+
+namespace allocprof::e2e {
+namespace {
+
+const char* const kPython = ALLOCPROF_E2E_PYTHON;
+const char* const kPythonSources = ALLOCPROF_E2E_PYTHON_SOURCES;
+// leak.py's LEAK_COUNT x (LEAK_SIZE + 1).
+constexpr int64_t kLeakedBytes = 50 * 100001;
+// Where CPython 3.11 resizes a bytearray's buffer (the allocator's caller).
+constexpr char kResize[] = "PyByteArray_Resize";
+
+class PythonTest : public E2eTest {
+ protected:
+  void SetUp() override {
+    E2eTest::SetUp();
+    ASSERT_EQ(access(kPython, X_OK), 0) << kPython << ": Debian's python3.11 is needed";
+  }
+};
+
+// The line of testprogs/python/`file` that ends with the comment `marker`;
+// 0 when none does.
+int MarkedLine(const std::string& file, const std::string& marker) {
+  const std::vector<std::string> lines =
+      absl::StrSplit(ReadFile(absl::StrCat(kPythonSources, "/", file)), '\n');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (absl::EndsWith(lines[i], absl::StrCat("# ", marker))) return static_cast<int>(i + 1);
+  }
+  return 0;
+}
+
+// leak.py traced with -p from its ready line to its done line, with
+// `flags`; the folded stacks and allocprof's process come back.
+void TraceLeakPy(const std::vector<std::string>& flags, const std::string& folded_path,
+                 std::unique_ptr<Process>* ap) {
+  Target target;
+  ASSERT_NO_FATAL_FAILURE(
+      StartTarget(kPython, {absl::StrCat(kPythonSources, "/leak.py"), "--stay"}, &target));
+  std::vector<std::string> args = {"-p", std::to_string(target.pid), "--folded", folded_path,
+                                   "-v"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  ASSERT_NO_FATAL_FAILURE(StartTracing(args, target.pid, ap));
+  ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
+  ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap->get(), &target));
+}
+
+// Bytes of the stacks through `function` in which `named` (a frame as the
+// folded file writes it, with its line) appears, called by `caller` when
+// that is not empty.
+int64_t BytesWithFrame(const Folded& folded, const std::string& function,
+                       const std::string& named, const std::string& caller = "") {
+  int64_t bytes = 0;
+  for (const FoldedStack& stack : folded.stacks) {
+    bool through = false, found = false;
+    for (size_t i = 0; i < stack.frames.size(); ++i) {
+      through |= stack.frames[i] == function;
+      if (stack.named[i] == named && (caller.empty() || (i > 0 && stack.named[i - 1] == caller))) {
+        found = true;
+      }
+    }
+    if (through && found) bytes += stack.bytes;
+  }
+  return bytes;
+}
+
+TEST_F(PythonTest, PythonFunctionsOfARunningInterpreterAtTheirLines) {
+  const int leak_line = MarkedLine("leak.py", "THE LEAK'S LINE");
+  const int serve_line = MarkedLine("leak.py", "SERVE'S CALL");
+  const int main_line = MarkedLine("leak.py", "MAIN'S CALL");
+  ASSERT_GT(leak_line, 0);
+  ASSERT_GT(serve_line, 0);
+  ASSERT_GT(main_line, 0);
+  const std::string folded_path = ScratchPath("python.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(TraceLeakPy({}, folded_path, &ap));
+  const std::string context = Outputs(*ap);
+  EXPECT_THAT(ap->err(), ::testing::HasSubstr("Python 3.11")) << context;
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  // Every buffer the program kept, once.
+  EXPECT_EQ(BytesThrough(folded, kResize), kLeakedBytes)
+      << StacksThrough(folded, kResize) << context;
+  // handle() made them, called by serve() at its call, called by the
+  // module's code: the Python frames in the order they called each other.
+  const std::string handle = absl::StrCat("handle (leak.py:", leak_line, ") [python]");
+  const std::string serve = absl::StrCat("serve (leak.py:", serve_line, ") [python]");
+  EXPECT_EQ(BytesWithFrame(folded, kResize, handle, serve), kLeakedBytes)
+      << StacksThrough(folded, kResize);
+  const std::string main = absl::StrCat("main (leak.py:", main_line, ") [python]");
+  EXPECT_EQ(BytesWithFrame(folded, kResize, serve, main), kLeakedBytes)
+      << StacksThrough(folded, kResize);
+  // In the eval loop's place: no stack through handle() keeps one.
+  for (const FoldedStack& stack : folded.stacks) {
+    if (absl::StrContains(stack.line, handle)) {
+      EXPECT_FALSE(absl::StrContains(stack.line, "_PyEval_EvalFrameDefault")) << stack.line;
+    }
+  }
+  ExpectNoProgramsLeft();
+}
+
+TEST_F(PythonTest, NoPythonLeavesNativeFrames) {
+  const std::string folded_path = ScratchPath("python-native.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(TraceLeakPy({"--no-python"}, folded_path, &ap));
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  EXPECT_EQ(BytesThrough(folded, kResize), kLeakedBytes) << StacksThrough(folded, kResize);
+  EXPECT_EQ(BytesThrough(folded, "_PyEval_EvalFrameDefault") >= kLeakedBytes, true)
+      << StacksThrough(folded, kResize);
+  for (const FoldedStack& stack : folded.stacks) {
+    EXPECT_FALSE(absl::StrContains(stack.line, "[python]")) << stack.line;
+  }
+  ExpectNoProgramsLeft();
+}
+
+}  // namespace
+}  // namespace allocprof::e2e
