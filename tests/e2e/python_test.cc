@@ -45,19 +45,24 @@ int MarkedLine(const std::string& file, const std::string& marker) {
   return 0;
 }
 
-// leak.py traced with -p from its ready line to its done line, with
-// `flags`; the folded stacks and allocprof's process come back.
-void TraceLeakPy(const std::vector<std::string>& flags, const std::string& folded_path,
-                 std::unique_ptr<Process>* ap) {
+// testprogs/python/`script` traced with -p from its ready line to its done
+// line, with `flags`; the folded stacks and allocprof's process come back.
+void TraceScript(const std::string& script, const std::vector<std::string>& flags,
+                 const std::string& folded_path, std::unique_ptr<Process>* ap) {
   Target target;
   ASSERT_NO_FATAL_FAILURE(
-      StartTarget(kPython, {absl::StrCat(kPythonSources, "/leak.py"), "--stay"}, &target));
+      StartTarget(kPython, {absl::StrCat(kPythonSources, "/", script), "--stay"}, &target));
   std::vector<std::string> args = {"-p", std::to_string(target.pid), "--folded", folded_path,
                                    "-v"};
   args.insert(args.end(), flags.begin(), flags.end());
   ASSERT_NO_FATAL_FAILURE(StartTracing(args, target.pid, ap));
   ASSERT_NO_FATAL_FAILURE(RunScenarios(&target));
   ASSERT_NO_FATAL_FAILURE(StopTracingThenTarget(ap->get(), &target));
+}
+
+void TraceLeakPy(const std::vector<std::string>& flags, const std::string& folded_path,
+                 std::unique_ptr<Process>* ap) {
+  TraceScript("leak.py", flags, folded_path, ap);
 }
 
 // Bytes of the stacks through `function` in which `named` (a frame as the
@@ -124,6 +129,56 @@ TEST_F(PythonTest, NoPythonLeavesNativeFrames) {
   for (const FoldedStack& stack : folded.stacks) {
     EXPECT_FALSE(absl::StrContains(stack.line, "[python]")) << stack.line;
   }
+  ExpectNoProgramsLeft();
+}
+
+// The bytes of the stacks with frame `named` that also have a frame
+// starting with `with` and none starting with `without`.
+int64_t BytesOfThread(const Folded& folded, const std::string& named, const std::string& with,
+                      const std::string& without) {
+  int64_t bytes = 0;
+  for (const FoldedStack& stack : folded.stacks) {
+    bool found = false, has = false, other = false;
+    for (const std::string& frame : stack.named) {
+      found |= frame == named;
+      has |= absl::StartsWith(frame, with);
+      other |= absl::StartsWith(frame, without);
+    }
+    if (found && has && !other) bytes += stack.bytes;
+  }
+  return bytes;
+}
+
+TEST_F(PythonTest, EachThreadsStackHasItsOwnPythonFramesAndCtypesCallersAreNamed) {
+  const int a_line = MarkedLine("threads.py", "THREAD A'S LINE");
+  const int b_line = MarkedLine("threads.py", "THREAD B'S LINE");
+  const int c_line = MarkedLine("threads.py", "CTYPES LINE");
+  const int run_line = MarkedLine("threads.py", "RUN'S CALL");
+  ASSERT_GT(a_line * b_line * c_line * run_line, 0);
+  const std::string folded_path = ScratchPath("python-threads.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(TraceScript("threads.py", {}, folded_path, &ap));
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  const std::string run = absl::StrCat("run (threads.py:", run_line, ") [python]");
+  const std::string a = absl::StrCat("leak_a (threads.py:", a_line, ") [python]");
+  const std::string b = absl::StrCat("leak_b (threads.py:", b_line, ") [python]");
+  const std::string c = absl::StrCat("via_ctypes (threads.py:", c_line, ") [python]");
+  // threads.py's A_COUNT x (A_SIZE + 1) and B_COUNT x (B_SIZE + 1), each in
+  // a thread started by threading, whose frames are under them and not
+  // the main thread's.
+  EXPECT_EQ(BytesWithFrame(folded, kResize, a, run), 20 * 200001) << StacksThrough(folded, kResize);
+  EXPECT_EQ(BytesWithFrame(folded, kResize, b, run), 30 * 300001) << StacksThrough(folded, kResize);
+  EXPECT_EQ(BytesOfThread(folded, a, "Thread.run (threading.py:", "main (threads.py:"),
+            20 * 200001)
+      << StacksThrough(folded, kResize);
+  EXPECT_EQ(BytesOfThread(folded, b, "Thread.run (threading.py:", "leak_a ("), 30 * 300001)
+      << StacksThrough(folded, kResize);
+  // C_COUNT x C_SIZE from malloc, called through ctypes and libffi by
+  // via_ctypes() on the main thread, which let go of the GIL for the call.
+  EXPECT_EQ(BytesWithFrame(folded, "ffi_call", c, run), 10 * 70000)
+      << StacksThrough(folded, "ffi_call");
+  EXPECT_EQ(BytesOfThread(folded, c, "main (threads.py:", "Thread.run ("), 10 * 70000)
+      << StacksThrough(folded, "ffi_call");
   ExpectNoProgramsLeft();
 }
 
