@@ -61,6 +61,19 @@ TEST(ProfileFrame, NameWithLineAddsTheFileAndLineWhenKnown) {
   EXPECT_EQ(unnamed.NameWithLine(), "libfoo.so+0x10 (foo.S:3)");
 }
 
+TEST(ProfileFrame, APythonFunctionSaysSo) {
+  ProfileFrame f;
+  f.function = "Server.handle";
+  f.module = "[python]";
+  f.kind = FrameKind::kPython;
+  f.file = "/srv/app.py";
+  f.line = 17;
+  EXPECT_EQ(f.NameWithLine(), "Server.handle (app.py:17) [python]");
+  f.line = 0;
+  f.file.clear();
+  EXPECT_EQ(f.NameWithLine(), "Server.handle [python]");
+}
+
 TEST(StackPath, InlinedFunctionsAreFramesWithTheirLines) {
   EXPECT_EQ(StackPath(InlinedStack()),
             "main (main.c:9);leak (leak.c:20);helper (helper.h:7);malloc");
@@ -68,7 +81,7 @@ TEST(StackPath, InlinedFunctionsAreFramesWithTheirLines) {
 
 TEST(FrameKind, NamesRoundTrip) {
   for (FrameKind kind : {FrameKind::kProgram, FrameKind::kLibrary, FrameKind::kAllocator,
-                         FrameKind::kJit, FrameKind::kUnknown}) {
+                         FrameKind::kJit, FrameKind::kUnknown, FrameKind::kPython}) {
     FrameKind parsed;
     ASSERT_TRUE(ParseFrameKind(FrameKindName(kind), &parsed));
     EXPECT_EQ(parsed, kind);
