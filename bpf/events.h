@@ -323,6 +323,11 @@ struct ap_python_runtime {
 	__u64 eval_start;  /* _PyEval_EvalFrameDefault's code: [start, end) */
 	__u64 eval_end;
 	__u64 runtime;     /* &_PyRuntime */
+	/* The target's PID namespace (stat() of /proc/PID/ns/pid), whose
+	 * thread ids native_thread_id holds; pidns_ino 0: the kernel's own
+	 * thread ids are used. */
+	__u64 pidns_dev;
+	__u64 pidns_ino;
 	__u32 runtime_tstate_current; /* gilstate.tstate_current */
 	__u32 runtime_interp_head;    /* interpreters.head */
 	__u32 interp_threads_head;    /* PyInterpreterState.threads.head */
@@ -358,14 +363,14 @@ struct ap_unwound_stack {
 static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
 static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
 static_assert(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
-static_assert(sizeof(struct ap_python_runtime) == 80, "layout changed");
+static_assert(sizeof(struct ap_python_runtime) == 96, "layout changed");
 static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
 	      "layout changed");
 #else
 _Static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
 _Static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
 _Static_assert(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
-_Static_assert(sizeof(struct ap_python_runtime) == 80, "layout changed");
+_Static_assert(sizeof(struct ap_python_runtime) == 96, "layout changed");
 _Static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
 	       "layout changed");
 #endif

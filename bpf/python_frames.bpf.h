@@ -62,11 +62,22 @@ static __always_inline __u64 py_read(__u64 addr, int *err)
 static __always_inline bool py_thread_is(__u64 tstate, __u32 tid)
 {
 	int err = 0;
-	/* native_thread_id is the thread's id in the target's PID namespace;
-	 * the kernel's tid here is the initial namespace's. */
 	__u64 id = py_read(tstate + python_runtime.tstate_native_thread_id, &err);
 
 	return !err && id == tid;
+}
+
+/* The current thread's id as native_thread_id has it: as the target's PID
+ * namespace numbers it (a container's), not as the initial one does. */
+static __always_inline __u32 python_tid(void)
+{
+	struct bpf_pidns_info ns = {};
+
+	if (python_runtime.pidns_ino &&
+	    bpf_get_ns_current_pid_tgid(python_runtime.pidns_dev, python_runtime.pidns_ino, &ns,
+					sizeof(ns)) == 0)
+		return ns.pid;
+	return (__u32)bpf_get_current_pid_tgid();
 }
 
 /* The innermost Python frame of the current thread, or 0. The thread that
@@ -114,7 +125,7 @@ __noinline int python_step(void)
 		return AP_PY_NONE;
 	if (!p->started) {
 		p->started = 1;
-		p->frame = python_current_frame((__u32)bpf_get_current_pid_tgid());
+		p->frame = python_current_frame(python_tid());
 	}
 	__u64 frame = p->frame;
 

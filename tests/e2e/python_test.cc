@@ -3,8 +3,10 @@
 // with exact bytes, and the stack names the Python functions that made
 // them, at their lines, in place of the interpreter's eval loop. Ground
 // truth: testprogs/python/leak.py.
+#include <signal.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/outputs.h"
 #include "tests/e2e/session.h"
+#include "tests/testprogs/testprog.h"
 
 namespace allocprof::e2e {
 namespace {
@@ -129,6 +132,57 @@ TEST_F(PythonTest, NoPythonLeavesNativeFrames) {
   for (const FoldedStack& stack : folded.stacks) {
     EXPECT_FALSE(absl::StrContains(stack.line, "[python]")) << stack.line;
   }
+  ExpectNoProgramsLeft();
+}
+
+// The only child of process `pid`, or -1.
+pid_t OnlyChild(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  pid_t child = -1, more = -1;
+  if (!(in >> child) || (in >> more)) return -1;
+  return child;
+}
+
+// An interpreter as a container runs one: PID 1 of its own PID namespace,
+// whose threads know themselves by that namespace's ids (native_thread_id),
+// not the kernel's.
+TEST_F(PythonTest, AnInterpreterInItsOwnPidNamespaceHasItsPythonFrames) {
+  const int leak_line = MarkedLine("leak.py", "THE LEAK'S LINE");
+  ASSERT_GT(leak_line, 0);
+  const std::string folded_path = ScratchPath("python-ns.folded");
+  std::string error;
+  std::unique_ptr<Process> unshare = Process::Start(
+      {"/usr/bin/unshare", "-p", "-f", "--mount-proc", kPython,
+       absl::StrCat(kPythonSources, "/leak.py"), "--stay"},
+      &error);
+  ASSERT_NE(unshare, nullptr) << error;
+  Process* u = unshare.get();
+  ASSERT_TRUE(Process::PumpUntil(
+      {u}, [u] { return !LineStartingWith(u->out(), "ready ").empty() || u->exited(); },
+      kStartTimeout));
+  ASSERT_EQ(LineStartingWith(u->out(), "ready ").rfind("ready 1 ", 0), 0u)
+      << u->Describe() << "\n" << u->out() << u->err();
+  const pid_t python = OnlyChild(u->pid());
+  ASSERT_GT(python, 0) << "no interpreter under unshare " << u->pid();
+
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(
+      StartTracing({"-p", std::to_string(python), "--folded", folded_path, "-v"}, python, &ap));
+  ASSERT_EQ(kill(python, TESTPROG_GO_SIGNAL), 0);
+  ASSERT_TRUE(Process::PumpUntil(
+      {u}, [u] { return u->out().find("done") != std::string::npos || u->exited(); },
+      kRunTimeout));
+  ap->Signal(SIGINT);
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
+  kill(python, SIGKILL);
+  ASSERT_TRUE(u->WaitExit(kRunTimeout));
+
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  EXPECT_EQ(BytesThrough(folded, kResize), kLeakedBytes) << StacksThrough(folded, kResize);
+  EXPECT_EQ(BytesWithFrame(folded, kResize,
+                           absl::StrCat("handle (leak.py:", leak_line, ") [python]")),
+            kLeakedBytes)
+      << StacksThrough(folded, kResize) << Outputs(*ap);
   ExpectNoProgramsLeft();
 }
 

@@ -1,5 +1,8 @@
 #include "userspace/session/python_session.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <ostream>
 
@@ -28,6 +31,13 @@ void PythonSession::Check() {
   next_check_ = absl::InfiniteFuture();
   std::optional<ap_python_runtime> runtime = python_->Check();
   if (runtime && walks_) {
+    // Its threads know themselves by their ids in its PID namespace.
+    struct stat ns = {};
+    absl::StatusOr<UniqueFd> fd = process_.OpenProcFile("ns/pid", O_RDONLY);
+    if (fd.ok() && fstat(fd->get(), &ns) == 0) {
+      runtime->pidns_dev = ns.st_dev;
+      runtime->pidns_ino = ns.st_ino;
+    }
     PythonTarget* python = python_.get();
     symbolizer_.set_python_frames(
         [python](uint64_t value, Frame* frame) { return python->Describe(value, frame); });
