@@ -188,7 +188,11 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 				   * early: see AP_STACK_TRUNCATED */
 #define AP_CNT_FAULT_VMA_UNKNOWN 9 /* page fault dropped: its mapping could
 				    * not be looked up (mmap lock busy) */
-#define AP_CNT_COUNT 10
+#define AP_CNT_PYTHON_UNREAD 10 /* walks that met CPython's eval loop and
+				 * could not read the Python frames it runs
+				 * (no thread state, a bad frame): its native
+				 * frames were kept */
+#define AP_CNT_COUNT 11
 
 /* Exponential gaps between sample points (map "sample_gaps"), drawn by
  * userspace with mean 1 in units of 1/AP_GAP_UNIT; BPF picks one at random

@@ -28,7 +28,7 @@ struct ap_python_runtime python_runtime = {};
 /* Python frames recorded per stack, at most. */
 #define AP_PY_MAX_FRAMES 32
 /* Thread states looked at to find the current thread's, at most. */
-#define AP_PY_MAX_THREADS 64
+#define AP_PY_MAX_THREADS 1024
 
 /* The Python side of the walk in progress on this CPU (the walk's `busy`
  * keeps other programs out of it too). */
@@ -80,6 +80,34 @@ static __always_inline __u32 python_tid(void)
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
+/* A search of the interpreter's list of thread states for `tid`. */
+struct py_thread_search {
+	__u64 tstate; /* the one looked at; 0: the list ended, unread */
+	__u32 tid;
+	__u32 found;
+};
+
+/* One thread state of the list a step: a bpf_loop callback, which the
+ * verifier checks once, where a bounded loop is explored iteration by
+ * iteration (64 of them added some 9,000 instructions to each program
+ * that walks). */
+static long py_thread_step(__u32 index, void *ctx)
+{
+	struct py_thread_search *s = ctx;
+	int err = 0;
+
+	if (!s->tstate)
+		return 1;
+	if (py_thread_is(s->tstate, s->tid)) {
+		s->found = 1;
+		return 1;
+	}
+	s->tstate = py_read(s->tstate + python_runtime.tstate_next, &err);
+	if (err)
+		s->tstate = 0;
+	return 0;
+}
+
 /* The innermost Python frame of the current thread, or 0. The thread that
  * holds the GIL is the runtime's tstate_current, the one to allocate under
  * the interpreter; a thread that released it (a C extension's blocking
@@ -92,17 +120,18 @@ __noinline __u64 python_current_frame(__u32 tid)
 	__u64 tstate = py_read(runtime + python_runtime.runtime_tstate_current, &err);
 
 	if (err || !tstate || !py_thread_is(tstate, tid)) {
-		err = 0;
-		__u64 interp = py_read(runtime + python_runtime.runtime_interp_head, &err);
+		struct py_thread_search s = { .tid = tid };
+		__u64 interp;
 
-		tstate = err ? 0 : py_read(interp + python_runtime.interp_threads_head, &err);
-		for (int i = 0; i < AP_PY_MAX_THREADS; i++) {
-			if (err || !tstate || py_thread_is(tstate, tid))
-				break;
-			tstate = py_read(tstate + python_runtime.tstate_next, &err);
-		}
-		if (err || !tstate || !py_thread_is(tstate, tid))
+		err = 0;
+		interp = py_read(runtime + python_runtime.runtime_interp_head, &err);
+		s.tstate = err ? 0 : py_read(interp + python_runtime.interp_threads_head, &err);
+		if (err)
 			return 0;
+		bpf_loop(AP_PY_MAX_THREADS, py_thread_step, &s, 0);
+		if (!s.found)
+			return 0;
+		tstate = s.tstate;
 	}
 	__u64 cframe = py_read(tstate + python_runtime.tstate_cframe, &err);
 
@@ -126,6 +155,8 @@ __noinline int python_step(void)
 	if (!p->started) {
 		p->started = 1;
 		p->frame = python_current_frame(python_tid());
+		if (!p->frame)
+			count(AP_CNT_PYTHON_UNREAD);
 	}
 	__u64 frame = p->frame;
 
@@ -141,6 +172,7 @@ __noinline int python_step(void)
 					(void *)(frame + python_runtime.frame_is_entry));
 	if (err || !code || (code & AP_FRAME_PYTHON_CODE_MASK) != code) {
 		p->frame = 0;
+		count(AP_CNT_PYTHON_UNREAD);
 		return AP_PY_NONE;
 	}
 	/* The instruction it is at, from its first one (prev_instr is one

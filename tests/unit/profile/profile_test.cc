@@ -106,5 +106,15 @@ TEST(NameLosses, OnlyCountersThatLoseDataAreLosses) {
   EXPECT_EQ(notes[0].rfind("2 allocator calls were already under way", 0), 0u);
 }
 
+TEST(NameLosses, UnreadPythonFramesAreALoss) {
+  uint64_t drops[AP_CNT_COUNT] = {};
+  drops[AP_CNT_PYTHON_UNREAD] = 4;
+  auto losses = NameLosses(drops, 0);
+  ASSERT_EQ(losses.size(), 1u);
+  EXPECT_EQ(losses[0].what,
+            "Python frames (thread state or frame unreadable: native frames kept)");
+  EXPECT_EQ(losses[0].count, 4u);
+}
+
 }  // namespace
 }  // namespace allocprof
