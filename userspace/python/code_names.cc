@@ -1,5 +1,7 @@
 #include "userspace/python/code_names.h"
 
+#include <cstring>
+
 #include "userspace/python/line_table.h"
 
 namespace allocprof {
@@ -61,27 +63,37 @@ std::optional<std::string> PythonCodeNames::Text(uint64_t object) {
 }
 
 const PythonCodeNames::Code* PythonCodeNames::Find(uint64_t code) {
-  auto [it, inserted] = codes_.try_emplace(code);
+  // The code object's fields up to its instructions, in one read: a stack
+  // seen for the first time names each of its frames, and a code object
+  // freed since may have left its address to another.
+  std::string header(layout_.code_adaptive, '\0');
+  if (!memory_.ReadAll(code, header.data(), header.size())) return nullptr;
+  auto field = [&header](uint32_t offset, auto value) {
+    if (offset + sizeof(value) <= header.size()) {
+      std::memcpy(&value, header.data() + offset, sizeof(value));
+    }
+    return value;
+  };
+  if (field(layout_.object_type, uint64_t{0}) != types_.code) return nullptr;
+  const Key key = {code, field(layout_.code_qualname, uint64_t{0}),
+                   field(layout_.code_filename, uint64_t{0}),
+                   field(layout_.code_linetable, uint64_t{0}),
+                   field(layout_.code_firstlineno, int32_t{0})};
+  auto [it, inserted] = codes_.try_emplace(key);
   if (!inserted) return it->second ? &*it->second : nullptr;
-  if (memory_.Read<uint64_t>(code + layout_.object_type) != types_.code) return nullptr;
-  const std::optional<uint64_t> qualname = memory_.Read<uint64_t>(code + layout_.code_qualname);
-  const std::optional<uint64_t> filename = memory_.Read<uint64_t>(code + layout_.code_filename);
-  const std::optional<int32_t> first_line =
-      memory_.Read<int32_t>(code + layout_.code_firstlineno);
-  const std::optional<uint64_t> table = memory_.Read<uint64_t>(code + layout_.code_linetable);
-  if (!qualname || !filename || !first_line || !table) return nullptr;
-  Code c;
-  std::optional<std::string> name = Text(*qualname);
+  std::optional<std::string> name = Text(key.qualname);
   if (!name) return nullptr;
+  Code c;
   c.qualname = *std::move(name);
-  c.filename = Text(*filename).value_or("");
-  c.first_line = *first_line;
+  c.filename = Text(key.filename).value_or("");
+  c.first_line = key.first_line;
   // Without its table a frame still has its function and first line.
-  if (memory_.Read<uint64_t>(*table + layout_.object_type) == types_.bytes) {
-    const std::optional<int64_t> size = memory_.Read<int64_t>(*table + layout_.var_object_size);
+  if (memory_.Read<uint64_t>(key.line_table + layout_.object_type) == types_.bytes) {
+    const std::optional<int64_t> size =
+        memory_.Read<int64_t>(key.line_table + layout_.var_object_size);
     if (size && *size > 0 && static_cast<uint64_t>(*size) <= kMaxLineTableBytes) {
       c.line_table.resize(static_cast<size_t>(*size));
-      if (!memory_.ReadAll(*table + layout_.bytes_data, c.line_table.data(),
+      if (!memory_.ReadAll(key.line_table + layout_.bytes_data, c.line_table.data(),
                            c.line_table.size())) {
         c.line_table.clear();
       }

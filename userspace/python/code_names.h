@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "userspace/common/target_memory.h"
@@ -43,6 +44,22 @@ class PythonCodeNames {
     int first_line = 0;
     std::string line_table;
   };
+  // What a code object is known by: its address and the fields it is
+  // named from, so that another code object at the same address later is
+  // read anew.
+  struct Key {
+    uint64_t code = 0, qualname = 0, filename = 0, line_table = 0;
+    int32_t first_line = 0;
+    bool operator==(const Key& o) const {
+      return code == o.code && qualname == o.qualname && filename == o.filename &&
+             line_table == o.line_table && first_line == o.first_line;
+    }
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.code, k.qualname, k.filename, k.line_table,
+                        k.first_line);
+    }
+  };
   const Code* Find(uint64_t code);
   // A str object's text as UTF-8; nullopt when it is none.
   std::optional<std::string> Text(uint64_t object);
@@ -50,10 +67,10 @@ class PythonCodeNames {
   const TargetMemory& memory_;
   PythonLayout layout_;
   Types types_;
-  // By address, while the interpreter lives: a code object lives as long
-  // as a function or frame holds it, and a stack records it only while
-  // one runs it. nullopt: unreadable.
-  absl::flat_hash_map<uint64_t, std::optional<Code>> codes_;
+  // Read while the interpreter lives: a code object lives as long as a
+  // function or frame holds it, and a stack records it while one runs it.
+  // nullopt: unreadable.
+  absl::flat_hash_map<Key, std::optional<Code>> codes_;
 };
 
 }  // namespace allocprof

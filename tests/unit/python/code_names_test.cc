@@ -89,6 +89,18 @@ TEST(PythonCodeNamesTest, NamesAFunctionAtTheLineOfItsInstruction) {
   EXPECT_EQ(frame.source.line, 2u);
 }
 
+TEST(PythonCodeNamesTest, AnotherCodeObjectAtAFreedOnesAddressIsReadAnew) {
+  FakeInterpreter py;
+  const uint64_t code = py.Code(py.Str("first"), py.Str("a.py"), 2, py.Bytes(kSimpleTable));
+  PythonCodeNames names = py.Names();
+  Frame frame;
+  ASSERT_TRUE(names.Describe(code, 0, &frame));
+  EXPECT_EQ(frame.function, "first");
+  FakeMemory::Put<uint64_t>(code + py.layout().code_qualname, py.Str("second"));
+  ASSERT_TRUE(names.Describe(code, 0, &frame));
+  EXPECT_EQ(frame.function, "second");
+}
+
 TEST(PythonCodeNamesTest, NonAsciiNamesAsUtf8) {
   FakeInterpreter py;
   const uint64_t code =
