@@ -400,7 +400,7 @@ void BpfProbes::SetPythonRuntime(const ap_python_runtime& runtime) {
   ap_python_runtime copy = runtime;
   copy.ready = 0;
   live = copy;
-  __atomic_store_n(&live.ready, 1, __ATOMIC_RELEASE);
+  if (runtime.ready) __atomic_store_n(&live.ready, 1, __ATOMIC_RELEASE);
 }
 
 absl::Status BpfProbes::AttachTracepoints(absl::Span<bpf_program* const> programs) {

@@ -82,13 +82,17 @@ absl::StatusOr<PythonSymbols> ReadPythonSymbols(const std::string& path, uint64_
   return out;
 }
 
-absl::Status CheckPythonLayout(const TargetMemory& memory, const PythonSymbols& symbols,
-                               const PythonLayout& layout) {
+absl::Status CheckPythonRuntimeSize(const PythonSymbols& symbols, const PythonLayout& layout) {
   if (symbols.runtime_size != layout.runtime_size) {
     return absl::FailedPreconditionError(absl::StrCat(
         "its _PyRuntime is ", symbols.runtime_size, " bytes where 3.", layout.minor,
         "'s is ", layout.runtime_size, " (a build with another layout, such as a debug build)"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPythonLayout(const TargetMemory& memory, const PythonSymbols& symbols,
+                               const PythonLayout& layout) {
   const std::optional<uint64_t> interp =
       memory.Read<uint64_t>(symbols.runtime + layout.runtime_interp_head);
   if (!interp) return absl::UnavailableError("its _PyRuntime cannot be read");
@@ -129,24 +133,33 @@ absl::StatusOr<std::unique_ptr<PythonTarget>> PythonTarget::Find(const ModuleMap
     }
     const std::optional<uint64_t> hex = target->memory_.Read<uint64_t>(symbols->version);
     if (!hex) {
-      target->status_ = absl::UnavailableError("its Py_Version cannot be read");
+      target->status_ = absl::FailedPreconditionError("its Py_Version cannot be read");
       return target;
     }
     target->description_ = absl::StrCat("Python ", PythonVersionText(*hex), " (", m.path, ")");
     target->layout_ = PythonLayoutFor((*hex >> 24) & 0xff, (*hex >> 16) & 0xff);
     if (!target->layout_) {
       target->status_ = absl::UnimplementedError("allocprof knows the layout of 3.11 only");
+      return target;
     }
+    target->status_ = CheckPythonRuntimeSize(*symbols, *target->layout_);
+    if (!target->status_.ok()) return target;
+    target->status_ = absl::UnavailableError("the interpreter is not initialised yet");
+    target->names_ = std::make_unique<PythonCodeNames>(target->memory_, *target->layout_,
+                                                       symbols->types);
     return target;
   }
   return absl::NotFoundError("no Python interpreter mapped");
 }
 
-std::optional<ap_python_runtime> PythonTarget::Check() {
-  if (!layout_ || !pending()) return std::nullopt;
+absl::Status PythonTarget::Check() {
+  if (!names_ || !pending()) return status_;
   status_ = CheckPythonLayout(memory_, symbols_, *layout_);
-  if (!status_.ok()) return std::nullopt;
-  names_ = std::make_unique<PythonCodeNames>(memory_, *layout_, symbols_.types);
+  return status_;
+}
+
+std::optional<ap_python_runtime> PythonTarget::Runtime() const {
+  if (!names_) return std::nullopt;
   const PythonLayout& l = *layout_;
   ap_python_runtime r = {};
   r.eval_start = symbols_.eval;

@@ -39,8 +39,10 @@ struct PythonSymbols {
 // NotFound when it exports no _PyRuntime (it is no interpreter).
 absl::StatusOr<PythonSymbols> ReadPythonSymbols(const std::string& path, uint64_t bias);
 
-// Checks the layout against the running interpreter: _PyRuntime's size,
-// and the main interpreter and its first thread pointing back at it.
+// Checks the layout against the interpreter's object: _PyRuntime's size.
+absl::Status CheckPythonRuntimeSize(const PythonSymbols& symbols, const PythonLayout& layout);
+// Checks the layout against the running interpreter: its main interpreter
+// and that one's first thread point back where the layout says.
 // Unavailable while the interpreter is not yet initialised.
 absl::Status CheckPythonLayout(const TargetMemory& memory, const PythonSymbols& symbols,
                                const PythonLayout& layout);
@@ -52,9 +54,13 @@ class PythonTarget {
   static absl::StatusOr<std::unique_ptr<PythonTarget>> Find(const ModuleMap& modules,
                                                             TargetMemory memory);
 
-  // Checks the layout (again, while the interpreter was initialising).
-  // The walk's view of it once it checks out.
-  std::optional<ap_python_runtime> Check();
+  // The walk's view of the interpreter, once its version and its
+  // _PyRuntime's size check out; nullopt before.
+  std::optional<ap_python_runtime> Runtime() const;
+  // Checks the layout against the running interpreter (CheckPythonLayout),
+  // again while it is initialising (pending()); any other error means the
+  // layout is not this interpreter's.
+  absl::Status Check();
   bool pending() const { return absl::IsUnavailable(status_); }
 
   // Names a frame the walk recorded (bpf/events.h, AP_FRAME_PYTHON).

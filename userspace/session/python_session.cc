@@ -11,8 +11,10 @@
 namespace allocprof {
 namespace {
 
-// An interpreter still initialising has no threads to walk yet.
-constexpr absl::Duration kCheckAgain = absl::Seconds(1);
+// An interpreter still initialising has no threads to walk yet; one
+// launched with -- CMD may run a short script: checked again soon (three
+// reads a check).
+constexpr absl::Duration kCheckAgain = absl::Milliseconds(100);
 
 }  // namespace
 
@@ -24,12 +26,10 @@ void PythonSession::Notice() {
       PythonTarget::Find(symbolizer_.modules(), *std::move(memory));
   if (!found.ok()) return;
   python_ = *std::move(found);
-  Check();
-}
-
-void PythonSession::Check() {
-  next_check_ = absl::InfiniteFuture();
-  std::optional<ap_python_runtime> runtime = python_->Check();
+  // Walked from the start, before the interpreter is up (a script launched
+  // with -- CMD may be done before it is checked again): its version and
+  // _PyRuntime's size have checked out, and every read in BPF is checked.
+  std::optional<ap_python_runtime> runtime = python_->Runtime();
   if (runtime && walks_) {
     // Its threads know themselves by their ids in its PID namespace.
     struct stat ns = {};
@@ -42,15 +42,27 @@ void PythonSession::Check() {
     symbolizer_.set_python_frames(
         [python](uint64_t value, Frame* frame) { return python->Describe(value, frame); });
     probes_.SetPythonRuntime(*runtime);
-    ready_ = true;
-  } else if (python_->pending()) {
+    published_ = true;
+  }
+  Check();
+}
+
+void PythonSession::Check() {
+  next_check_ = absl::InfiniteFuture();
+  const absl::Status checked = python_->Check();
+  if (python_->pending()) {
     next_check_ = absl::Now() + kCheckAgain;
+    return;
+  }
+  if (!checked.ok() && published_) {
+    // The running interpreter is not laid out as its version said.
+    probes_.SetPythonRuntime(ap_python_runtime{});
+    symbolizer_.set_python_frames(nullptr);
+    published_ = false;
   }
   if (log_) {
     *log_ << "allocprof: " << python_->description() << ": "
-          << (ready_ ? "its Python frames are walked"
-                     : (python_->pending() ? "initialising" : "native frames only"))
-          << "\n";
+          << (published_ ? "its Python frames are walked" : "native frames only") << "\n";
   }
 }
 
@@ -63,7 +75,8 @@ absl::Duration PythonSession::UntilDue() const {
 }
 
 std::vector<std::string> PythonSession::Notes() const {
-  if (!python_) return {};
+  // One that never finished initialising ran no Python code.
+  if (!python_ || (published_ && python_->pending())) return {};
   std::vector<std::string> notes = python_->Notes();
   if (notes.empty() && !walks_) {
     notes.push_back(absl::StrCat(python_->description(),

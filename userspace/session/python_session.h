@@ -4,7 +4,7 @@
 //
 // Once the interpreter's layout checks out, the BPF walk reads its frames
 // (bpf/python_frames.bpf.h) and the symbolizer names them. An interpreter
-// still initialising is checked again every second.
+// still initialising is checked again every 100 ms.
 #ifndef ALLOCPROF_USERSPACE_SESSION_PYTHON_SESSION_H_
 #define ALLOCPROF_USERSPACE_SESSION_PYTHON_SESSION_H_
 
@@ -36,7 +36,7 @@ class PythonSession {
   void Tick();
   absl::Duration UntilDue() const;
 
-  bool active() const { return ready_; }
+  bool active() const { return published_; }
   // The report's notes about Python frames.
   std::vector<std::string> Notes() const;
 
@@ -49,7 +49,7 @@ class PythonSession {
   const bool walks_;
   std::ostream* log_;
   std::unique_ptr<PythonTarget> python_;
-  bool ready_ = false;
+  bool published_ = false;  // the walk reads the interpreter's frames
   absl::Time next_check_ = absl::InfiniteFuture();
 };
 

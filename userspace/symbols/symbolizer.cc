@@ -62,7 +62,7 @@ Frame Symbolizer::Symbolize(uint64_t addr) {
     frame.module = kPythonModule;
     if (!python_ || !python_(addr, &frame)) {
       frame.addr = addr & AP_FRAME_PYTHON_CODE_MASK;
-      frame.function = kPythonModule;
+      frame.function = "<unknown>";
     }
     return frame;
   }

@@ -83,7 +83,7 @@ class Symbolizer {
   // Frames with this bit (and not kJavaMethodFrame) are a Python function
   // (a code object) that CPython's eval loop runs (bpf/events.h,
   // AP_FRAME_PYTHON), named by the function set here (python/
-  // python_target.h); without it, or when it cannot, "[python]".
+  // python_target.h); without it, or when it cannot, "<unknown>".
   static constexpr uint64_t kPythonFrame = uint64_t{1} << 62;
   static bool IsPythonFrame(uint64_t value) {
     return (value & (kJavaMethodFrame | kPythonFrame)) == kPythonFrame;

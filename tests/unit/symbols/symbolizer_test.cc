@@ -133,7 +133,7 @@ TEST(SymbolsSymbolizer, PythonFramesAreNamedByTheInterpreter) {
   // A Java frame's bytecode pointer may set bit 62 too.
   EXPECT_FALSE(Symbolizer::IsPythonFrame(Symbolizer::kJavaMethodFrame | Symbolizer::kPythonFrame));
   Frame unnamed = s->Symbolize(frame);  // no interpreter yet
-  EXPECT_EQ(unnamed.function, "[python]");
+  EXPECT_EQ(unnamed.function, "<unknown>");
   EXPECT_EQ(unnamed.addr, 0x7f0000002340u);
   uint64_t asked = 0;
   s->set_python_frames([&asked](uint64_t value, Frame* f) {
