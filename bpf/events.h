@@ -188,7 +188,11 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 				   * early: see AP_STACK_TRUNCATED */
 #define AP_CNT_FAULT_VMA_UNKNOWN 9 /* page fault dropped: its mapping could
 				    * not be looked up (mmap lock busy) */
-#define AP_CNT_COUNT 10
+#define AP_CNT_PYTHON_UNREAD 10 /* walks that met CPython's eval loop and
+				 * could not read the Python frames it runs
+				 * (no thread state, a bad frame): its native
+				 * frames were kept */
+#define AP_CNT_COUNT 11
 
 /* Exponential gaps between sample points (map "sample_gaps"), drawn by
  * userspace with mean 1 in units of 1/AP_GAP_UNIT; BPF picks one at random
@@ -252,6 +256,17 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 #define AP_FRAME_JAVA_BCP_SHIFT 47
 #define AP_FRAME_JAVA_METHOD_MASK (((1ull << 47) - 1) & ~7ull)
 
+/* A recorded frame that is a Python function, not a pc: bit 63 clear and
+ * bit 62 set, which no user address has. Bits 3-46 are its code object (a
+ * PyCodeObject*, 8-byte aligned); bits 47-61 the index of the instruction
+ * it is at (_PyInterpreterFrame.prev_instr, in 2-byte code units) plus 1:
+ * 0 before its first instruction, AP_FRAME_PYTHON_NO_INSTR past what 15
+ * bits hold (a function of more than 64 KiB of bytecode). */
+#define AP_FRAME_PYTHON (1ull << 62)
+#define AP_FRAME_PYTHON_INSTR_SHIFT 47
+#define AP_FRAME_PYTHON_NO_INSTR 0x7fffull
+#define AP_FRAME_PYTHON_CODE_MASK (((1ull << 47) - 1) & ~7ull)
+
 /* ap_unwind_row.rbp_rule, else: rbp was saved at CFA + 8 * rbp_rule. */
 #define AP_RBP_SAME 0       /* rbp still holds the caller's value          */
 #define AP_RBP_UNKNOWN -128 /* not recoverable (saved in another register) */
@@ -301,6 +316,38 @@ struct ap_jvm_code_cache {
 	__u32 blob_frame_size; /* int, in words, the return address included */
 };
 
+/*
+ * A CPython interpreter in the target, as the walk reads it
+ * (bpf/python_frames.bpf.h): where its eval loop's code is, where its
+ * runtime state is, and the offsets of the fields the walk follows, from
+ * a table per minor version that userspace checked against the running
+ * interpreter (userspace/python/python_layout.h). `ready` 0: no Python.
+ */
+struct ap_python_runtime {
+	__u64 eval_start;  /* _PyEval_EvalFrameDefault's code: [start, end) */
+	__u64 eval_end;
+	__u64 runtime;     /* &_PyRuntime */
+	/* The target's PID namespace (stat() of /proc/PID/ns/pid), whose
+	 * thread ids native_thread_id holds; pidns_ino 0: the kernel's own
+	 * thread ids are used. */
+	__u64 pidns_dev;
+	__u64 pidns_ino;
+	__u32 runtime_tstate_current; /* gilstate.tstate_current */
+	__u32 runtime_interp_head;    /* interpreters.head */
+	__u32 interp_threads_head;    /* PyInterpreterState.threads.head */
+	__u32 tstate_next;            /* PyThreadState.next */
+	__u32 tstate_native_thread_id;
+	__u32 tstate_cframe;          /* PyThreadState.cframe */
+	__u32 cframe_current_frame;   /* _PyCFrame.current_frame */
+	__u32 frame_code;             /* _PyInterpreterFrame.f_code */
+	__u32 frame_previous;
+	__u32 frame_prev_instr;
+	__u32 frame_is_entry;         /* a char */
+	__u32 code_adaptive;          /* PyCodeObject.co_code_adaptive */
+	__u32 ready;                  /* written last */
+	__u32 pad;
+};
+
 /* ap_unwound_stack.flags */
 /* The walk stopped before the outermost frame: no CFI and no usable frame
  * pointer, an unreadable stack word, or the depth limit. */
@@ -320,12 +367,14 @@ struct ap_unwound_stack {
 static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
 static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
 static_assert(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
+static_assert(sizeof(struct ap_python_runtime) == 96, "layout changed");
 static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
 	      "layout changed");
 #else
 _Static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
 _Static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
 _Static_assert(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
+_Static_assert(sizeof(struct ap_python_runtime) == 96, "layout changed");
 _Static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
 	       "layout changed");
 #endif

@@ -12,6 +12,7 @@
 
 #include "maps.bpf.h"
 #include "jvm_code.bpf.h"
+#include "python_frames.bpf.h"
 
 #ifndef ENOMEM
 #define ENOMEM 12
@@ -296,6 +297,19 @@ static __always_inline bool plausible_fp(__u64 bp, __u64 sp)
 	return bp >= sp && (bp & 7) == 0 && bp - sp < (1ull << 30);
 }
 
+/* Appends `frame` at depth n (< AP_MAX_STACK_DEPTH) to the walk's stack
+ * and its hashes. */
+static __always_inline void record_frame(struct walk *w, __u32 n, __u64 frame)
+{
+	if (n >= AP_MAX_STACK_DEPTH)
+		return;
+	w->out.ips[n] = frame;
+	w->out.len = n + 1;
+	w->h1 = (w->h1 ^ frame) * 0x100000001b3ull;
+	w->h2 = (w->h2 + frame) * 0x9e3779b97f4a7c15ull;
+	w->h2 ^= w->h2 >> 29;
+}
+
 /* One frame of this CPU's walk: records w->pc, then moves w to the caller.
  * Returns 1 to stop (the stack is complete, or cannot be followed: not
  * complete).
@@ -361,11 +375,21 @@ __noinline int ap_unwind_step(void)
 					 ((bcp & 0xffff) << AP_FRAME_JAVA_BCP_SHIFT);
 		}
 	}
-	w->out.ips[n] = frame;
-	w->out.len = n + 1;
-	w->h1 = (w->h1 ^ frame) * 0x100000001b3ull;
-	w->h2 = (w->h2 + frame) * 0x9e3779b97f4a7c15ull;
-	w->h2 ^= w->h2 >> 29;
+	/* An interpreter activation of CPython's eval loop is the Python
+	 * functions it runs: one a step, the native registers kept until its
+	 * entry frame is recorded in the activation's place. */
+	if (n > 0 && python_eval_pc(lookup)) {
+		int py = python_step();
+
+		if (py != AP_PY_NONE) {
+			frame = python_emitted();
+			if (py == AP_PY_MORE) {
+				record_frame(w, n, frame);
+				return 0;
+			}
+		}
+	}
+	record_frame(w, n, frame);
 
 	if (type == AP_CFA_END) {
 		w->complete = 1;
@@ -505,6 +529,7 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 	w->complete = 0;
 	w->out.len = 0;
 	w->out.flags = 0;
+	python_walk_begin();
 	/* The top of the stack in one read; near the stack's end (the main
 	 * thread's first frames) a shorter one, up to the end of sp's page. */
 	w->chunk_base = sp;

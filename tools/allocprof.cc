@@ -48,6 +48,7 @@ struct LiveFlags {
   allocprof::CorePercent max_overhead{0.05};
   allocprof::TraceMode mode = allocprof::TraceMode::kAllocs;
   bool java = true;
+  bool python = true;
   bool sessions = true;
   allocprof::UnwindChoice unwind = allocprof::UnwindChoice::kAuto;
   bool verbose = false;
@@ -113,6 +114,10 @@ void AddLiveFlags(allocprof::FlagSet* flags, LiveFlags* live) {
                    "for a Java target, ask the JVM (through its attach listener, as "
                    "jcmd does) to write its perf map, to name JIT-compiled frames; "
                    "--no-java leaves the JVM alone");
+  flags->AddSwitch("python", &live->python,
+                   "for a Python target (CPython 3.11), read the interpreter's frames "
+                   "to show the Python functions in its stacks; --no-python leaves the "
+                   "interpreter alone");
   flags->AddSwitch("sessions", &live->sessions,
                    "put allocator probes in uprobe sessions where the kernel has them "
                    "(Linux 6.13+); --no-sessions uses plain uprobes and uretprobes");
@@ -201,6 +206,7 @@ int main(int argc, char** argv) {
   }
   options.uprobe_sessions = live.sessions;
   options.java = live.java;
+  options.python = live.python;
   switch (live.unwind) {
     case allocprof::UnwindChoice::kAuto: options.unwind_mode = AP_UNWIND_AUTO; break;
     case allocprof::UnwindChoice::kDwarf: options.unwind_mode = AP_UNWIND_DWARF; break;

@@ -50,6 +50,7 @@ Profile Demo(int64_t leak_bytes, int64_t parse_bytes) {
   const Call jit = {"Interpreter::compile(Method*)", "[jit]", FrameKind::kJit};
   const Call mmap = {"mmap", "/usr/lib/x86_64-linux-gnu/libc.so.6", FrameKind::kAllocator};
   const Call unknown = {"", "", FrameKind::kUnknown};
+  const Call python = {"Server.handle", "[python]", FrameKind::kPython};
   // Names a traced program may well have: markup, quotes, ';', non-ASCII.
   const Call hostile1 = App("</script><script>window.pwned=1</script>");
   const Call hostile2 = App("operator<<(std::ostream&, Foo<\"a\" & 'b'> const&)");
@@ -67,7 +68,7 @@ Profile Demo(int64_t leak_bytes, int64_t parse_bytes) {
              App("parse_header"), kMalloc}, parse_bytes, 4096),
       Stack({App("main"), App("load_config"), lib, kMalloc}, 256 * kKiB, 512),
       Stack({App("main"), App("init_jit"), jit, mmap}, 512 * kKiB, 2),
-      Stack({App("main"), unknown, kMalloc}, 128 * kKiB, 16),
+      Stack({App("main"), App("PyEval_EvalCode"), python, unknown, kMalloc}, 128 * kKiB, 16),
       Stack({App("main"), hostile1, hostile2, hostile3, kMalloc}, 64 * kKiB, 64),
       Stack({App("main"), App("freed_everything"), kMalloc}, 0, 0),
   };

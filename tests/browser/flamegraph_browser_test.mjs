@@ -104,7 +104,7 @@ async function testFlameGraph(browser, file, kind, outDir) {
   check(!!byName(frames, "[stack lost]") && !!byName(frames, "worker_thread"),
         `${label}: the lost stack hangs under [stack lost]`);
   const kinds = new Set(frames.map((f) => f.kind));
-  check(["program", "library", "allocator", "jit", "unknown"].every((k) => kinds.has(k)),
+  check(["program", "library", "allocator", "jit", "unknown", "python"].every((k) => kinds.has(k)),
         `${label}: frames of every kind are drawn (${[...kinds].join(", ")})`);
   check(kDemo.hostile.every((n) => byName(frames, n)), `${label}: hostile names come through as text`);
   check(await page.eval("window.pwned === undefined"), `${label}: no frame name ran as script`);

@@ -393,6 +393,16 @@ void BpfProbes::SetJvmCodeCache(const ap_jvm_code_cache& cache) {
   __atomic_store_n(&live.heap_count, heaps, __ATOMIC_RELEASE);
 }
 
+void BpfProbes::SetPythonRuntime(const ap_python_runtime& runtime) {
+  ap_python_runtime& live = skel_->bss->python_runtime;
+  // Walks read `ready` first: it is written last, once the rest is.
+  __atomic_store_n(&live.ready, 0, __ATOMIC_RELEASE);
+  ap_python_runtime copy = runtime;
+  copy.ready = 0;
+  live = copy;
+  if (runtime.ready) __atomic_store_n(&live.ready, 1, __ATOMIC_RELEASE);
+}
+
 absl::Status BpfProbes::AttachTracepoints(absl::Span<bpf_program* const> programs) {
   for (bpf_program* prog : programs) {
     bpf_link* link = bpf_program__attach(prog);

@@ -117,6 +117,10 @@ class BpfProbes {
   // The JVM's code cache, for walks through JIT code no row describes yet
   // (bpf/jvm_code.bpf.h); takes effect at once.
   void SetJvmCodeCache(const ap_jvm_code_cache& cache);
+  // A CPython interpreter whose frames walks record
+  // (bpf/python_frames.bpf.h), or none (runtime.ready 0); takes effect at
+  // once.
+  void SetPythonRuntime(const ap_python_runtime& runtime);
 
   // A uprobe (and a return probe for a function that hands out blocks) on
   // `f`, for the target process only: no other process that maps the same

@@ -22,6 +22,7 @@ constexpr Loss kLosses[] = {
     {AP_CNT_SAMPLES_FULL, "frees of sampled blocks (live sample map full)"},
     {AP_CNT_STACK_TRUNCATED, kTruncatedStacksLoss},
     {AP_CNT_FAULT_VMA_UNKNOWN, "page faults (mapping busy, not looked up)"},
+    {AP_CNT_PYTHON_UNREAD, "Python frames (thread state or frame unreadable: native frames kept)"},
 };
 
 uint64_t At(absl::Span<const uint64_t> drops, int i) {

@@ -19,9 +19,11 @@ const NamedStack& NamedStacks::Name(StackRef ref) {
     // Every frame but the leaf is a return address, which points just past
     // its call: look up the call itself, which is in the calling function
     // even when the call was the function's last instruction.
-    // A Java method's frame (an interpreted one) is no address at all.
+    // A Java method's frame (an interpreted one) or a Python function's is
+    // no address at all.
     bool is_return_address = (i > 0 || resolved.lost_errno != 0) &&
-                             !(addr & Symbolizer::kJavaMethodFrame);
+                             !(addr & Symbolizer::kJavaMethodFrame) &&
+                             !Symbolizer::IsPythonFrame(addr);
     Frame frame = symbolizer_.Symbolize(is_return_address ? addr - 1 : addr);
     if (is_return_address) {
       frame.addr = addr;

@@ -8,7 +8,7 @@ namespace allocprof {
 namespace {
 
 constexpr const char* kKindNames[] = {"program", "library", "allocator", "jit",
-                                      "unknown"};
+                                      "unknown", "python"};
 
 }  // namespace
 
@@ -60,13 +60,15 @@ namespace allocprof {
 
 std::string ProfileFrame::NameWithLine(bool full_path) const {
   std::string name = DisplayName();
-  if (line == 0) return name;
+  // A Python function says so: its name alone could be a C function's.
+  const absl::string_view tag = kind == FrameKind::kPython ? " [python]" : "";
+  if (line == 0) return absl::StrCat(name, tag);
   absl::string_view shown = file;
   if (!full_path) {
     size_t slash = shown.rfind('/');
     if (slash != absl::string_view::npos) shown.remove_prefix(slash + 1);
   }
-  return absl::StrCat(name, " (", shown, ":", line, ")");
+  return absl::StrCat(name, " (", shown, ":", line, ")", tag);
 }
 
 }  // namespace allocprof

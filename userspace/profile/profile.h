@@ -21,8 +21,9 @@ enum class FrameKind : uint8_t {
   kAllocator = 2,  // the probed allocator function itself (the leaf)
   kJit = 3,        // JIT-compiled code (perf map) or anonymous code
   kUnknown = 4,    // no module or no symbol
+  kPython = 5,     // a Python function CPython's interpreter runs
 };
-inline constexpr int kFrameKinds = 5;
+inline constexpr int kFrameKinds = 6;
 const char* FrameKindName(FrameKind kind);           // "program", "library", ...
 bool ParseFrameKind(const std::string& name, FrameKind* kind);
 
@@ -48,7 +49,8 @@ struct ProfileFrame {
   // never empty.
   std::string DisplayName() const;
   // DisplayName() and, when the line is known, " (file:line)": the file's
-  // base name, or its full path with `full_path`.
+  // base name, or its full path with `full_path`; then " [python]" for a
+  // Python function.
   std::string NameWithLine(bool full_path = false) const;
 };
 

@@ -12,6 +12,7 @@ FrameKind ProfileBuilder::KindOf(const Frame& frame, bool leaf) const {
   // allocator function, or the C library's syscall wrapper.
   if (leaf) return FrameKind::kAllocator;
   if (frame.module == "[jit]") return FrameKind::kJit;
+  if (frame.module == Symbolizer::kPythonModule) return FrameKind::kPython;
   if (frame.function.empty()) {
     // Code with a name from nowhere: anonymous executable memory is JIT
     // output without a perf map entry.

@@ -188,7 +188,10 @@ void WriteTextReport(std::ostream& out, const Profile& profile, int top) {
         out << absl::StrFormat("+0x%x", frame.offset);
       }
       if (frame.line != 0) out << " (" << Printable(frame.file) << ":" << frame.line << ")";
-      if (!frame.module.empty() && !frame.function.empty()) {
+      if (frame.kind == FrameKind::kPython) {
+        // Its address is the code object's: no object holds it.
+        out << " [python]";
+      } else if (!frame.module.empty() && !frame.function.empty()) {
         out << " (" << Printable(frame.module) << ")";
       }
       out << "\n";

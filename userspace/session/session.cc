@@ -30,6 +30,7 @@
 #include "userspace/report/text_report.h"
 #include "userspace/session/target.h"
 #include "userspace/session/java_session.h"
+#include "userspace/session/python_session.h"
 #include "userspace/session/overhead_control.h"
 #include "userspace/session/wakeups.h"
 #include "userspace/stacks/return_slot.h"
@@ -272,7 +273,10 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   JavaSession java(t.handle(), t.exit_fd(), **probes, **symbolizer, unwind_tables.get(),
                    &unwind_problems, probe_log);
   if (options.java) java.Notice();
-  phases.Done("ring buffer and Java");
+  PythonSession python(t.handle(), **probes, **symbolizer, unwind_tables != nullptr,
+                       options.verbose ? &std::cerr : nullptr);
+  if (options.python) python.Notice();
+  phases.Done("ring buffer, Java and Python");
 
   // Growth is sampled with or without --interval: leak suspects need it.
   // Started (the RSS read) before the target is told, or let go.
@@ -346,6 +350,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     for (const std::string& line : unwind_problems) profile.notes.push_back(line);
     for (const std::string& line : late_problems) profile.notes.push_back(line);
     for (std::string& line : java.Notes()) profile.notes.push_back(std::move(line));
+    for (std::string& line : python.Notes()) profile.notes.push_back(std::move(line));
     if (std::string note = PooledChunkNote(profile); !note.empty()) {
       profile.notes.push_back(std::move(note));
     }
@@ -370,7 +375,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     absl::Duration timeout =
         std::min({kMaxEventDelay, deadline - now, next_summary - now,
                   next_sample - now});
-    timeout = std::min(timeout, java.UntilDue());
+    timeout = std::min({timeout, java.UntilDue(), python.UntilDue()});
     std::vector<int> ready = waiter->Wait(timeout);
     auto drained = (*reader)->Drain();
     if (!drained.ok()) return drained.status();
@@ -389,6 +394,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
         late_problems.push_back(std::move(line));
       }
       if (options.java) java.Notice();
+      if (options.python) python.Notice();
     }
 
     if (Contains(ready, stop_fd->get())) {
@@ -404,11 +410,13 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       if (!s.ok()) return s;
     }
     if (why.empty() && !t.exited()) java.Tick(sink.TakeJitCode());
-    // A JVM's frames are named from its memory: new stacks are named while
-    // it is alive, for it may exit before the report (as one that runs out
-    // of direct memory does) -- a few milliseconds' worth at a time, so
-    // that a burst of them does not keep the ring buffer waiting.
-    if (why.empty() && java.active() && !t.exited()) {
+    if (why.empty() && !t.exited()) python.Tick();
+    // A JVM's and a Python interpreter's frames are named from their
+    // memory: new stacks are named while the target is alive, for it may
+    // exit before the report (as a JVM that runs out of direct memory
+    // does) -- a few milliseconds' worth at a time, so that a burst of them
+    // does not keep the ring buffer waiting.
+    if (why.empty() && (java.active() || python.active()) && !t.exited()) {
       const absl::Time until = absl::Now() + kJavaNamingSlice;
       while (java_named < stack_table.size() && absl::Now() < until) names.Name(java_named++);
     }

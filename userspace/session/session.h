@@ -48,6 +48,9 @@ struct SessionOptions {
   // A Java target (libjvm.so mapped) gets names for its JIT-compiled frames
   // through the JVM's attach listener; --no-java leaves the JVM alone.
   bool java = true;
+  // A Python target (CPython 3.11) gets its Python functions named in its
+  // stacks; --no-python leaves the interpreter alone.
+  bool python = true;
   // --unwind: AP_UNWIND_* (bpf/events.h); CFI where there is some by default.
   uint32_t unwind_mode = AP_UNWIND_AUTO;
 };

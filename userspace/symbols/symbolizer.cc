@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "bpf/events.h"
 #include "userspace/symbols/debug_file.h"
 #include "userspace/symbols/demangle.h"
 
@@ -54,6 +55,14 @@ Frame Symbolizer::Symbolize(uint64_t addr) {
     frame.module = kJitModule;
     if (!java_.interpreted || !java_.interpreted(addr & ~kJavaMethodFrame, &frame)) {
       frame.function = "Interpreter";
+    }
+    return frame;
+  }
+  if (IsPythonFrame(addr)) {
+    frame.module = kPythonModule;
+    if (!python_ || !python_(addr, &frame)) {
+      frame.addr = addr & AP_FRAME_PYTHON_CODE_MASK;
+      frame.function = "<unknown>";
     }
     return frame;
   }

@@ -80,6 +80,19 @@ class Symbolizer {
     std::function<bool(Frame* frame)> compiled;
   };
   void set_java_frames(JavaFrames java) { java_ = std::move(java); }
+  // Frames with this bit (and not kJavaMethodFrame) are a Python function
+  // (a code object) that CPython's eval loop runs (bpf/events.h,
+  // AP_FRAME_PYTHON), named by the function set here (python/
+  // python_target.h); without it, or when it cannot, "<unknown>".
+  static constexpr uint64_t kPythonFrame = uint64_t{1} << 62;
+  static bool IsPythonFrame(uint64_t value) {
+    return (value & (kJavaMethodFrame | kPythonFrame)) == kPythonFrame;
+  }
+  void set_python_frames(std::function<bool(uint64_t value, Frame* frame)> python) {
+    python_ = std::move(python);
+  }
+  // The module of Python frames.
+  static constexpr char kPythonModule[] = "[python]";
 
   // The target's executable mappings, for other readers of its objects.
   const ModuleMap& modules() const { return modules_; }
@@ -115,6 +128,7 @@ class Symbolizer {
   absl::flat_hash_map<uint64_t, Frame> frames_;
   std::vector<std::string> load_errors_;
   JavaFrames java_;
+  std::function<bool(uint64_t value, Frame* frame)> python_;
 };
 
 }  // namespace allocprof

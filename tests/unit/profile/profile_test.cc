@@ -61,6 +61,19 @@ TEST(ProfileFrame, NameWithLineAddsTheFileAndLineWhenKnown) {
   EXPECT_EQ(unnamed.NameWithLine(), "libfoo.so+0x10 (foo.S:3)");
 }
 
+TEST(ProfileFrame, APythonFunctionSaysSo) {
+  ProfileFrame f;
+  f.function = "Server.handle";
+  f.module = "[python]";
+  f.kind = FrameKind::kPython;
+  f.file = "/srv/app.py";
+  f.line = 17;
+  EXPECT_EQ(f.NameWithLine(), "Server.handle (app.py:17) [python]");
+  f.line = 0;
+  f.file.clear();
+  EXPECT_EQ(f.NameWithLine(), "Server.handle [python]");
+}
+
 TEST(StackPath, InlinedFunctionsAreFramesWithTheirLines) {
   EXPECT_EQ(StackPath(InlinedStack()),
             "main (main.c:9);leak (leak.c:20);helper (helper.h:7);malloc");
@@ -68,7 +81,7 @@ TEST(StackPath, InlinedFunctionsAreFramesWithTheirLines) {
 
 TEST(FrameKind, NamesRoundTrip) {
   for (FrameKind kind : {FrameKind::kProgram, FrameKind::kLibrary, FrameKind::kAllocator,
-                         FrameKind::kJit, FrameKind::kUnknown}) {
+                         FrameKind::kJit, FrameKind::kUnknown, FrameKind::kPython}) {
     FrameKind parsed;
     ASSERT_TRUE(ParseFrameKind(FrameKindName(kind), &parsed));
     EXPECT_EQ(parsed, kind);
@@ -91,6 +104,16 @@ TEST(NameLosses, OnlyCountersThatLoseDataAreLosses) {
   auto notes = DropNotes(drops);
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0].rfind("2 allocator calls were already under way", 0), 0u);
+}
+
+TEST(NameLosses, UnreadPythonFramesAreALoss) {
+  uint64_t drops[AP_CNT_COUNT] = {};
+  drops[AP_CNT_PYTHON_UNREAD] = 4;
+  auto losses = NameLosses(drops, 0);
+  ASSERT_EQ(losses.size(), 1u);
+  EXPECT_EQ(losses[0].what,
+            "Python frames (thread state or frame unreadable: native frames kept)");
+  EXPECT_EQ(losses[0].count, 4u);
 }
 
 }  // namespace

@@ -124,6 +124,31 @@ TEST(SymbolsSymbolizer, JavaMethodFramesAreNamedByTheJavaRuntime) {
             "Interpreter");
 }
 
+TEST(SymbolsSymbolizer, PythonFramesAreNamedByTheInterpreter) {
+  std::unique_ptr<Symbolizer> s = ForSelf();
+  ASSERT_NE(s, nullptr);
+  // Code object 0x7f0000002340 at its third instruction (bpf/events.h).
+  const uint64_t frame = Symbolizer::kPythonFrame | 0x7f0000002340 | (uint64_t{3} << 47);
+  EXPECT_TRUE(Symbolizer::IsPythonFrame(frame));
+  // A Java frame's bytecode pointer may set bit 62 too.
+  EXPECT_FALSE(Symbolizer::IsPythonFrame(Symbolizer::kJavaMethodFrame | Symbolizer::kPythonFrame));
+  Frame unnamed = s->Symbolize(frame);  // no interpreter yet
+  EXPECT_EQ(unnamed.function, "<unknown>");
+  EXPECT_EQ(unnamed.addr, 0x7f0000002340u);
+  uint64_t asked = 0;
+  s->set_python_frames([&asked](uint64_t value, Frame* f) {
+    asked = value;
+    f->function = "Server.handle";
+    f->source = {"/srv/app.py", 17};
+    return true;
+  });
+  Frame f = s->Symbolize(frame);
+  EXPECT_EQ(asked, frame);
+  EXPECT_EQ(f.function, "Server.handle");
+  EXPECT_EQ(f.module, "[python]");
+  EXPECT_EQ(f.source.line, 17u);
+}
+
 TEST(SymbolsSymbolizer, UnmappedAddress) {
   std::unique_ptr<Symbolizer> s = ForSelf();
   ASSERT_NE(s, nullptr);

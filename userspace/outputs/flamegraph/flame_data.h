@@ -6,7 +6,7 @@
 //   {"format": "allocprof-flamegraph", "version": 1,
 //    "title": "...", "facts": ["..."], "warnings": ["..."],
 //    "weight": "bytes" | "objects", "inverted": bool, "diff": bool,
-//    "kinds": ["program", "library", "allocator", "jit", "unknown"],
+//    "kinds": ["program", "library", "allocator", "jit", "unknown", "python"],
 //    "strings": ["all", "", "main", "/usr/bin/app", ...],
 //    "frames": [name, module, kind, name, module, kind, ...],
 //    "nodes": "AgB3Cx..."}

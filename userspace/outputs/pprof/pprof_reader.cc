@@ -236,6 +236,8 @@ class PprofDecoder {
     frame.inlined = physical != nullptr;
     if (frame.module == "[jit]") {
       frame.kind = FrameKind::kJit;
+    } else if (frame.module == "[python]") {
+      frame.kind = FrameKind::kPython;
     } else if (frame.function.empty()) {
       frame.kind = FrameKind::kUnknown;
     } else if (location.mapping != nullptr && !program_path_.empty() &&

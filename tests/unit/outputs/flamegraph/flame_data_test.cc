@@ -26,7 +26,7 @@ TEST(FlameGraphData, ReadsBackIntoTheSameTree) {
   EXPECT_EQ(data.at("inverted"), false);
   EXPECT_EQ(data.at("diff"), false);
   EXPECT_THAT(data.at("kinds"),
-              ElementsAre("program", "library", "allocator", "jit", "unknown"));
+              ElementsAre("program", "library", "allocator", "jit", "unknown", "python"));
 
   DecodedNode root = DecodeNodes(data);
   EXPECT_EQ(root.name, "all");

@@ -4,23 +4,26 @@
 // (view_canvas.js) and the SVG page (view_svg.js) both draw from it.
 "use strict";
 
-const FLAME_KINDS = ["program", "library", "allocator", "jit", "unknown"];
+const FLAME_KINDS = ["program", "library", "allocator", "jit", "unknown", "python"];
 const FLAME_KIND_LABELS = {
   program: "program's own code",
   library: "shared library",
   allocator: "allocator",
   jit: "JIT / Java",
   unknown: "unknown",
+  python: "Python",
 };
 // Hue range, saturation and lightness range of each kind: warm for the
 // program (where a leak usually is), yellow for libraries, blue for the
-// allocator, green for JIT code, grey when nothing is known.
+// allocator, green for JIT code, grey when nothing is known, violet for
+// Python functions.
 const FLAME_PALETTES = {
   program: [4, 34, 80, 55, 66],
   library: [44, 58, 72, 50, 62],
   allocator: [195, 212, 55, 60, 70],
   jit: [95, 135, 50, 50, 62],
   unknown: [0, 0, 0, 70, 80],
+  python: [265, 290, 45, 62, 74],
 };
 const FLAME_ROOT_RGB = [205, 205, 205];
 const FLAME_MATCH_RGB = [230, 0, 230];
