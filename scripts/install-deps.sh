@@ -21,6 +21,9 @@ packages=(
   redis-server redis-tools
   # and Java programs on Debian's OpenJDK, one of them on Netty
   openjdk-17-jdk-headless libnetty-java
+  # and Python scripts on Debian's CPython 3.11, whose headers (internal
+  # ones included) check allocprof's table of its structures
+  python3 python3.11-dev
 )
 # The kernel matrix (tests/kernels): qemu, the guests' busybox, and what
 # unpacks a kernel package and its modules.
