@@ -150,13 +150,31 @@ static __always_inline struct call_state *enclosing(struct call_state *st,
  * 0 and 15 read as 0). A uprobe fires from the int3 trap, whose entry saved
  * every general register in pt_regs, so a copy of an argument in rax or r11
  * is there as rdi is. Copied with constant offsets: the verifier rejects a
- * ctx read at a computed one, which is what a switch on `n` compiles to. */
+ * ctx read at a computed one, which is what a switch on `n` compiles to.
+ *
+ * Copied into per-CPU scratch rather than onto the stack: the entry
+ * programs' own frames, with the deepest chain of calls below them (the CFI
+ * walk), must stay within the 512 bytes Linux 6.1 allows them all together.
+ * A uprobe program runs on one CPU to its end, and no other program of ours
+ * runs on that CPU meanwhile (bpf_prog_active), so the scratch is its own. */
 struct call_args {
 	__u64 v[AP_REG_SLOTS];
 };
 
-static __always_inline void read_args(struct pt_regs *ctx, struct call_args *a)
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct call_args);
+} arg_scratch SEC(".maps");
+
+static __always_inline struct call_args *read_args(struct pt_regs *ctx)
 {
+	__u32 zero = 0;
+	struct call_args *a = bpf_map_lookup_elem(&arg_scratch, &zero);
+
+	if (!a)
+		return NULL;
 	a->v[0] = 0;
 	a->v[AP_REG_RDI] = PT_REGS_PARM1(ctx);
 	a->v[AP_REG_RSI] = PT_REGS_PARM2(ctx);
@@ -173,6 +191,7 @@ static __always_inline void read_args(struct pt_regs *ctx, struct call_args *a)
 	a->v[AP_REG_R14] = ctx->r14;
 	a->v[AP_REG_R15] = ctx->r15;
 	a->v[15] = 0;
+	return a;
 }
 
 static __always_inline __u64 arg(const struct call_args *a, __u32 n)
@@ -217,13 +236,14 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 	}
 
 	__u32 count_arg = AP_COOKIE_COUNT_ARG(cookie);
-	struct call_args args;
+	struct call_args *args = read_args(ctx);
 
-	read_args(ctx, &args);
+	if (!args)
+		return 1;
 	struct call_state st = {
-		.size = arg(&args, AP_COOKIE_SIZE_ARG(cookie)),
-		.old_ptr = arg(&args, AP_COOKIE_PTR_ARG(cookie)),
-		.memptr = arg(&args, AP_COOKIE_OUT_ARG(cookie)),
+		.size = arg(args, AP_COOKIE_SIZE_ARG(cookie)),
+		.old_ptr = arg(args, AP_COOKIE_PTR_ARG(cookie)),
+		.memptr = arg(args, AP_COOKIE_OUT_ARG(cookie)),
 		.sp = sp,
 		.probe = AP_COOKIE_PROBE(cookie),
 		.family = AP_COOKIE_FAMILY(cookie),
@@ -232,7 +252,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 	};
 	/* An overflowing product fails in the allocator; the return says so. */
 	if (count_arg)
-		st.size *= arg(&args, count_arg);
+		st.size *= arg(args, count_arg);
 	bool needs_return = true;
 
 	if (sampling)
@@ -372,12 +392,14 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 		return;
 
 	__u64 cookie = bpf_get_attach_cookie(ctx);
-	struct call_args args;
 
 	count_activity(AP_COOKIE_STEPPED(cookie) ? AP_ACT_STEPPED_ENTRIES
 						 : AP_ACT_EMULATED_ENTRIES);
-	read_args(ctx, &args);
-	__u64 ptr = arg(&args, AP_COOKIE_PTR_ARG(cookie));
+	struct call_args *args = read_args(ctx);
+
+	if (!args)
+		return;
+	__u64 ptr = arg(args, AP_COOKIE_PTR_ARG(cookie));
 	__u64 sp = PT_REGS_SP(ctx);
 
 	if (ptr == 0)

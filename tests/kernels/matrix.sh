@@ -27,6 +27,8 @@ tests=(
   PagesModeTest.CountsWrittenPagesExactlyWithoutUprobes
   SamplingTest.EstimatesAMixedSizeLeakWithinTenPercent
   JavaTest.NettyPooledChunksLeadToTheLeakingHandler
+  PythonTest.PythonFunctionsOfARunningInterpreterAtTheirLines
+  Allocators/PreloadTest.AttachedToRunningLeaks/mimalloc
   'Endings/TeardownTest.LeavesNothingAttached/Sigkill'
 )
 filter=$(IFS=:; echo "${tests[*]}")

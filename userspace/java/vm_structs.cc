@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "userspace/common/dynamic_symbols.h"
 #include "userspace/common/target_file.h"
 #include "userspace/common/unique_fd.h"
 
@@ -21,37 +22,17 @@ namespace {
 // long means something is wrong.
 constexpr int kMaxEntries = 20000;
 
-// The values of libjvm's exported symbols `names`, by name.
+// The values of libjvm's exported symbols `names`, by name; all of them.
 absl::StatusOr<absl::flat_hash_map<std::string, uint64_t>> SymbolValues(
     const std::string& path, const std::vector<std::string>& names) {
   // The target's libjvm, through its root.
-  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
-  if (!fd.ok()) return fd.status();
-  elf_version(EV_CURRENT);
-  Elf* elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr);
-  if (elf == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not ELF"));
+  auto symbols = ReadDynamicSymbols(path, names);
+  if (!symbols.ok()) return symbols.status();
   absl::flat_hash_map<std::string, uint64_t> found;
-  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
-    GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM) continue;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    // By what libelf read, not the header's sh_size, which the file sets.
-    const size_t count = sh.sh_entsize && data ? data->d_size / sh.sh_entsize : 0;
-    for (size_t i = 0; data && i < count; ++i) {
-      GElf_Sym sym;
-      if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx == SHN_UNDEF) continue;
-      const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
-      if (name == nullptr) continue;
-      for (const std::string& want : names) {
-        if (want == name) found[want] = sym.st_value;
-      }
-    }
-  }
-  elf_end(elf);
   for (const std::string& want : names) {
-    if (!found.contains(want)) {
-      return absl::NotFoundError(absl::StrCat(path, " exports no ", want));
-    }
+    auto it = symbols->find(want);
+    if (it == symbols->end()) return absl::NotFoundError(absl::StrCat(path, " exports no ", want));
+    found[want] = it->second.value;
   }
   return found;
 }

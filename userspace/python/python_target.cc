@@ -7,40 +7,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "userspace/common/dynamic_symbols.h"
 #include "userspace/common/target_file.h"
 #include "userspace/unwind/unwind_tables.h"
 
 namespace allocprof {
 namespace {
-
-// The dynamic symbols of `path` named in `want` (value, size).
-absl::StatusOr<absl::flat_hash_map<std::string, std::pair<uint64_t, uint64_t>>> DynamicSymbols(
-    const std::string& path, const std::vector<std::string>& want) {
-  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
-  if (!fd.ok()) return fd.status();
-  elf_version(EV_CURRENT);
-  Elf* elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr);
-  if (elf == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not ELF"));
-  absl::flat_hash_map<std::string, std::pair<uint64_t, uint64_t>> found;
-  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
-    GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM) continue;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    // By what libelf read, not the header's sh_size, which the file sets.
-    const size_t count = sh.sh_entsize && data ? data->d_size / sh.sh_entsize : 0;
-    for (size_t i = 0; data && i < count; ++i) {
-      GElf_Sym sym;
-      if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx == SHN_UNDEF) continue;
-      const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
-      if (name == nullptr) continue;
-      for (const std::string& w : want) {
-        if (w == name) found[w] = {sym.st_value, sym.st_size};
-      }
-    }
-  }
-  elf_end(elf);
-  return found;
-}
 
 // Objects that may hold an interpreter, by name: reading every library's
 // symbols to find out would cost each dlopen.
@@ -54,7 +26,7 @@ bool MayBePython(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<PythonSymbols> ReadPythonSymbols(const std::string& path, uint64_t bias) {
-  auto symbols = DynamicSymbols(path, {"_PyRuntime", "Py_Version", "_PyEval_EvalFrameDefault",
+  auto symbols = ReadDynamicSymbols(path, {"_PyRuntime", "Py_Version", "_PyEval_EvalFrameDefault",
                                        "PyCode_Type", "PyUnicode_Type", "PyBytes_Type"});
   if (!symbols.ok()) return symbols.status();
   if (!symbols->contains("_PyRuntime")) {
@@ -68,14 +40,14 @@ absl::StatusOr<PythonSymbols> ReadPythonSymbols(const std::string& path, uint64_
   }
   auto at = [&](const char* name) {
     auto it = symbols->find(name);
-    return it == symbols->end() ? 0 : it->second.first + bias;
+    return it == symbols->end() ? 0 : it->second.value + bias;
   };
   PythonSymbols out;
   out.runtime = at("_PyRuntime");
-  out.runtime_size = symbols->at("_PyRuntime").second;
+  out.runtime_size = symbols->at("_PyRuntime").size;
   out.version = at("Py_Version");
   out.eval = at("_PyEval_EvalFrameDefault");
-  out.eval_size = symbols->at("_PyEval_EvalFrameDefault").second;
+  out.eval_size = symbols->at("_PyEval_EvalFrameDefault").size;
   out.types.code = at("PyCode_Type");
   out.types.unicode = at("PyUnicode_Type");
   out.types.bytes = at("PyBytes_Type");
