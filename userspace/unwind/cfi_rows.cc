@@ -139,6 +139,26 @@ uint64_t AppendRange(Dwarf_CFI* cfi, uint64_t start, uint64_t end, CfiRows* out)
   return addr;
 }
 
+// Rows sorted by pc, as the BPF binary search needs them, whatever order
+// the object's segments and FDEs came in (a crafted object can list its
+// segments backwards or overlap its FDEs). Of rows at the same pc the first
+// with CFI wins; neighbours with the same rules become one.
+void SortRows(std::vector<ap_unwind_row>* rows) {
+  std::stable_sort(rows->begin(), rows->end(),
+                   [](const ap_unwind_row& a, const ap_unwind_row& b) { return a.pc < b.pc; });
+  std::vector<ap_unwind_row> sorted;
+  sorted.reserve(rows->size());
+  for (const ap_unwind_row& r : *rows) {
+    if (!sorted.empty() && sorted.back().pc == r.pc) {
+      if (sorted.back().cfa_type == AP_CFA_NONE) sorted.back() = r;
+      continue;
+    }
+    if (!sorted.empty() && SameRules(sorted.back(), r)) continue;
+    sorted.push_back(r);
+  }
+  *rows = std::move(sorted);
+}
+
 // Reads a value of the .eh_frame_hdr encodings binutils, gold and lld
 // write; false for others.
 bool ReadEncoded(const uint8_t*& p, const uint8_t* end, uint8_t encoding,
@@ -393,6 +413,7 @@ absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path) {
     }
     dwarf_cfi_end(eh);
   }
+  SortRows(&out.rows);
   // .debug_frame for what .eh_frame leaves out (code built with
   // -fno-asynchronous-unwind-tables, some hand-written assembly).
   std::vector<uint64_t> debug_starts = DebugFrameStarts(elf);
@@ -409,21 +430,10 @@ absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path) {
       }
       AppendFdes(debug, uncovered, &extra);
       out.unsupported += extra.unsupported;
-      // Merge: an .eh_frame row wins where both have one.
-      std::vector<ap_unwind_row> merged;
-      merged.reserve(out.rows.size() + extra.rows.size());
-      std::merge(out.rows.begin(), out.rows.end(), extra.rows.begin(), extra.rows.end(),
-                 std::back_inserter(merged),
-                 [](const ap_unwind_row& a, const ap_unwind_row& b) { return a.pc < b.pc; });
-      out.rows.clear();
-      for (const ap_unwind_row& r : merged) {
-        if (!out.rows.empty() && out.rows.back().pc == r.pc) {
-          if (out.rows.back().cfa_type == AP_CFA_NONE) out.rows.back() = r;
-          continue;
-        }
-        if (!out.rows.empty() && SameRules(out.rows.back(), r)) continue;
-        out.rows.push_back(r);
-      }
+      // Merge: an .eh_frame row wins where both have one (it comes first,
+      // and the sort is stable).
+      out.rows.insert(out.rows.end(), extra.rows.begin(), extra.rows.end());
+      SortRows(&out.rows);
     }
   }
   return out;
