@@ -120,6 +120,13 @@ uint64_t AppendRange(Dwarf_CFI* cfi, uint64_t start, uint64_t end, CfiRows* out)
   };
   uint64_t addr = start;
   while (addr < end) {
+    if (++out->steps > kMaxCfiSteps) {
+      if (out->skipped.empty()) {
+        out->skipped = absl::StrCat("its CFI takes over ", kMaxCfiSteps,
+                                    " rows; the rest is left to frame pointers");
+      }
+      return end;
+    }
     Dwarf_Frame* raw = nullptr;
     if (dwarf_cfi_addrframe(cfi, addr, &raw) != 0) break;
     std::unique_ptr<Dwarf_Frame, FrameFree> frame(raw);

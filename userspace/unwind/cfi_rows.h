@@ -29,7 +29,14 @@ struct CfiRows {
   // Why part of the object got no rows although it has CFI (a scan of code
   // without .eh_frame_hdr that passed its limits); "" when none.
   std::string skipped;
+  // Rows looked up so far (each a libdw call), against kMaxCfiSteps.
+  uint64_t steps = 0;
 };
+
+// Row lookups one object may take: a crafted FDE can make libdw give rows
+// one byte long over gigabytes of addresses. Debian's libstdc++ takes 34k;
+// the BPF row array holds 512k rows for all objects together.
+inline constexpr uint64_t kMaxCfiSteps = uint64_t{1} << 20;
 
 // Reads the CFI of the ELF file at `path`. An object without any CFI gives
 // no rows (frame pointers serve it); an unreadable file is an error.
