@@ -9,8 +9,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "userspace/report/text_report.h"
+#include "userspace/session/target.h"
 
 namespace allocprof {
 namespace {
@@ -99,10 +99,7 @@ double OverheadControl::TargetCpuSeconds() const {
   // (which may hold spaces).
   auto stat = target_.ReadProcFile("stat");
   if (!stat.ok()) return 0;
-  const size_t paren = stat->rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(*stat).substr(paren + 1), ' ', absl::SkipEmpty());
+  const std::vector<absl::string_view> fields = StatFieldsAfterName(*stat);
   uint64_t utime = 0, stime = 0;
   if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
       !absl::SimpleAtoi(fields[12], &stime)) {

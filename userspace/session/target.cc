@@ -33,11 +33,14 @@ constexpr uint64_t kPfKthread = 0x00200000;
 
 }  // namespace
 
-bool IsKernelThreadStat(absl::string_view stat) {
+std::vector<absl::string_view> StatFieldsAfterName(absl::string_view stat) {
   const size_t paren = stat.rfind(')');
-  if (paren == absl::string_view::npos) return false;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(stat.substr(paren + 1), ' ', absl::SkipEmpty());
+  if (paren == absl::string_view::npos) return {};
+  return absl::StrSplit(stat.substr(paren + 1), ' ', absl::SkipEmpty());
+}
+
+bool IsKernelThreadStat(absl::string_view stat) {
+  const std::vector<absl::string_view> fields = StatFieldsAfterName(stat);
   // After the name: state (3), ppid, pgrp, session, tty_nr, tpgid, flags (9).
   uint64_t flags = 0;
   return fields.size() > 6 && absl::SimpleAtoi(fields[6], &flags) && (flags & kPfKthread) != 0;

@@ -63,6 +63,10 @@ class Target {
 // name in parentheses may itself hold spaces and parentheses.
 bool IsKernelThreadStat(absl::string_view stat);
 
+// The fields of a /proc/PID/stat text after the command name, from the
+// state (field 3) on; empty when the text has no name in parentheses.
+std::vector<absl::string_view> StatFieldsAfterName(absl::string_view stat);
+
 }  // namespace allocprof
 
 #endif  // ALLOCPROF_USERSPACE_SESSION_TARGET_H_
