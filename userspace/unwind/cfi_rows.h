@@ -33,21 +33,27 @@ struct CfiRows {
   uint64_t steps = 0;
 };
 
-// Row lookups one object may take: a crafted FDE can make libdw give rows
-// one byte long over gigabytes of addresses. Debian's libstdc++ takes 34k;
-// the BPF row array holds 512k rows for all objects together.
+// Rows one object's CFI programs may give: a crafted FDE can give rows one
+// byte long over gigabytes of addresses. Debian's libstdc++ gives 34k; the
+// BPF row array holds 512k rows for all objects together.
 inline constexpr uint64_t kMaxCfiSteps = uint64_t{1} << 20;
 
-// Reads the CFI of the ELF file at `path`. An object without any CFI gives
-// no rows (frame pointers serve it); an unreadable file is an error.
+// Reads the CFI of the ELF file at `path` (cfi_program.h runs it). An
+// object without any CFI gives no rows (frame pointers serve it); an
+// unreadable file or a malformed .eh_frame_hdr is an error.
 absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path);
 
-// The FDE start addresses listed in an .eh_frame_hdr section `hdr` loaded
-// at `hdr_vaddr`, in table order. The header's FDE count is checked against
-// the section's size before anything is allocated for it: an error when
-// the table cannot hold that many, or uses an encoding we do not read.
-absl::StatusOr<std::vector<uint64_t>> ParseEhFrameHdr(absl::Span<const uint8_t> hdr,
-                                                      uint64_t hdr_vaddr);
+// What an .eh_frame_hdr section (PT_GNU_EH_FRAME) says.
+struct EhFrameHdr {
+  uint64_t eh_frame = 0;             // .eh_frame's address
+  std::vector<uint64_t> fde_starts;  // its search table's FDE starts, in order
+};
+
+// Reads the .eh_frame_hdr section `hdr` loaded at `hdr_vaddr`. The
+// header's FDE count is checked against the section's size before anything
+// is allocated for it: an error when the table cannot hold that many, or
+// uses an encoding we do not read.
+absl::StatusOr<EhFrameHdr> ParseEhFrameHdr(absl::Span<const uint8_t> hdr, uint64_t hdr_vaddr);
 
 // The GNU build ID of the ELF file at `path` in hex, or "".
 std::string ReadBuildId(const std::string& path);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <dwarf.h>
 #include <gelf.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -140,7 +141,7 @@ TEST_F(CfiRowsTest, BuildIdIsRead) {
   EXPECT_EQ(ReadBuildId(CFI_SAMPLE_PATH), built_.build_id);
 }
 
-TEST_F(CfiRowsTest, WithoutEhFrameHdrTheCodeIsScanned) {
+TEST_F(CfiRowsTest, WithoutEhFrameHdrTheEhFrameSectionIsRead) {
   auto scanned = BuildCfiRows(CFI_SAMPLE_NOHDR_PATH);
   ASSERT_TRUE(scanned.ok()) << scanned.status();
   for (const char* name : {"cfi_sample_push", "cfi_sample_fp", "cfi_sample_outermost"}) {
@@ -197,10 +198,12 @@ std::vector<uint8_t> EhFrameHdr(uint32_t count, const std::vector<int32_t>& tabl
   return hdr;
 }
 
-TEST(EhFrameHdr, ListsTheFdeStarts) {
-  auto starts = ParseEhFrameHdr(EhFrameHdr(2, {0x100, 0x200, 0x180, 0x280}), 0x1000);
-  ASSERT_TRUE(starts.ok()) << starts.status();
-  EXPECT_THAT(*starts, testing::ElementsAre(0x1100u, 0x1180u));
+TEST(EhFrameHdr, ListsTheFdeStartsAndFindsTheEhFrame) {
+  auto hdr = ParseEhFrameHdr(EhFrameHdr(2, {0x100, 0x200, 0x180, 0x280}), 0x1000);
+  ASSERT_TRUE(hdr.ok()) << hdr.status();
+  EXPECT_THAT(hdr->fde_starts, testing::ElementsAre(0x1100u, 0x1180u));
+  // The .eh_frame pointer (0, pcrel) is relative to itself: byte 4.
+  EXPECT_EQ(hdr->eh_frame, 0x1004u);
 }
 
 TEST(EhFrameHdr, CountBeyondTheTableIsRefusedBeforeAllocating) {
@@ -215,8 +218,9 @@ TEST(EhFrameHdr, CountBeyondTheTableIsRefusedBeforeAllocating) {
   EXPECT_FALSE(ParseEhFrameHdr(std::vector<uint8_t>{1, 0x1b}, 0).ok());
 }
 
-// A copy of the object whose .eh_frame_hdr claims 2^32-1 FDEs: libdw
-// refuses the whole CFI, and that must not pass for an object without any.
+// A copy of the object whose .eh_frame_hdr claims 2^32-1 FDEs: refused
+// before anything is sized from the count, and not taken for an object
+// without CFI.
 TEST(CfiRows, HugeFdeCountInTheObjectIsAnError) {
   const std::string copy = testing::TempDir() + "/cfi_sample_fde_count.so";
   {
@@ -252,8 +256,8 @@ TEST(CfiRows, HugeFdeCountInTheObjectIsAnError) {
 }
 
 // A copy of the object without .eh_frame_hdr whose executable segment
-// claims 3.75 GiB in memory: only what the file holds is code, so the
-// address-by-address scan must not walk the rest.
+// claims 3.75 GiB in memory: the rows come from the FDEs, whatever the
+// segments claim.
 TEST_F(CfiRowsTest, HugeMemorySizeDoesNotStretchTheScan) {
   const std::string copy = testing::TempDir() + "/cfi_sample_nohdr_huge.so";
   {
@@ -308,6 +312,39 @@ TEST_F(CfiRowsTest, HugeMemorySizeDoesNotStretchTheScan) {
   EXPECT_LT(took, std::chrono::seconds(10));
   EXPECT_EQ(huge->rows.size(), original->rows.size());
   EXPECT_EQ(huge->skipped, "");
+}
+
+// An object whose CFI names a register near 2^27 (cfi_huge_register.c):
+// libdw's interpreter would need about 2 GiB for it, and fail here, where
+// only 256 MiB of address space are left. Its rows must come out right.
+TEST(CfiRows, HugeRegisterNumbersCostNothing) {
+  auto fn = SymbolAddress(CFI_HUGE_REGISTER_PATH, "cfi_huge_register");
+  ASSERT_TRUE(fn.has_value());
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_AS, &before), 0);
+  unsigned long pages = 0;
+  FILE* statm = fopen("/proc/self/statm", "r");
+  ASSERT_NE(statm, nullptr);
+  ASSERT_EQ(fscanf(statm, "%lu", &pages), 1);
+  fclose(statm);
+  rlimit limited = before;
+  limited.rlim_cur = pages * 4096 + (rlim_t{256} << 20);
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &limited), 0);
+  auto built = BuildCfiRows(CFI_HUGE_REGISTER_PATH);
+  setrlimit(RLIMIT_AS, &before);
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_EQ(built->skipped, "");
+  // push %rbx (1 byte), pop %rbx (1 byte), ret.
+  const uint16_t expected[] = {8, 16, 8};
+  for (uint64_t at = 0; at < 3; ++at) {
+    const ap_unwind_row* row = FindRow(built->rows, *fn + at);
+    ASSERT_NE(row, nullptr) << "+" << at;
+    EXPECT_EQ(row->cfa_type, AP_CFA_RSP) << "+" << at;
+    EXPECT_EQ(row->cfa_offset, expected[at]) << "+" << at;
+  }
+  const ap_unwind_row* after = FindRow(built->rows, *fn + 3);
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->cfa_type, AP_CFA_NONE);
 }
 
 TEST(CfiRows, UnreadableFileIsAnError) {

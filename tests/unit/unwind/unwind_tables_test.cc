@@ -58,7 +58,9 @@ class UnwindTablesTest : public ::testing::Test {
     const uint32_t count = static_cast<uint32_t>(index_);
     const ap_unwind_mapping* table = mappings_ + (generation & 1) * AP_UNWIND_MAX_MAPPINGS;
     for (uint32_t i = 0; i < count; ++i) {
-      if (i > 0) EXPECT_LT(table[i - 1].start, table[i].start) << "sorted by start";
+      if (i > 0) {
+        EXPECT_LT(table[i - 1].start, table[i].start) << "sorted by start";
+      }
       if (addr < table[i].start || addr >= table[i].end) continue;
       return FindRow({rows_ + table[i].first_row, table[i].row_count}, addr - table[i].bias);
     }
