@@ -236,5 +236,26 @@ TEST_F(PythonTest, EachThreadsStackHasItsOwnPythonFramesAndCtypesCallersAreNamed
   ExpectNoProgramsLeft();
 }
 
+// Small objects live in pymalloc's arenas (1 MiB anonymous mmaps in 3.11):
+// the stacks that hold them are the allocations that opened each arena,
+// named down to the Python line, and the report says what that means.
+TEST_F(PythonTest, PymallocArenasAreNamedAndExplained) {
+  const int line = MarkedLine("small_objects.py", "THE ARENAS' LINE");
+  ASSERT_GT(line, 0);
+  const std::string folded_path = ScratchPath("python-arenas.folded");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(TraceScript("small_objects.py", {}, folded_path, &ap));
+  const Folded folded = ParseFolded(ReadFile(folded_path));
+  const std::string keep = absl::StrCat("keep (small_objects.py:", line, ") [python]");
+  // small_objects.py's COUNT x 64-byte blocks, at least, in whole arenas
+  // mapped under keep().
+  const int64_t arenas = BytesWithFrame(folded, "mmap", keep);
+  EXPECT_GE(arenas, 200'000 * 64) << StacksThrough(folded, "mmap");
+  EXPECT_EQ(arenas % (1 << 20), 0) << StacksThrough(folded, "mmap");
+  EXPECT_THAT(ap->out(), ::testing::HasSubstr("are arenas of CPython's object allocator"))
+      << Outputs(*ap);
+  ExpectNoProgramsLeft();
+}
+
 }  // namespace
 }  // namespace allocprof::e2e

@@ -68,6 +68,8 @@ class PythonTarget {
 
   // "Python 3.11.2 (/usr/bin/python3.11)".
   const std::string& description() const { return description_; }
+  // The interpreter's object, as the target sees it.
+  const std::string& path() const { return path_; }
   // Why its frames are not named, if they are not.
   std::vector<std::string> Notes() const;
 

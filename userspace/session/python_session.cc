@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
+#include "userspace/python/pymalloc_arenas.h"
 
 namespace allocprof {
 namespace {
@@ -74,7 +75,7 @@ absl::Duration PythonSession::UntilDue() const {
   return std::max(next_check_ - absl::Now(), absl::ZeroDuration());
 }
 
-std::vector<std::string> PythonSession::Notes() const {
+std::vector<std::string> PythonSession::Notes(const Profile& profile) const {
   // One that never finished initialising ran no Python code.
   if (!python_ || (published_ && python_->pending())) return {};
   std::vector<std::string> notes = python_->Notes();
@@ -82,6 +83,9 @@ std::vector<std::string> PythonSession::Notes() const {
     notes.push_back(absl::StrCat(python_->description(),
                                  ": its Python functions show as the interpreter's native "
                                  "frames: --unwind fp does not walk them"));
+  }
+  if (std::string arenas = PymallocArenaNote(profile, python_->path()); !arenas.empty()) {
+    notes.push_back(std::move(arenas));
   }
   return notes;
 }

@@ -15,6 +15,7 @@
 
 #include "absl/time/time.h"
 #include "userspace/attach/bpf_probes.h"
+#include "userspace/profile/profile.h"
 #include "userspace/python/python_target.h"
 #include "userspace/symbols/process_handle.h"
 #include "userspace/symbols/symbolizer.h"
@@ -37,8 +38,9 @@ class PythonSession {
   absl::Duration UntilDue() const;
 
   bool active() const { return published_; }
-  // The report's notes about Python frames.
-  std::vector<std::string> Notes() const;
+  // The report's notes about Python frames, and about the pymalloc arenas
+  // in `profile` (python/pymalloc_arenas.h).
+  std::vector<std::string> Notes(const Profile& profile) const;
 
  private:
   void Check();

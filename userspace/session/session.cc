@@ -350,7 +350,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     for (const std::string& line : unwind_problems) profile.notes.push_back(line);
     for (const std::string& line : late_problems) profile.notes.push_back(line);
     for (std::string& line : java.Notes()) profile.notes.push_back(std::move(line));
-    for (std::string& line : python.Notes()) profile.notes.push_back(std::move(line));
+    for (std::string& line : python.Notes(profile)) profile.notes.push_back(std::move(line));
     if (std::string note = PooledChunkNote(profile); !note.empty()) {
       profile.notes.push_back(std::move(note));
     }
