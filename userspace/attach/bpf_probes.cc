@@ -39,7 +39,11 @@ void BpfProbes::LinkDeleter::operator()(bpf_link* link) const {
 // Detaching a uprobe waits for an RCU grace period (~0.1 s here); one link
 // after another, 27 links made allocprof take seconds to exit. Detached
 // from threads of their own the waits overlap.
-BpfProbes::~BpfProbes() {
+BpfProbes::~BpfProbes() { Detach(); }
+
+void BpfProbes::Detach() {
+  // Each link's removal waits for the kernel (uprobes are unregistered one
+  // by one): in parallel.
   std::vector<std::thread> detachers;
   detachers.reserve(links_.size() + multi_links_.size());
   for (auto& link : links_) {
@@ -49,6 +53,8 @@ BpfProbes::~BpfProbes() {
     detachers.emplace_back([l = std::move(link)]() mutable { l = UniqueFd(); });
   }
   for (std::thread& t : detachers) t.join();
+  links_.clear();
+  multi_links_.clear();
 }
 
 namespace {

@@ -155,6 +155,10 @@ class BpfProbes {
   // AP_MAX_SAMPLE_MEAN); records carry the mean they were drawn with.
   absl::Status SetSampleMean(uint64_t mean);
   size_t link_count() const { return links_.size() + multi_links_.size(); }
+  // Takes every probe out of the target (the maps stay readable): the
+  // session is over, and the target need not pay for probes while the
+  // report is written.
+  void Detach();
 
  private:
   struct SkeletonDeleter {

@@ -108,12 +108,18 @@ double OverheadControl::TargetCpuSeconds() const {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+void OverheadControl::Stop() {
+  if (!guard_) return;
+  activity_at_stop_ = probes_.ReadActivity();
+  cpu_at_stop_ = TargetCpuSeconds();
+}
+
 void OverheadControl::Finish(ProbeOverhead* overhead, std::vector<std::string>* notes) {
   if (!guard_) return;
-  const ProbeActivity activity = probes_.ReadActivity();
+  const ProbeActivity activity = activity_at_stop_ ? *activity_at_stop_ : probes_.ReadActivity();
   overhead->budget = budget_;
   overhead->probe_seconds = guard_->ProbeSeconds(activity);
-  const double cpu = TargetCpuSeconds();
+  const double cpu = activity_at_stop_ ? cpu_at_stop_ : TargetCpuSeconds();
   if (cpu > cpu_at_start_) overhead->target_cpu_seconds = cpu - cpu_at_start_;
   overhead->traps_exceed_budget = guard_->traps_exceed_budget();
   overhead->changes = guard_->changes();

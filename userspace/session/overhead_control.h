@@ -38,6 +38,10 @@ class OverheadControl {
   void Start();
   // Once a window is due: the guard's decision, applied.
   absl::Status Tick(double seconds);
+  // Tracing has ended (the probes are about to go, and the reader with
+  // them): the session's figures are taken now, not when the report is
+  // written. No Tick() after.
+  void Stop();
   // The session's figures, and a note for each change.
   void Finish(ProbeOverhead* overhead, std::vector<std::string>* notes);
 
@@ -53,6 +57,9 @@ class OverheadControl {
   std::ostream* log_;
   std::optional<OverheadGuard> guard_;
   double cpu_at_start_ = 0;
+  // What Stop() took; until then, read when asked.
+  std::optional<ProbeActivity> activity_at_stop_;
+  double cpu_at_stop_ = 0;
   double next_tick_ = 0;
   std::string costs_note_;
   uint64_t untracked_blocks_ = 0;  // live when sampling began, not entered

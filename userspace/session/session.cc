@@ -320,6 +320,8 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     next_sample += sample_every;
   };
   std::vector<IntervalSample> intervals;
+  // Malformed ring records, once the reader is gone.
+  uint64_t ring_malformed = 0;
   // What could not be probed in objects mapped during the session.
   std::vector<std::string> late_problems;
   // The session so far as a Profile: named stacks and the session's facts.
@@ -339,7 +341,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     profile.sample_bytes = overhead.active() ? overhead.mean() : options.sample_bytes;
     if (options.pages_mode) profile.page_bytes = kPageBytes;
     DropCounters drops = (*probes)->ReadDropCounters();
-    profile.losses = NameLosses(drops, (*reader)->malformed());
+    profile.losses = NameLosses(drops, *reader ? (*reader)->malformed() : ring_malformed);
     profile.notes = DropNotes(drops);
     overhead.Finish(&profile.overhead, &profile.notes);
     for (const std::string& line : kernel_notes) profile.notes.push_back(line);
@@ -432,9 +434,16 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
       next_summary += options.interval;
     }
   }
-  // Everything the target committed before the end is in the buffer now.
+  // Tracing ends here: the probes leave the target, which runs at full
+  // speed while the report is written; everything they committed is in
+  // the buffer now. The buffer goes too (it is mapped twice, 8 MiB for the
+  // default 4), so that naming the stacks does not add to it.
+  overhead.Stop();
+  (*probes)->Detach();
   auto drained = (*reader)->Drain();
   if (!drained.ok()) return drained.status();
+  ring_malformed = (*reader)->malformed();
+  reader->reset();
   std::cerr << "allocprof: " << why << "; writing the report\n";
 
   if (options.verbose) {
