@@ -259,7 +259,7 @@ _Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
 /* A recorded frame that is a Python function, not a pc: bit 63 clear and
  * bit 62 set, which no user address has. Bits 3-46 are its code object (a
  * PyCodeObject*, 8-byte aligned); bits 47-61 the index of the instruction
- * it is at (_PyInterpreterFrame.prev_instr, in 2-byte code units) plus 1:
+ * it is at (prev_instr, instr_ptr or f_lasti, in 2-byte code units) plus 1:
  * 0 before its first instruction, AP_FRAME_PYTHON_NO_INSTR past what 15
  * bits hold (a function of more than 64 KiB of bytecode). */
 #define AP_FRAME_PYTHON (1ull << 62)
@@ -319,9 +319,11 @@ struct ap_jvm_code_cache {
 /*
  * A CPython interpreter in the target, as the walk reads it
  * (bpf/python_frames.bpf.h): where its eval loop's code is, where its
- * runtime state is, and the offsets of the fields the walk follows, from
- * a table per minor version that userspace checked against the running
- * interpreter (userspace/python/python_layout.h). `ready` 0: no Python.
+ * runtime state is, how its frames are kept (`shape`, AP_PY_*), and the
+ * offsets of the fields the walk follows, which userspace took from the
+ * interpreter's own _Py_DebugOffsets (3.13 on) or from a table per minor
+ * version, and checked against the running interpreter
+ * (userspace/python/python_layout.h). `ready` 0: no Python.
  */
 struct ap_python_runtime {
 	__u64 eval_start;  /* _PyEval_EvalFrameDefault's code: [start, end) */
@@ -332,21 +334,42 @@ struct ap_python_runtime {
 	 * thread ids are used. */
 	__u64 pidns_dev;
 	__u64 pidns_ino;
-	__u32 runtime_tstate_current; /* gilstate.tstate_current */
+	__u32 shape;                  /* AP_PY_* */
+	__u32 runtime_tstate_current; /* gilstate.tstate_current; 0: none (3.12 on) */
 	__u32 runtime_interp_head;    /* interpreters.head */
-	__u32 interp_threads_head;    /* PyInterpreterState.threads.head */
+	__u32 interp_threads_head;    /* PyInterpreterState.threads.head (tstate_head) */
 	__u32 tstate_next;            /* PyThreadState.next */
-	__u32 tstate_native_thread_id;
-	__u32 tstate_cframe;          /* PyThreadState.cframe */
-	__u32 cframe_current_frame;   /* _PyCFrame.current_frame */
-	__u32 frame_code;             /* _PyInterpreterFrame.f_code */
-	__u32 frame_previous;
-	__u32 frame_prev_instr;
-	__u32 frame_is_entry;         /* a char */
-	__u32 code_adaptive;          /* PyCodeObject.co_code_adaptive */
+	__u32 tstate_thread_id;       /* native_thread_id, or thread_id (AP_PY_PTHREAD_IDS) */
+	__u32 tstate_frame;           /* cframe, current_frame, or frame (before 3.11) */
+	__u32 cframe_current_frame;   /* _PyCFrame.current_frame (AP_PY_VIA_CFRAME) */
+	__u32 frame_code;             /* f_code, f_executable */
+	__u32 frame_previous;         /* previous, f_back */
+	__u32 frame_instr;            /* prev_instr, instr_ptr; f_lasti (an int) */
+	__u32 frame_entry;            /* is_entry or owner, a char */
+	__u32 code_adaptive;          /* PyCodeObject.co_code_adaptive (3.11 on) */
 	__u32 ready;                  /* written last */
-	__u32 pad;
 };
+
+/* ap_python_runtime.shape: how the interpreter keeps its frames. */
+/* Before 3.11: a chain of PyFrameObject, one for each activation of the
+ * eval loop, its instruction in f_lasti. */
+#define AP_PY_FRAME_OBJECTS (1u << 0)
+/* f_lasti counts bytes (3.8, 3.9), not 2-byte code units (3.10). */
+#define AP_PY_LASTI_BYTES (1u << 1)
+/* The thread state points at a _PyCFrame, which points at the current
+ * frame (3.11, 3.12). */
+#define AP_PY_VIA_CFRAME (1u << 2)
+/* frame_entry is nonzero in the first frame each activation ran (3.11's
+ * is_entry). */
+#define AP_PY_ENTRY_FLAG (1u << 3)
+/* Each activation's first frame is preceded by a shim frame of its own,
+ * whose owner (frame_entry) is FRAME_OWNED_BY_CSTACK (3.12 on). */
+#define AP_PY_CSTACK_SHIMS (1u << 4)
+/* tstate_thread_id is pthread_self() (thread_id, before 3.11's
+ * native_thread_id): on x86-64 the thread's FS base. */
+#define AP_PY_PTHREAD_IDS (1u << 5)
+/* CPython's FRAME_OWNED_BY_CSTACK (Include/internal/pycore_frame.h). */
+#define AP_PY_OWNED_BY_CSTACK 3
 
 /* ap_unwound_stack.flags */
 /* The walk stopped before the outermost frame: no CFI and no usable frame

@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * CPython's frames, read during a walk (events.h, struct
- * ap_python_runtime). CPython 3.11 runs a Python function called from
- * Python in the same C activation of _PyEval_EvalFrameDefault as its
- * caller: the native stack shows one interpreter frame for a whole run of
- * Python calls. The interpreter keeps them in a chain of
- * _PyInterpreterFrame, the innermost at tstate->cframe->current_frame,
- * each linked to its caller by `previous`; the first frame an activation
- * ran has `is_entry` set. So at each interpreter frame of the native
- * stack, innermost first, the walk records the chain's frames down to the
- * next entry frame, in its place: the Python frames interleave with the
- * native ones in the order they called each other.
+ * ap_python_runtime). The native stack shows an activation of
+ * _PyEval_EvalFrameDefault wherever the interpreter runs Python code;
+ * at each, innermost first, the walk records the Python frames that
+ * activation runs, in its place: the Python frames interleave with the
+ * native ones in the order they called each other. How an activation's
+ * frames are found depends on the version (ap_python_runtime.shape):
+ *
+ * - Before 3.11 each activation runs one frame object; the thread's
+ *   innermost is tstate->frame, each linked to its caller by f_back.
+ * - From 3.11 a Python function called from Python runs in its caller's
+ *   activation: the interpreter keeps a chain of _PyInterpreterFrame
+ *   (innermost at tstate->cframe->current_frame, in 3.13
+ *   tstate->current_frame), linked by `previous`. 3.11 marks the first
+ *   frame each activation ran with `is_entry`; from 3.12 each activation
+ *   links a shim frame of its own (owner FRAME_OWNED_BY_CSTACK) below its
+ *   first, which is a boundary and no function.
  *
  * Every pointer read here is the target's: a bad one ends the Python
  * frames (the walk records the interpreter's native frames from there),
@@ -59,20 +65,32 @@ static __always_inline __u64 py_read(__u64 addr, int *err)
 	return v;
 }
 
-static __always_inline bool py_thread_is(__u64 tstate, __u32 tid)
+static __always_inline __u8 py_read_byte(__u64 addr, int *err)
 {
-	int err = 0;
-	__u64 id = py_read(tstate + python_runtime.tstate_native_thread_id, &err);
+	__u8 v = 0;
 
-	return !err && id == tid;
+	*err |= (int)bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
 }
 
-/* The current thread's id as native_thread_id has it: as the target's PID
- * namespace numbers it (a container's), not as the initial one does. */
-static __always_inline __u32 python_tid(void)
+static __always_inline bool py_thread_is(__u64 tstate, __u64 id)
+{
+	int err = 0;
+	__u64 have = py_read(tstate + python_runtime.tstate_thread_id, &err);
+
+	return !err && have == id;
+}
+
+/* The current thread's id as its thread state has it: pthread_self()
+ * before 3.11, which glibc and musl make the thread's FS base on x86-64;
+ * else native_thread_id, as the target's PID namespace numbers it (a
+ * container's), not as the initial one does. */
+static __always_inline __u64 python_thread_id(void)
 {
 	struct bpf_pidns_info ns = {};
 
+	if (python_runtime.shape & AP_PY_PTHREAD_IDS)
+		return bpf_get_current_task_btf()->thread.fsbase;
 	if (python_runtime.pidns_ino &&
 	    bpf_get_ns_current_pid_tgid(python_runtime.pidns_dev, python_runtime.pidns_ino, &ns,
 					sizeof(ns)) == 0)
@@ -80,11 +98,12 @@ static __always_inline __u32 python_tid(void)
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
-/* A search of the interpreter's list of thread states for `tid`. */
+/* A search of the interpreter's list of thread states for `id`. */
 struct py_thread_search {
 	__u64 tstate; /* the one looked at; 0: the list ended, unread */
-	__u32 tid;
+	__u64 id;
 	__u32 found;
+	__u32 pad;
 };
 
 /* One thread state of the list a step: a bpf_loop callback, which the
@@ -98,7 +117,7 @@ static long py_thread_step(__u32 index, void *ctx)
 
 	if (!s->tstate)
 		return 1;
-	if (py_thread_is(s->tstate, s->tid)) {
+	if (py_thread_is(s->tstate, s->id)) {
 		s->found = 1;
 		return 1;
 	}
@@ -109,18 +128,20 @@ static long py_thread_step(__u32 index, void *ctx)
 }
 
 /* The innermost Python frame of the current thread, or 0. The thread that
- * holds the GIL is the runtime's tstate_current, the one to allocate under
- * the interpreter; a thread that released it (a C extension's blocking
- * call) is found in the main interpreter's list of thread states.
- * Verified on its own (a global function). */
-__noinline __u64 python_current_frame(__u32 tid)
+ * holds the GIL is the runtime's tstate_current (before 3.12), the one to
+ * allocate under the interpreter; a thread that released it (a C
+ * extension's blocking call), or any thread from 3.12, which keeps it in
+ * a thread-local variable, is found in the main interpreter's list of
+ * thread states. Verified on its own (a global function). */
+__noinline __u64 python_current_frame(__u64 id)
 {
 	__u64 runtime = python_runtime.runtime;
+	__u32 current = python_runtime.runtime_tstate_current;
 	int err = 0;
-	__u64 tstate = py_read(runtime + python_runtime.runtime_tstate_current, &err);
+	__u64 tstate = current ? py_read(runtime + current, &err) : 0;
 
-	if (err || !tstate || !py_thread_is(tstate, tid)) {
-		struct py_thread_search s = { .tid = tid };
+	if (err || !tstate || !py_thread_is(tstate, id)) {
+		struct py_thread_search s = { .id = id };
 		__u64 interp;
 
 		err = 0;
@@ -133,13 +154,45 @@ __noinline __u64 python_current_frame(__u32 tid)
 			return 0;
 		tstate = s.tstate;
 	}
-	__u64 cframe = py_read(tstate + python_runtime.tstate_cframe, &err);
+	__u64 frame = py_read(tstate + python_runtime.tstate_frame, &err);
 
-	if (err || !cframe)
-		return 0;
-	__u64 frame = py_read(cframe + python_runtime.cframe_current_frame, &err);
-
+	if (!err && frame && (python_runtime.shape & AP_PY_VIA_CFRAME))
+		frame = py_read(frame + python_runtime.cframe_current_frame, &err);
 	return err ? 0 : frame;
+}
+
+/* Is `frame` a shim frame that bounds an activation (3.12 on)? */
+static __always_inline bool py_shim(__u64 frame, int *err)
+{
+	return (python_runtime.shape & AP_PY_CSTACK_SHIMS) &&
+	       py_read_byte(frame + python_runtime.frame_entry, err) == AP_PY_OWNED_BY_CSTACK;
+}
+
+/* The index of the instruction `frame` is at plus 1, 0 before its first
+ * (bpf/events.h, AP_FRAME_PYTHON). */
+static __always_inline __u64 py_instr(__u64 frame, __u64 code, int *err)
+{
+	__u64 instr = 0;
+
+	if (python_runtime.shape & AP_PY_FRAME_OBJECTS) {
+		/* f_lasti: -1 until the frame starts. */
+		__s32 lasti = 0;
+
+		*err |= (int)bpf_probe_read_user(&lasti, sizeof(lasti),
+						 (void *)(frame + python_runtime.frame_instr));
+		if (lasti >= 0)
+			instr = (python_runtime.shape & AP_PY_LASTI_BYTES ? (__u64)lasti / 2
+									  : (__u64)lasti) + 1;
+	} else {
+		/* A pointer into the code object's instructions (prev_instr is
+		 * one before them until the frame starts). */
+		__u64 at = py_read(frame + python_runtime.frame_instr, err);
+		__u64 first = code + python_runtime.code_adaptive;
+
+		if (at >= first)
+			instr = (at - first) / 2 + 1;
+	}
+	return instr > AP_FRAME_PYTHON_NO_INSTR ? AP_FRAME_PYTHON_NO_INSTR : instr;
 }
 
 /* Called at each interpreter frame of the native stack (the caller checks
@@ -154,7 +207,7 @@ __noinline int python_step(void)
 		return AP_PY_NONE;
 	if (!p->started) {
 		p->started = 1;
-		p->frame = python_current_frame(python_tid());
+		p->frame = python_current_frame(python_thread_id());
 		if (!p->frame)
 			count(AP_CNT_PYTHON_UNREAD);
 	}
@@ -163,32 +216,32 @@ __noinline int python_step(void)
 	if (!frame || p->count >= AP_PY_MAX_FRAMES)
 		return AP_PY_NONE;
 	int err = 0;
-	__u64 code = py_read(frame + python_runtime.frame_code, &err);
-	__u64 previous = py_read(frame + python_runtime.frame_previous, &err);
-	__u64 prev_instr = py_read(frame + python_runtime.frame_prev_instr, &err);
-	__u8 is_entry = 0;
 
-	err |= (int)bpf_probe_read_user(&is_entry, 1,
-					(void *)(frame + python_runtime.frame_is_entry));
+	/* An activation that has not switched to its first frame yet (or
+	 * has just left its last) is at its shim. */
+	if (py_shim(frame, &err))
+		frame = py_read(frame + python_runtime.frame_previous, &err);
+	__u64 code = err || !frame ? 0 : py_read(frame + python_runtime.frame_code, &err);
+	__u64 previous = py_read(frame + python_runtime.frame_previous, &err);
+	__u64 instr = py_instr(frame, code, &err);
+	bool last = !previous || (python_runtime.shape & AP_PY_FRAME_OBJECTS);
+
+	if (python_runtime.shape & AP_PY_ENTRY_FLAG)
+		last |= py_read_byte(frame + python_runtime.frame_entry, &err) != 0;
+	if (!last && py_shim(previous, &err)) {
+		/* The activation's first frame: the next one is below its shim. */
+		last = true;
+		previous = py_read(previous + python_runtime.frame_previous, &err);
+	}
 	if (err || !code || (code & AP_FRAME_PYTHON_CODE_MASK) != code) {
 		p->frame = 0;
 		count(AP_CNT_PYTHON_UNREAD);
 		return AP_PY_NONE;
 	}
-	/* The instruction it is at, from its first one (prev_instr is one
-	 * before it until the frame starts). */
-	__u64 first = code + python_runtime.code_adaptive;
-	__u64 instr = 0;
-
-	if (prev_instr >= first) {
-		instr = (prev_instr - first) / 2 + 1;
-		if (instr > AP_FRAME_PYTHON_NO_INSTR)
-			instr = AP_FRAME_PYTHON_NO_INSTR;
-	}
 	p->emit = AP_FRAME_PYTHON | code | (instr << AP_FRAME_PYTHON_INSTR_SHIFT);
 	p->frame = previous;
 	p->count++;
-	return is_entry || !previous ? AP_PY_LAST : AP_PY_MORE;
+	return last ? AP_PY_LAST : AP_PY_MORE;
 }
 
 /* At the start of a walk. */

@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "userspace/python/line_table.h"
+#include "userspace/python/line_table_310.h"
+#include "userspace/python/lnotab.h"
 
 namespace allocprof {
 namespace {
@@ -66,7 +68,7 @@ const PythonCodeNames::Code* PythonCodeNames::Find(uint64_t code) {
   // The code object's fields up to its instructions, in one read: a stack
   // seen for the first time names each of its frames, and a code object
   // freed since may have left its address to another.
-  std::string header(layout_.code_adaptive, '\0');
+  std::string header(PythonCodeHeaderSize(layout_), '\0');
   if (!memory_.ReadAll(code, header.data(), header.size())) return nullptr;
   auto field = [&header](uint32_t offset, auto value) {
     if (offset + sizeof(value) <= header.size()) {
@@ -75,7 +77,9 @@ const PythonCodeNames::Code* PythonCodeNames::Find(uint64_t code) {
     return value;
   };
   if (field(layout_.object_type, uint64_t{0}) != types_.code) return nullptr;
-  const Key key = {code, field(layout_.code_qualname, uint64_t{0}),
+  // Before 3.11 a code object has its name only.
+  const uint32_t qualname = layout_.code_qualname ? layout_.code_qualname : layout_.code_name;
+  const Key key = {code, field(qualname, uint64_t{0}),
                    field(layout_.code_filename, uint64_t{0}),
                    field(layout_.code_linetable, uint64_t{0}),
                    field(layout_.code_firstlineno, int32_t{0})};
@@ -103,6 +107,18 @@ const PythonCodeNames::Code* PythonCodeNames::Find(uint64_t code) {
   return &*it->second;
 }
 
+std::optional<int> PythonCodeNames::LineOf(const Code& c, int offset) const {
+  switch (layout_.line_table) {
+    case PythonLineTableFormat::kLnotab:
+      return PythonLnotabLineOf(c.line_table, c.first_line, offset);
+    case PythonLineTableFormat::kLineTable310:
+      return Python310LineOf(c.line_table, c.first_line, offset);
+    case PythonLineTableFormat::kLocationTable:
+      return PythonLineOf(c.line_table, c.first_line, offset);
+  }
+  return std::nullopt;
+}
+
 bool PythonCodeNames::Describe(uint64_t code, int instr, Frame* frame) {
   const Code* c = Find(code);
   if (c == nullptr) return false;
@@ -110,8 +126,7 @@ bool PythonCodeNames::Describe(uint64_t code, int instr, Frame* frame) {
   frame->source.file = c->filename;
   // The line of the instruction; else, as a traceback would have it
   // without one, the function's first.
-  std::optional<int> line =
-      instr < 0 ? c->first_line : PythonLineOf(c->line_table, c->first_line, instr * 2);
+  std::optional<int> line = instr < 0 ? c->first_line : LineOf(*c, instr * 2);
   const int shown = line.value_or(c->first_line);
   frame->source.line = shown > 0 ? static_cast<uint32_t>(shown) : 0;
   if (frame->source.line == 0) frame->source.file.clear();

@@ -1,6 +1,7 @@
 // Names of Python functions from their code objects, as tracebacks give
-// them: the qualified name ("Server.handle"), the file, and the line of an
-// instruction (line_table.h). Read from the interpreter's memory with the
+// them: the qualified name ("Server.handle"; before 3.11, which has none,
+// the name), the file, and the line of an instruction (lnotab.h,
+// line_table_310.h, line_table.h). Read from the interpreter's memory with the
 // layout of its version (python_layout.h); every object is checked to be
 // of the type it must be (a code object's type is PyCode_Type, its names
 // are str, its table bytes) before its fields are believed.
@@ -61,6 +62,9 @@ class PythonCodeNames {
     }
   };
   const Code* Find(uint64_t code);
+  // The line of the instruction at byte offset `offset`, from the table
+  // in the format of the interpreter's version.
+  std::optional<int> LineOf(const Code& c, int offset) const;
   // A str object's text as UTF-8; nullopt when it is none.
   std::optional<std::string> Text(uint64_t object);
 

@@ -39,6 +39,10 @@ struct PythonSymbols {
 // NotFound when it exports no _PyRuntime (it is no interpreter).
 absl::StatusOr<PythonSymbols> ReadPythonSymbols(const std::string& path, uint64_t bias);
 
+// The minor version a CPython object's file name gives ("python3.9",
+// "libpython3.10.so.1.0"); nullopt for another name.
+std::optional<int> PythonMinorFromName(const std::string& path);
+
 // Checks the layout against the interpreter's object: _PyRuntime's size.
 absl::Status CheckPythonRuntimeSize(const PythonSymbols& symbols, const PythonLayout& layout);
 // Checks the layout against the running interpreter: its main interpreter
@@ -55,7 +59,8 @@ class PythonTarget {
                                                             TargetMemory memory);
 
   // The walk's view of the interpreter, once its version and its
-  // _PyRuntime's size check out; nullopt before.
+  // _PyRuntime's size (and from 3.13 its _Py_DebugOffsets) check out;
+  // nullopt before.
   std::optional<ap_python_runtime> Runtime() const;
   // Checks the layout against the running interpreter (CheckPythonLayout),
   // again while it is initialising (pending()); any other error means the

@@ -4,64 +4,15 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "tests/unit/java/fake_jvm_memory.h"
+#include "tests/unit/python/fake_interpreter.h"
 
 namespace allocprof {
 namespace {
 
-// CPython 3.11's objects, built in this process's memory with the layout
-// the code under test reads.
-class FakeInterpreter {
+// CPython 3.11's objects.
+class FakeInterpreter311 : public FakeInterpreter {
  public:
-  FakeInterpreter() : layout_(*PythonLayoutFor(3, 11)) {
-    types_.code = memory_.Alloc(64);
-    types_.unicode = memory_.Alloc(64);
-    types_.bytes = memory_.Alloc(64);
-  }
-
-  // A compact str: ASCII (kind 1, ascii), or UCS-2 (kind 2).
-  uint64_t Str(const std::string& ascii) {
-    const uint64_t s = memory_.Alloc(layout_.unicode_ascii_data + ascii.size() + 1);
-    FakeMemory::Put<uint64_t>(s + layout_.object_type, types_.unicode);
-    FakeMemory::Put<int64_t>(s + layout_.unicode_length, static_cast<int64_t>(ascii.size()));
-    FakeMemory::Put<uint32_t>(s + layout_.unicode_state, (1u << 2) | (1u << 5) | (1u << 6));
-    std::memcpy(reinterpret_cast<void*>(s + layout_.unicode_ascii_data), ascii.data(),
-                ascii.size());
-    return s;
-  }
-  uint64_t Ucs2(const std::u16string& text) {
-    const uint64_t s = memory_.Alloc(layout_.unicode_compact_data + 2 * text.size() + 2);
-    FakeMemory::Put<uint64_t>(s + layout_.object_type, types_.unicode);
-    FakeMemory::Put<int64_t>(s + layout_.unicode_length, static_cast<int64_t>(text.size()));
-    FakeMemory::Put<uint32_t>(s + layout_.unicode_state, (2u << 2) | (1u << 5));
-    std::memcpy(reinterpret_cast<void*>(s + layout_.unicode_compact_data), text.data(),
-                2 * text.size());
-    return s;
-  }
-  uint64_t Bytes(const std::string& data) {
-    const uint64_t b = memory_.Alloc(layout_.bytes_data + data.size() + 1);
-    FakeMemory::Put<uint64_t>(b + layout_.object_type, types_.bytes);
-    FakeMemory::Put<int64_t>(b + layout_.var_object_size, static_cast<int64_t>(data.size()));
-    std::memcpy(reinterpret_cast<void*>(b + layout_.bytes_data), data.data(), data.size());
-    return b;
-  }
-  uint64_t Code(uint64_t qualname, uint64_t filename, int first_line, uint64_t table) {
-    const uint64_t c = memory_.Alloc(layout_.code_adaptive + 64);
-    FakeMemory::Put<uint64_t>(c + layout_.object_type, types_.code);
-    FakeMemory::Put<uint64_t>(c + layout_.code_qualname, qualname);
-    FakeMemory::Put<uint64_t>(c + layout_.code_filename, filename);
-    FakeMemory::Put<int32_t>(c + layout_.code_firstlineno, first_line);
-    FakeMemory::Put<uint64_t>(c + layout_.code_linetable, table);
-    return c;
-  }
-
-  PythonCodeNames Names() { return PythonCodeNames(SelfMemory(), layout_, types_); }
-  const PythonLayout& layout() const { return layout_; }
-
- private:
-  FakeMemory memory_{1 << 16};
-  PythonLayout layout_;
-  PythonCodeNames::Types types_;
+  FakeInterpreter311() : FakeInterpreter(*PythonLayoutFor(3, 11)) {}
 };
 
 // simple()'s table from line_tables.inc: lines 2, 3 (offsets 2-10), 4.
@@ -69,7 +20,7 @@ const std::string kSimpleTable(
     "\x80\x00\xd8\x08\x09\x88\x41\x89\x05\x80\x41\xd8\x0b\x0c\x80\x48", 16);
 
 TEST(PythonCodeNamesTest, NamesAFunctionAtTheLineOfItsInstruction) {
-  FakeInterpreter py;
+  FakeInterpreter311 py;
   const uint64_t code = py.Code(py.Str("Server.handle"), py.Str("/srv/app.py"), 2,
                                 py.Bytes(kSimpleTable));
   PythonCodeNames names = py.Names();
@@ -90,7 +41,7 @@ TEST(PythonCodeNamesTest, NamesAFunctionAtTheLineOfItsInstruction) {
 }
 
 TEST(PythonCodeNamesTest, AnotherCodeObjectAtAFreedOnesAddressIsReadAnew) {
-  FakeInterpreter py;
+  FakeInterpreter311 py;
   const uint64_t code = py.Code(py.Str("first"), py.Str("a.py"), 2, py.Bytes(kSimpleTable));
   PythonCodeNames names = py.Names();
   Frame frame;
@@ -102,7 +53,7 @@ TEST(PythonCodeNamesTest, AnotherCodeObjectAtAFreedOnesAddressIsReadAnew) {
 }
 
 TEST(PythonCodeNamesTest, NonAsciiNamesAsUtf8) {
-  FakeInterpreter py;
+  FakeInterpreter311 py;
   const uint64_t code =
       py.Code(py.Ucs2(u"r\u00e9ponse"), py.Str("a.py"), 7, py.Bytes(kSimpleTable));
   PythonCodeNames names = py.Names();
@@ -112,7 +63,7 @@ TEST(PythonCodeNamesTest, NonAsciiNamesAsUtf8) {
 }
 
 TEST(PythonCodeNamesTest, WhatIsNotACodeObjectIsNotNamed) {
-  FakeInterpreter py;
+  FakeInterpreter311 py;
   const uint64_t name = py.Str("f");
   PythonCodeNames names = py.Names();
   Frame frame;
@@ -125,7 +76,7 @@ TEST(PythonCodeNamesTest, WhatIsNotACodeObjectIsNotNamed) {
 }
 
 TEST(PythonCodeNamesTest, AHostileTableOrLengthIsNotBelieved) {
-  FakeInterpreter py;
+  FakeInterpreter311 py;
   // A line table that is no bytes object: the function keeps its name and
   // first line.
   const uint64_t code = py.Code(py.Str("f"), py.Str("a.py"), 9, py.Str("not bytes"));

@@ -5,17 +5,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/unit/python/line_table_sample.h"
 
 namespace allocprof {
 namespace {
 
-struct Sample {
-  const char* qualname;
-  int first_line;
-  std::vector<uint8_t> table;
-  // (byte offset, line CPython gives it; -1: none).
-  std::vector<std::pair<int, int>> lines;
-};
+using Sample = LineTableSample;
 
 // Real code objects of CPython 3.11 with the lines co_lines() gives every
 // instruction (make_line_tables.py): short forms, one-line forms, long
@@ -27,16 +22,12 @@ const std::vector<Sample>& Samples() {
   return samples;
 }
 
-std::string Bytes(const std::vector<uint8_t>& table) {
-  return std::string(table.begin(), table.end());
-}
-
 TEST(PythonLineTableTest, EveryInstructionOfRealCodeObjectsAsCPythonHasIt) {
   ASSERT_GE(Samples().size(), 6u);
   int checked = 0, without_line = 0;
   for (const Sample& s : Samples()) {
     for (const auto& [offset, line] : s.lines) {
-      const std::optional<int> got = PythonLineOf(Bytes(s.table), s.first_line, offset);
+      const std::optional<int> got = PythonLineOf(s.bytes(), s.first_line, offset);
       if (line < 0) {
         EXPECT_EQ(got, std::nullopt) << s.qualname << " at " << offset;
         ++without_line;
@@ -52,13 +43,13 @@ TEST(PythonLineTableTest, EveryInstructionOfRealCodeObjectsAsCPythonHasIt) {
 
 TEST(PythonLineTableTest, BeforeTheFirstInstructionIsTheFirstLine) {
   const Sample& s = Samples()[0];
-  EXPECT_EQ(PythonLineOf(Bytes(s.table), s.first_line, -2), s.first_line);
+  EXPECT_EQ(PythonLineOf(s.bytes(), s.first_line, -2), s.first_line);
 }
 
 TEST(PythonLineTableTest, PastTheTableIsNoLine) {
   for (const Sample& s : Samples()) {
     const int past = s.lines.back().first + 2;
-    EXPECT_EQ(PythonLineOf(Bytes(s.table), s.first_line, past), std::nullopt) << s.qualname;
+    EXPECT_EQ(PythonLineOf(s.bytes(), s.first_line, past), std::nullopt) << s.qualname;
   }
   EXPECT_EQ(PythonLineOf("", 1, 0), std::nullopt);
 }
@@ -77,7 +68,7 @@ TEST(PythonLineTableTest, MalformedTablesGiveNoLineAndReadNothingPastTheirEnd) {
   // Every truncation of every real table either gives CPython's line or
   // none, and never crashes (ASan builds check the reads).
   for (const Sample& s : Samples()) {
-    const std::string table = Bytes(s.table);
+    const std::string table = s.bytes();
     for (size_t n = 0; n < table.size(); ++n) {
       for (const auto& [offset, line] : s.lines) {
         const std::optional<int> got = PythonLineOf(table.substr(0, n), s.first_line, offset);

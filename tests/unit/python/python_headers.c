@@ -21,13 +21,13 @@ void read_python_header_offsets(struct python_header_offsets *o)
 	o->interp_runtime = offsetof(PyInterpreterState, runtime);
 	o->tstate_next = offsetof(PyThreadState, next);
 	o->tstate_interp = offsetof(PyThreadState, interp);
-	o->tstate_cframe = offsetof(PyThreadState, cframe);
-	o->tstate_native_thread_id = offsetof(PyThreadState, native_thread_id);
+	o->tstate_frame = offsetof(PyThreadState, cframe);
+	o->tstate_thread_id = offsetof(PyThreadState, native_thread_id);
 	o->cframe_current_frame = offsetof(_PyCFrame, current_frame);
 	o->frame_code = offsetof(_PyInterpreterFrame, f_code);
 	o->frame_previous = offsetof(_PyInterpreterFrame, previous);
-	o->frame_prev_instr = offsetof(_PyInterpreterFrame, prev_instr);
-	o->frame_is_entry = offsetof(_PyInterpreterFrame, is_entry);
+	o->frame_instr = offsetof(_PyInterpreterFrame, prev_instr);
+	o->frame_entry = offsetof(_PyInterpreterFrame, is_entry);
 	o->code_firstlineno = offsetof(PyCodeObject, co_firstlineno);
 	o->code_filename = offsetof(PyCodeObject, co_filename);
 	o->code_name = offsetof(PyCodeObject, co_name);

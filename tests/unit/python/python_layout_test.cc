@@ -1,5 +1,6 @@
 #include "userspace/python/python_layout.h"
 
+#include "bpf/events.h"
 #include "gtest/gtest.h"
 
 #if ALLOCPROF_HAVE_PYTHON_HEADERS
@@ -9,11 +10,37 @@
 namespace allocprof {
 namespace {
 
-TEST(PythonLayoutTest, OnlyKnownVersionsHaveOne) {
-  EXPECT_TRUE(PythonLayoutFor(3, 11).has_value());
-  EXPECT_FALSE(PythonLayoutFor(3, 10).has_value());
-  EXPECT_FALSE(PythonLayoutFor(3, 12).has_value());
+TEST(PythonLayoutTest, TheTableHas3Point8To3Point12) {
+  for (int minor = 8; minor <= 12; ++minor) {
+    const std::optional<PythonLayout> l = PythonLayoutFor(3, minor);
+    ASSERT_TRUE(l.has_value()) << minor;
+    EXPECT_EQ(l->minor, minor);
+    EXPECT_GT(l->runtime_size, 0u);
+  }
+  // 3.7 is too old, 3.13 on read from the interpreter itself.
+  EXPECT_FALSE(PythonLayoutFor(3, 7).has_value());
+  EXPECT_FALSE(PythonLayoutFor(3, 13).has_value());
   EXPECT_FALSE(PythonLayoutFor(2, 11).has_value());
+}
+
+TEST(PythonLayoutTest, EachVersionKeepsItsFramesItsOwnWay) {
+  EXPECT_EQ(PythonLayoutFor(3, 8)->shape,
+            AP_PY_FRAME_OBJECTS | AP_PY_PTHREAD_IDS | AP_PY_LASTI_BYTES);
+  EXPECT_EQ(PythonLayoutFor(3, 9)->shape,
+            AP_PY_FRAME_OBJECTS | AP_PY_PTHREAD_IDS | AP_PY_LASTI_BYTES);
+  EXPECT_EQ(PythonLayoutFor(3, 10)->shape, AP_PY_FRAME_OBJECTS | AP_PY_PTHREAD_IDS);
+  EXPECT_EQ(PythonLayoutFor(3, 11)->shape, AP_PY_VIA_CFRAME | AP_PY_ENTRY_FLAG);
+  EXPECT_EQ(PythonLayoutFor(3, 12)->shape, AP_PY_VIA_CFRAME | AP_PY_CSTACK_SHIMS);
+  EXPECT_EQ(PythonLayoutFor(3, 9)->line_table, PythonLineTableFormat::kLnotab);
+  EXPECT_EQ(PythonLayoutFor(3, 10)->line_table, PythonLineTableFormat::kLineTable310);
+  EXPECT_EQ(PythonLayoutFor(3, 12)->line_table, PythonLineTableFormat::kLocationTable);
+  // 3.12 keeps the thread that holds the GIL in a thread-local only.
+  EXPECT_EQ(PythonLayoutFor(3, 12)->runtime_tstate_current, 0u);
+}
+
+TEST(PythonLayoutTest, ACodeObjectIsReadUpToItsLastNamedField) {
+  EXPECT_EQ(PythonCodeHeaderSize(*PythonLayoutFor(3, 9)), 128u);   // co_lnotab
+  EXPECT_EQ(PythonCodeHeaderSize(*PythonLayoutFor(3, 11)), 144u);  // co_linetable
 }
 
 TEST(PythonLayoutTest, VersionText) {
@@ -36,13 +63,13 @@ TEST(PythonLayoutTest, MatchesTheInstalledHeaders) {
   EXPECT_EQ(l->interp_runtime, h.interp_runtime);
   EXPECT_EQ(l->tstate_next, h.tstate_next);
   EXPECT_EQ(l->tstate_interp, h.tstate_interp);
-  EXPECT_EQ(l->tstate_cframe, h.tstate_cframe);
-  EXPECT_EQ(l->tstate_native_thread_id, h.tstate_native_thread_id);
+  EXPECT_EQ(l->tstate_frame, h.tstate_frame);
+  EXPECT_EQ(l->tstate_thread_id, h.tstate_thread_id);
   EXPECT_EQ(l->cframe_current_frame, h.cframe_current_frame);
   EXPECT_EQ(l->frame_code, h.frame_code);
   EXPECT_EQ(l->frame_previous, h.frame_previous);
-  EXPECT_EQ(l->frame_prev_instr, h.frame_prev_instr);
-  EXPECT_EQ(l->frame_is_entry, h.frame_is_entry);
+  EXPECT_EQ(l->frame_instr, h.frame_instr);
+  EXPECT_EQ(l->frame_entry, h.frame_entry);
   EXPECT_EQ(l->code_firstlineno, h.code_firstlineno);
   EXPECT_EQ(l->code_filename, h.code_filename);
   EXPECT_EQ(l->code_name, h.code_name);
