@@ -38,6 +38,9 @@
 /* A JVM installed a compiled method (java_probes.bpf.h): addr = its code,
  * size = the code's bytes. */
 #define AP_EV_JIT_CODE 11
+/* The target ran execve(): its address space, and all it held, is
+ * replaced by a new program's. No fields. */
+#define AP_EV_EXEC 12
 
 /* ap_event.flags */
 /* The syscall was made while this thread was inside a probed allocator call:

@@ -274,4 +274,40 @@ int ap_brk_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/* A successful execve returns 0 in the new program (whose threads but the
+ * caller are gone): userspace must drop what the old one held, and learn
+ * the new one's objects before the records that follow are read. Until
+ * it has published their unwind rows, walks use frame pointers: the
+ * mapping table is the old program's, whose rows would be applied to
+ * whatever code now lies at its addresses. */
+static __always_inline int exec_done(struct trace_event_raw_sys_exit *ctx)
+{
+	if (floor_mode || ctx->ret != 0 || !is_target())
+		return 0;
+
+	/* The same generation with no mappings: userspace's next table
+	 * takes a new one. */
+	unwind_index &= ~(__u64)0xffffffff;
+	/* The thread's call state lives in its task, which the exec keeps:
+	 * it describes the old program's stack. */
+	bpf_task_storage_delete(&calls, bpf_get_current_task_btf());
+	struct ap_event *e = reserve_event(AP_EV_EXEC);
+
+	if (e)
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int ap_execve_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return exec_done(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int ap_execveat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return exec_done(ctx);
+}
+
 #endif /* ALLOCPROF_BPF_SYSCALL_PROBES_BPF_H */

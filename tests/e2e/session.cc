@@ -18,6 +18,7 @@ namespace allocprof::e2e {
 
 const char* const kAllocprof = ALLOCPROF_E2E_ALLOCPROF;
 const char* const kLeaks = ALLOCPROF_E2E_LEAKS;
+const char* const kExecLeaks = ALLOCPROF_E2E_EXEC_LEAKS;
 const char* const kStaticLeaks = ALLOCPROF_E2E_STATIC_LEAKS;
 const char* const kThreads = ALLOCPROF_E2E_THREADS;
 const char* const kBystander = ALLOCPROF_E2E_BYSTANDER;

@@ -24,6 +24,7 @@ namespace allocprof::e2e {
 // Built programs, from the build system (tests/e2e/CMakeLists.txt).
 extern const char* const kAllocprof;
 extern const char* const kLeaks;
+extern const char* const kExecLeaks;  // exec_leaks_truth.h
 extern const char* const kStaticLeaks;
 extern const char* const kThreads;
 extern const char* const kBystander;

@@ -88,6 +88,23 @@ void Aggregator::OnAlloc(StackRef stack, uint64_t ptr, uint64_t size,
   CountBlock(stack, size);
 }
 
+void Aggregator::OnExec() {
+  Totals kept;
+  kept.execs = totals_.execs + 1;
+  kept.last_exec_ns = now_ns_;
+  kept.exec_dropped_bytes =
+      totals_.exec_dropped_bytes + totals_.outstanding.outstanding_bytes();
+  kept.exec_dropped_objects =
+      totals_.exec_dropped_objects + totals_.outstanding.outstanding_objects();
+  blocks_.clear();
+  usage_.clear();
+  allocated_.clear();
+  origin_bytes_.clear();
+  origin_time_ns_.clear();
+  regions_ = RegionMap();
+  totals_ = kept;
+}
+
 void Aggregator::OnFree(uint64_t ptr, uint16_t family) {
   if (ptr != 0) FreeBlock(ptr, family);
 }

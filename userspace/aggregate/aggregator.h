@@ -60,6 +60,12 @@ class Aggregator {
   // them): allocations remember it, so that their age can be told later.
   void SetTime(uint64_t now_ns) { now_ns_ = now_ns; }
 
+  // The target ran execve(): its address space, and every block and
+  // mapping in it, is gone, replaced by a new program's. Everything is
+  // dropped, allocation history too, so that the figures are the new
+  // program's; Totals keeps what was dropped.
+  void OnExec();
+
   // --- Heap blocks (malloc family) ---------------------------------------
   // `family` names the allocator API that served a call (an id the caller
   // assigns; 0: unknown). A block released through another family than the

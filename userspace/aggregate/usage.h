@@ -78,6 +78,13 @@ struct Totals {
   uint64_t mismatched_frees = 0;
   uint64_t mismatched_free_bytes = 0;
   std::pair<uint16_t, uint16_t> first_mismatch = {0, 0};
+  // execve() calls of the target during the session (Aggregator::OnExec),
+  // the last one's time, and what the programs before it held then: all
+  // other figures are the last program's.
+  uint64_t execs = 0;
+  uint64_t last_exec_ns = 0;
+  int64_t exec_dropped_bytes = 0;
+  int64_t exec_dropped_objects = 0;
 };
 
 }  // namespace allocprof

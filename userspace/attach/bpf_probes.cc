@@ -359,6 +359,7 @@ absl::Status BpfProbes::AttachSyscalls() {
       skel_->progs.ap_mremap_enter,   skel_->progs.ap_mremap_exit,
       skel_->progs.ap_mprotect_enter, skel_->progs.ap_mprotect_exit,
       skel_->progs.ap_brk_enter,      skel_->progs.ap_brk_exit,
+      skel_->progs.ap_execve_exit,    skel_->progs.ap_execveat_exit,
   };
   return AttachTracepoints(programs);
 }

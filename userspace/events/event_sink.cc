@@ -53,7 +53,7 @@ bool EventSink::MadeByLoader(const ap_event& e) {
   return module != nullptr && IsGlibcLoaderPath(module->path);
 }
 
-void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words) {
+bool EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words) {
   // A sampled block is counted as the bytes it stands for, so that every
   // figure built on the aggregator is an estimate of the whole.
   const uint64_t heap_size =
@@ -118,9 +118,16 @@ void EventSink::Handle(const ap_event& e, absl::Span<const uint64_t> stack_words
     case AP_EV_JIT_CODE:
       jit_code_.push_back({e.addr, e.size});
       break;
+    case AP_EV_EXEC:
+      aggregator_.OnExec();
+      last_free_.clear();
+      jit_code_.clear();
+      new_code_ = true;
+      return true;
     default:
       break;
   }
+  return false;
 }
 
 }  // namespace allocprof

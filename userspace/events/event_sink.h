@@ -33,7 +33,11 @@ class EventSink {
         return_slots_(return_slots),
         modules_(modules) {}
 
-  void Handle(const ap_event& e, absl::Span<const uint64_t> stack_words = {});
+  // Returns true after a record that changes what the records after it
+  // mean (the target's exec: a new program, whose objects the modules do
+  // not know yet): the caller refreshes them (TakeNewCode) before it hands
+  // in the next record.
+  bool Handle(const ap_event& e, absl::Span<const uint64_t> stack_words = {});
 
   // Records handled, and whether the target mapped new executable code since
   // the last call (symbols must then learn the new module).

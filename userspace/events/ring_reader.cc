@@ -34,21 +34,26 @@ int RingReader::OnRecord(void* ctx, void* data, size_t size) {
     std::memcpy(&record, data, sizeof(record));
     uint64_t words[AP_SYSCALL_STACK_WORDS];
     std::copy(std::begin(record.stack), std::end(record.stack), words);
-    self->handler_(record.event, words);
+    self->paused_ = self->handler_(record.event, words);
   } else {
     ap_event event;
     std::memcpy(&event, data, sizeof(event));
-    self->handler_(event, {});
+    self->paused_ = self->handler_(event, {});
   }
-  return 0;
+  ++self->handled_;
+  // A negative return has libbpf keep this record consumed and stop.
+  return self->paused_ ? -EINTR : 0;
 }
 
 int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(ring_); }
 
-absl::StatusOr<int> RingReader::Drain() {
-  int n = ring_buffer__consume(ring_);
+absl::StatusOr<RingReader::Drained> RingReader::Drain() {
+  handled_ = 0;
+  paused_ = false;
+  const int n = ring_buffer__consume(ring_);
+  if (paused_) return Drained{handled_, true};
   if (n < 0) return absl::ErrnoToStatus(-n, "reading the BPF ring buffer");
-  return n;
+  return Drained{handled_, false};
 }
 
 }  // namespace allocprof

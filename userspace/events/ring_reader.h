@@ -17,8 +17,9 @@ namespace allocprof {
 class RingReader {
  public:
   // `stack_words` is the user stack copied with an address-space syscall
-  // record (ap_syscall_event), empty for the others.
-  using Handler = std::function<void(const ap_event&,
+  // record (ap_syscall_event), empty for the others. Returns true to pause
+  // the reading after this record (see Drain).
+  using Handler = std::function<bool(const ap_event&,
                                      absl::Span<const uint64_t> stack_words)>;
 
   static absl::StatusOr<std::unique_ptr<RingReader>> Open(int ring_buffer_fd,
@@ -28,8 +29,14 @@ class RingReader {
   // Readable when BPF woke us. BPF only wakes us once a batch is pending, so
   // the owner of the wait loop must also Drain() on a short timeout.
   int epoll_fd() const;
-  // Handles every record pending now, without waiting. Returns how many.
-  absl::StatusOr<int> Drain();
+  struct Drained {
+    int records = 0;
+    // The handler paused the reading: records may be left, for the next
+    // Drain once the caller has done what the pause was for.
+    bool paused = false;
+  };
+  // Handles every record pending now, without waiting.
+  absl::StatusOr<Drained> Drain();
 
   // Records shorter than an ap_event (never expected; counted, not trusted).
   uint64_t malformed() const { return malformed_; }
@@ -40,6 +47,8 @@ class RingReader {
 
   Handler handler_;
   ring_buffer* ring_ = nullptr;
+  int handled_ = 0;      // records of the Drain in progress
+  bool paused_ = false;  // the handler asked for a pause
   uint64_t malformed_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "userspace/profile/losses.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "bpf/events.h"
 
 namespace allocprof {
@@ -47,6 +48,20 @@ std::vector<std::string> DropNotes(absl::Span<const uint64_t> drops) {
   return {absl::StrCat(unmatched,
                        " allocator calls were already under way when tracing "
                        "began and are not counted.")};
+}
+
+std::string ExecNote(const Totals& totals, uint64_t session_start_ns) {
+  if (totals.execs == 0) return "";
+  const double at_s = totals.last_exec_ns > session_start_ns
+                          ? static_cast<double>(totals.last_exec_ns - session_start_ns) / 1e9
+                          : 0;
+  return absl::StrFormat(
+      "the target ran execve() %d time%s, the last at %.1f s: the figures are the program it "
+      "runs since; what the program%s before held (%d B in %d object%s) went with %s address "
+      "space",
+      totals.execs, totals.execs == 1 ? "" : "s", at_s, totals.execs == 1 ? "" : "s",
+      totals.exec_dropped_bytes, totals.exec_dropped_objects,
+      totals.exec_dropped_objects == 1 ? "" : "s", totals.execs == 1 ? "its" : "their");
 }
 
 }  // namespace allocprof

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "userspace/aggregate/usage.h"
 #include "userspace/profile/profile.h"
 
 namespace allocprof {
@@ -21,6 +22,12 @@ std::vector<LossCount> NameLosses(absl::Span<const uint64_t> drops,
 // Benign facts among the counters (calls already under way when tracing
 // began), as report notes; empty when there are none.
 std::vector<std::string> DropNotes(absl::Span<const uint64_t> drops);
+
+// A note when the target ran execve() during the session (Totals::execs):
+// the figures are the program it runs now, and what the programs before
+// held went with their address space. `session_start_ns` is the session's
+// start on the events' clock (CLOCK_MONOTONIC). "" when it did not.
+std::string ExecNote(const Totals& totals, uint64_t session_start_ns);
 
 }  // namespace allocprof
 

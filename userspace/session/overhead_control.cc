@@ -30,12 +30,12 @@ std::string Mean(uint64_t mean) {
 
 }  // namespace
 
-OverheadControl::OverheadControl(double budget, BpfProbes& probes, RingReader& reader,
+OverheadControl::OverheadControl(double budget, BpfProbes& probes, DrainAll drain_all,
                                  Aggregator& aggregator, const ProcessHandle& target,
                                  std::ostream* log)
     : budget_(budget),
       probes_(probes),
-      reader_(reader),
+      drain_all_(std::move(drain_all)),
       aggregator_(aggregator),
       target_(target),
       log_(log) {}
@@ -87,8 +87,7 @@ absl::Status OverheadControl::Apply(uint64_t mean) {
   if (guard_->changes().size() == 1 && guard_->changes()[0].from_mean == 0) {
     probes_.TrackLiveBlocks();
     std::this_thread::sleep_for(kCallsInFlight);
-    auto drained = reader_.Drain();
-    if (!drained.ok()) return drained.status();
+    if (absl::Status drained = drain_all_(); !drained.ok()) return drained;
     untracked_blocks_ = probes_.EnterLiveBlocks(aggregator_.LiveBlockAddresses());
   }
   return probes_.SetSampleMean(mean);

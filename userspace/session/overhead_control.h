@@ -11,6 +11,7 @@
 #ifndef ALLOCPROF_USERSPACE_SESSION_OVERHEAD_CONTROL_H_
 #define ALLOCPROF_USERSPACE_SESSION_OVERHEAD_CONTROL_H_
 
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -20,15 +21,17 @@
 #include "userspace/aggregate/aggregator.h"
 #include "userspace/attach/bpf_probes.h"
 #include "userspace/events/overhead_guard.h"
-#include "userspace/events/ring_reader.h"
 #include "userspace/symbols/process_handle.h"
 
 namespace allocprof {
 
 class OverheadControl {
  public:
+  // Reads every record pending into the aggregator.
+  using DrainAll = std::function<absl::Status()>;
+
   // `budget`: a fraction of one core; 0 turns the guard off.
-  OverheadControl(double budget, BpfProbes& probes, RingReader& reader, Aggregator& aggregator,
+  OverheadControl(double budget, BpfProbes& probes, DrainAll drain_all, Aggregator& aggregator,
                   const ProcessHandle& target, std::ostream* log);
 
   bool active() const { return guard_.has_value(); }
@@ -38,9 +41,9 @@ class OverheadControl {
   void Start();
   // Once a window is due: the guard's decision, applied.
   absl::Status Tick(double seconds);
-  // Tracing has ended (the probes are about to go, and the reader with
-  // them): the session's figures are taken now, not when the report is
-  // written. No Tick() after.
+  // Tracing has ended (the probes are about to go, and the ring buffer
+  // with them): the session's figures are taken now, not when the report
+  // is written. No Tick() after.
   void Stop();
   // The session's figures, and a note for each change.
   void Finish(ProbeOverhead* overhead, std::vector<std::string>* notes);
@@ -51,7 +54,7 @@ class OverheadControl {
 
   double budget_;
   BpfProbes& probes_;
-  RingReader& reader_;
+  DrainAll drain_all_;
   Aggregator& aggregator_;
   const ProcessHandle& target_;
   std::ostream* log_;

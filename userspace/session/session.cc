@@ -262,7 +262,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   auto reader = RingReader::Open(
       (*probes)->ring_buffer_fd(),
       [&sink](const ap_event& e, absl::Span<const uint64_t> words) {
-        sink.Handle(e, words);
+        return sink.Handle(e, words);
       });
   if (!reader.ok()) return reader.status();
   auto waiter = Waiter::Create({(*reader)->epoll_fd(), stop_fd->get(), t.exit_fd()});
@@ -298,7 +298,37 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   std::cerr << "; Ctrl-C to stop\n";
   s = t.Release();
   if (!s.ok()) return s;
-  OverheadControl overhead(options.max_overhead, **probes, **reader, aggregator, t.handle(),
+  // What could not be probed in objects mapped during the session.
+  std::vector<std::string> late_problems;
+  // The target mapped new code (dlopen, or a new program after exec):
+  // symbols must learn of it while the mapping can still be read, its
+  // allocators get probes (pages mode has none) and its code unwind rows.
+  auto learn_new_code = [&]() {
+    if (!sink.TakeNewCode() || !(*symbolizer)->RefreshModules().ok()) return;
+    std::vector<std::string> late;
+    if (!options.pages_mode) {
+      allocators.ProbeNewObjects((*symbolizer)->modules(), &late, probe_log);
+    }
+    if (unwind_tables) unwind_tables->Update((*symbolizer)->modules(), probe_log, &late);
+    for (std::string& line : late) {
+      // The target's paths, as the report's notes print them.
+      std::cerr << "allocprof: " << Printable(line) << "\n";
+      late_problems.push_back(std::move(line));
+    }
+    if (options.java) java.Notice();
+    if (options.python) python.Notice();
+  };
+  // Every record pending, in order; after an exec, the new program's
+  // objects are learnt before the records that follow are read.
+  auto drain_all = [&]() -> absl::Status {
+    for (;;) {
+      absl::StatusOr<RingReader::Drained> drained = (*reader)->Drain();
+      if (!drained.ok()) return drained.status();
+      learn_new_code();
+      if (!drained->paused) return absl::OkStatus();
+    }
+  };
+  OverheadControl overhead(options.max_overhead, **probes, drain_all, aggregator, t.handle(),
                            probe_log);
   overhead.Start();
 
@@ -306,6 +336,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   NamedStacks names(stack_table, resolver, **symbolizer);
   ProfileBuilder builder(names, **symbolizer, t.program_path());
   const absl::Time start = absl::Now();
+  const uint64_t start_ns = MonotonicNowNs();  // on the events' clock
   const absl::Time deadline = start + options.duration;
   absl::Time next_summary = options.interval > absl::ZeroDuration()
                                 ? start + options.interval
@@ -322,8 +353,6 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   std::vector<IntervalSample> intervals;
   // Malformed ring records, once the reader is gone.
   uint64_t ring_malformed = 0;
-  // What could not be probed in objects mapped during the session.
-  std::vector<std::string> late_problems;
   // The session so far as a Profile: named stacks and the session's facts.
   // `at_end`: the final one, which also reads the target's resident memory.
   auto snapshot = [&](bool at_end) {
@@ -343,6 +372,9 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     DropCounters drops = (*probes)->ReadDropCounters();
     profile.losses = NameLosses(drops, *reader ? (*reader)->malformed() : ring_malformed);
     profile.notes = DropNotes(drops);
+    if (std::string note = ExecNote(profile.totals, start_ns); !note.empty()) {
+      profile.notes.push_back(std::move(note));
+    }
     overhead.Finish(&profile.overhead, &profile.notes);
     for (const std::string& line : kernel_notes) profile.notes.push_back(line);
     if (std::string note = ThpNote(config.thp); !note.empty()) {
@@ -379,25 +411,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
                   next_sample - now});
     timeout = std::min({timeout, java.UntilDue(), python.UntilDue()});
     std::vector<int> ready = waiter->Wait(timeout);
-    auto drained = (*reader)->Drain();
-    if (!drained.ok()) return drained.status();
-    // The target mapped new code (dlopen): symbols must learn of it while
-    // the mapping can still be read, its allocators get probes (pages mode
-    // has none) and its code unwind rows.
-    if (sink.TakeNewCode() && (*symbolizer)->RefreshModules().ok()) {
-      std::vector<std::string> late;
-      if (!options.pages_mode) {
-        allocators.ProbeNewObjects((*symbolizer)->modules(), &late, probe_log);
-      }
-      if (unwind_tables) unwind_tables->Update((*symbolizer)->modules(), probe_log, &late);
-      for (std::string& line : late) {
-        // The target's paths, as the report's notes print them.
-        std::cerr << "allocprof: " << Printable(line) << "\n";
-        late_problems.push_back(std::move(line));
-      }
-      if (options.java) java.Notice();
-      if (options.python) python.Notice();
-    }
+    if (absl::Status drained = drain_all(); !drained.ok()) return drained;
 
     if (Contains(ready, stop_fd->get())) {
       why = ReadStopReason(stop_fd->get());
@@ -440,8 +454,7 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   // default 4), so that naming the stacks does not add to it.
   overhead.Stop();
   (*probes)->Detach();
-  auto drained = (*reader)->Drain();
-  if (!drained.ok()) return drained.status();
+  if (absl::Status drained = drain_all(); !drained.ok()) return drained;
   ring_malformed = (*reader)->malformed();
   reader->reset();
   std::cerr << "allocprof: " << why << "; writing the report\n";

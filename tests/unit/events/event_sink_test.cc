@@ -31,6 +31,32 @@ TEST_F(EventSinkTest, AllocAndFree) {
   EXPECT_EQ(sink.handled(), 3u);
 }
 
+// After an exec the old program's memory is gone, and the records that
+// follow belong to a program whose objects are not known yet: the sink
+// asks its reader to pause there.
+TEST_F(EventSinkTest, ExecDropsTheOldProgramAndAsksForAPause) {
+  EXPECT_FALSE(sink.Handle(Event(AP_EV_ALLOC, 0x1000, 100)));
+  ap_event m = Event(AP_EV_MMAP, 0x7000000, 8192);
+  m.prot = PROT_READ | PROT_WRITE;
+  EXPECT_FALSE(sink.Handle(m));
+  ASSERT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 100 + 8192);
+  EXPECT_TRUE(sink.Handle(Event(AP_EV_EXEC, 0, 0)));
+  EXPECT_TRUE(sink.TakeNewCode());
+  const Totals& t = aggregator.totals();
+  EXPECT_EQ(t.outstanding.outstanding_bytes(), 0);
+  EXPECT_EQ(t.alloc_bytes, 0u) << "the figures are the new program's";
+  EXPECT_EQ(t.execs, 1u);
+  EXPECT_EQ(t.exec_dropped_bytes, 100 + 8192);
+  EXPECT_EQ(t.exec_dropped_objects, 2);
+  // The new program's blocks, at the old addresses too, are its own; a
+  // free of an old block is one of a block from before the session.
+  EXPECT_FALSE(sink.Handle(Event(AP_EV_ALLOC, 0x1000, 40)));
+  EXPECT_FALSE(sink.Handle(Event(AP_EV_FREE, 0x2000, 0)));
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 40);
+  EXPECT_EQ(aggregator.totals().unknown_frees, 1u);
+  EXPECT_EQ(aggregator.totals().exec_dropped_bytes, 100 + 8192);
+}
+
 TEST_F(EventSinkTest, ReallocTakesOldFromAddr2AndNewFromAddr) {
   sink.Handle(Event(AP_EV_ALLOC, 0x1000, 100));
   ap_event r = Event(AP_EV_REALLOC, 0x3000, 300);

@@ -1,5 +1,6 @@
 #include "userspace/profile/profile.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "bpf/events.h"
@@ -114,6 +115,22 @@ TEST(NameLosses, UnreadPythonFramesAreALoss) {
   EXPECT_EQ(losses[0].what,
             "Python frames (thread state or frame unreadable: native frames kept)");
   EXPECT_EQ(losses[0].count, 4u);
+}
+
+TEST(ExecNote, SaysWhenAndWhatWent) {
+  Totals t;
+  EXPECT_EQ(ExecNote(t, 0), "");
+  t.execs = 1;
+  t.last_exec_ns = 3'500'000'000;
+  t.exec_dropped_bytes = 15000;
+  t.exec_dropped_objects = 5;
+  EXPECT_EQ(ExecNote(t, 1'000'000'000),
+            "the target ran execve() 1 time, the last at 2.5 s: the figures are the program it "
+            "runs since; what the program before held (15000 B in 5 objects) went with its "
+            "address space");
+  t.execs = 2;
+  EXPECT_THAT(ExecNote(t, 1'000'000'000),
+              ::testing::HasSubstr("2 times, the last at 2.5 s"));
 }
 
 }  // namespace
