@@ -1,6 +1,5 @@
 #include "userspace/attach/kernel_features.h"
 
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <sys/utsname.h>
 
@@ -8,25 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "userspace/attach/uprobe_multi.h"
 
 namespace allocprof {
 namespace {
-
-// Whether the kernel's enum bpf_attach_type has `name`: attach types are
-// what tell uprobe_multi and sessions apart, and a test attach would need a
-// program and a target.
-bool HasAttachType(const btf* vmlinux, absl::string_view name) {
-  if (vmlinux == nullptr) return false;
-  const int id = btf__find_by_name_kind(vmlinux, "bpf_attach_type", BTF_KIND_ENUM);
-  if (id < 0) return false;
-  const btf_type* t = btf__type_by_id(vmlinux, id);
-  const struct btf_enum* values = btf_enum(t);
-  for (int i = 0; i < btf_vlen(t); ++i) {
-    const char* value_name = btf__name_by_offset(vmlinux, values[i].name_off);
-    if (value_name != nullptr && name == value_name) return true;
-  }
-  return false;
-}
 
 bool HasHelper(bpf_prog_type type, bpf_func_id helper) {
   return libbpf_probe_bpf_helper(type, helper, nullptr) == 1;
@@ -48,11 +32,8 @@ KernelFeatures KernelFeatures::Probe() {
   f.task_pt_regs = HasHelper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs);
   f.bpf_loop = HasHelper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop);
   f.find_vma = HasHelper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma);
-  btf* vmlinux = btf__load_vmlinux_btf();
-  if (libbpf_get_error(vmlinux) != 0) vmlinux = nullptr;
-  f.uprobe_multi = HasAttachType(vmlinux, "BPF_TRACE_UPROBE_MULTI");
-  f.uprobe_session = HasAttachType(vmlinux, "BPF_TRACE_UPROBE_SESSION");
-  btf__free(vmlinux);
+  f.uprobe_multi = KernelMakesUprobeMultiLinks(kAttachUprobeMulti);
+  f.uprobe_session = f.uprobe_multi && KernelMakesUprobeMultiLinks(kAttachUprobeSession);
   return f;
 }
 

@@ -1,5 +1,7 @@
 #include "userspace/attach/uprobe_multi.h"
 
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -54,6 +56,37 @@ absl::StatusOr<UniqueFd> CreateUprobeMultiLink(
   long fd = syscall(SYS_bpf, kBpfLinkCreate, &u, sizeof(u));
   if (fd < 0) return absl::ErrnoToStatus(errno, "BPF_LINK_CREATE uprobe_multi");
   return UniqueFd(static_cast<int>(fd));
+}
+
+bool KernelMakesUprobeMultiLinks(uint32_t attach_type) {
+  // r0 = 0; exit
+  const bpf_insn program[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  LIBBPF_OPTS(bpf_prog_load_opts, opts);
+  opts.expected_attach_type = static_cast<bpf_attach_type>(attach_type);
+  const int prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, nullptr, "GPL", program, 2, &opts);
+  if (prog < 0) return false;
+  UniqueFd prog_fd(prog);
+  union {
+    LinkCreateAttr attr;
+    char bytes[160];
+  } u = {};
+  const uint64_t offset = 0, cookie = 0;
+  u.attr.prog_fd = static_cast<uint32_t>(prog);
+  u.attr.attach_type = attach_type;
+  u.attr.path = reinterpret_cast<uint64_t>("/");
+  u.attr.offsets = reinterpret_cast<uint64_t>(&offset);
+  u.attr.cookies = reinterpret_cast<uint64_t>(&cookie);
+  u.attr.cnt = 1;
+  const long fd = syscall(SYS_bpf, kBpfLinkCreate, &u, sizeof(u));
+  const int error = errno;
+  if (fd >= 0) {
+    close(static_cast<int>(fd));
+    return true;
+  }
+  return error == EBADF;
 }
 
 }  // namespace allocprof

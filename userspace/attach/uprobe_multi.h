@@ -28,6 +28,14 @@ absl::StatusOr<UniqueFd> CreateUprobeMultiLink(
     const std::vector<uint64_t>& offsets, const std::vector<uint64_t>& cookies,
     pid_t pid);
 
+// Whether the kernel makes uprobe-multi links of `attach_type`
+// (kAttachUprobeMulti, kAttachUprobeSession), as libbpf's own feature probe
+// tells: an empty program loaded for that type, linked on "/", fails on the
+// file (EBADF) where the kernel knows the type, on the type (EINVAL) where
+// it does not. About a millisecond, where reading the kernel's BTF to find
+// the type's name takes ten.
+bool KernelMakesUprobeMultiLinks(uint32_t attach_type);
+
 }  // namespace allocprof
 
 #endif  // ALLOCPROF_USERSPACE_ATTACH_UPROBE_MULTI_H_
