@@ -4,6 +4,11 @@
 #ifndef ALLOCPROF_USERSPACE_OUTPUTS_PPROF_PPROF_CONVENTION_H_
 #define ALLOCPROF_USERSPACE_OUTPUTS_PPROF_PPROF_CONVENTION_H_
 
+#include <cstdint>
+#include <string>
+
+#include "userspace/aggregate/usage.h"
+
 namespace allocprof {
 
 // Go's heap profile (runtime/pprof): the four values of every sample, in
@@ -22,6 +27,16 @@ inline constexpr char kPprofDefaultSampleType[] = "inuse_space";
 inline constexpr char kPprofLostLabelKey[] = "stack";
 inline constexpr char kPprofLostLabelValue[] = "lost";
 inline constexpr char kPprofLostRootName[] = "[stack lost]";
+
+// Frames of code that is no file, whose module is a name in brackets
+// ("[python]", "[jit]"), sit in a mapping of that name with no address
+// range when they have source lines (a line's function names the source
+// file, so the module must come from the mapping). Readers take such a
+// mapping for that kind of frame, not for an object of the target's.
+inline bool IsPprofPseudoModule(const std::string& module, uint64_t start, uint64_t limit) {
+  return start == 0 && limit == 0 && module.size() > 2 && module.front() == '[' &&
+         module.back() == ']';
+}
 
 // Where a stack's in-use bytes live (ProfileStack::inuse_bytes_by_kind, by
 // MemKind), as numeric sample labels in bytes.

@@ -127,6 +127,9 @@ class PprofDecoder {
   }
 
   absl::Status DecodeMappings() {
+    // The target's mappings go to the profile; a frame kind's pseudo
+    // mapping ("[python]", pprof_convention.h) only names its frames' module.
+    std::vector<bool> pseudo;
     for (const pb::Mapping& m : in_.mapping()) {
       ProfileMapping mapping;
       mapping.start = m.memory_start();
@@ -134,11 +137,15 @@ class PprofDecoder {
       mapping.file_offset = m.file_offset();
       mapping.path = Str(m.filename(), "mapping");
       mapping.build_id = Str(m.build_id(), "mapping");
-      out_.mappings.push_back(std::move(mapping));
+      pseudo.push_back(IsPprofPseudoModule(mapping.path, mapping.start, mapping.limit));
+      (pseudo.back() ? pseudo_mappings_ : out_.mappings).push_back(std::move(mapping));
     }
+    size_t next_real = 0, next_pseudo = 0;
     for (int i = 0; i < in_.mapping_size(); ++i) {
       uint64_t id = in_.mapping(i).id();
-      if (id == 0 || !mappings_.try_emplace(id, &out_.mappings[i]).second) {
+      const ProfileMapping* mapping =
+          pseudo[i] ? &pseudo_mappings_[next_pseudo++] : &out_.mappings[next_real++];
+      if (id == 0 || !mappings_.try_emplace(id, mapping).second) {
         return absl::InvalidArgumentError(
             absl::StrCat("mapping ", i, " has id ", id, ", zero or repeated"));
       }
@@ -347,6 +354,7 @@ class PprofDecoder {
   absl::Status error_;
   bool ours_ = false;
   std::string program_path_;
+  std::vector<ProfileMapping> pseudo_mappings_;
   absl::flat_hash_map<uint64_t, const ProfileMapping*> mappings_;
   // Node maps: locations point at functions, stacks at locations.
   absl::node_hash_map<uint64_t, FunctionInfo> functions_;

@@ -120,6 +120,19 @@ class PprofBuilder {
     return address < it->limit ? it->id : 0;
   }
 
+  // The mapping of no address range named `module` ("[python]"), made on
+  // first use (pprof_convention.h).
+  uint64_t PseudoMappingId(const std::string& module) {
+    auto [it, inserted] = pseudo_mappings_.try_emplace(module, 0);
+    if (!inserted) return it->second;
+    pb::Mapping* mapping = out_.add_mapping();
+    mapping->set_id(out_.mapping_size());
+    mapping->set_filename(strings_.Index(module));
+    mapping->set_has_functions(true);
+    it->second = mapping->id();
+    return it->second;
+  }
+
   uint64_t FunctionId(const std::string& name, const std::string& filename,
                       uint64_t start) {
     // Two static functions of one name in one module differ by start, and
@@ -159,6 +172,10 @@ class PprofBuilder {
     LocationKey key;
     key.address = frames[last].address;
     key.mapping_id = MappingId(key.address);
+    if (key.mapping_id == 0 && frames[last].line != 0 &&
+        IsPprofPseudoModule(frames[last].module, 0, 0)) {
+      key.mapping_id = PseudoMappingId(frames[last].module);
+    }
     for (size_t i = first; i <= last; ++i) {
       key.lines.emplace_back(LineFunction(frames[i]), frames[i].line);
       if (frames[i].line != 0 && key.mapping_id != 0) {
@@ -224,6 +241,7 @@ class PprofBuilder {
   pb::Profile out_;
   StringTable strings_;
   std::vector<Range> ranges_;  // by start
+  absl::flat_hash_map<std::string, uint64_t> pseudo_mappings_;  // by module
   absl::flat_hash_map<std::tuple<std::string, std::string, uint64_t>, uint64_t>
       functions_;
   absl::flat_hash_map<LocationKey, uint64_t> locations_;

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/unit/outputs/pprof/protoc_text.h"
 #include "tests/unit/outputs/pprof/sample_profile.h"
+#include "tests/unit/profile/profile_test_util.h"
 #include "userspace/outputs/pprof/gzip.h"
 #include "userspace/outputs/pprof/pprof_writer.h"
 
@@ -106,6 +107,25 @@ TEST(PprofRoundTrip, FrameKindsAreInferred) {
   EXPECT_THAT(Kinds(out->stacks[2]), ElementsAre(FrameKind::kProgram));
   EXPECT_THAT(Kinds(out->stacks[3]),
               ElementsAre(FrameKind::kAllocator, FrameKind::kJit, FrameKind::kProgram));
+}
+
+// A Python frame keeps its kind, name, file and line through pprof.
+TEST(PprofRoundTrip, PythonFramesKeepTheirKind) {
+  Profile in = SampleProfile();
+  ProfileStack& stack = in.stacks[3];
+  ProfileFrame py = WithLine(MakeFrame("Server.handle", "[python]", 0x7f3980fc8a50, 0,
+                                       FrameKind::kPython),
+                             "/srv/app.py", 21);
+  stack.frames.insert(stack.frames.begin() + 1, py);
+  absl::StatusOr<Profile> out = ParsePprof(*EncodePprof(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->stacks.size(), in.stacks.size());
+  const ProfileStack& back = out->stacks[3];
+  ASSERT_EQ(back.frames.size(), stack.frames.size()) << ::testing::PrintToString(Frames(back));
+  EXPECT_EQ(back.frames[1].kind, FrameKind::kPython) << Describe(back.frames[1]);
+  EXPECT_EQ(back.frames[1].function, "Server.handle");
+  EXPECT_EQ(back.frames[1].file, "/srv/app.py");
+  EXPECT_EQ(back.frames[1].line, 21);
 }
 
 TEST(PprofRoundTrip, NamesThatAreNotUtf8BecomeValid) {
