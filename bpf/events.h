@@ -41,6 +41,8 @@
 /* The target ran execve(): its address space, and all it held, is
  * replaced by a new program's. No fields. */
 #define AP_EV_EXEC 12
+/* The highest type: a new one goes above it, and here. */
+#define AP_EV_LAST AP_EV_EXEC
 
 /* ap_event.flags */
 /* The syscall was made while this thread was inside a probed allocator call:

@@ -24,6 +24,15 @@ class RingReader {
 
   static absl::StatusOr<std::unique_ptr<RingReader>> Open(int ring_buffer_fd,
                                                           Handler handler);
+
+  // The size of the record BPF sends a type in (bpf/events.h): an
+  // ap_syscall_event for the address-space syscalls and page faults (they
+  // carry stack words), an ap_event for the others; 0 for a type unknown.
+  static size_t RecordSize(uint32_t type);
+  // Hands `data` to `handler` as its type's record, told apart by the type
+  // it starts with. False for a record too short for its type or of an
+  // unknown type; true, and *pause as the handler asks, otherwise.
+  static bool Dispatch(const void* data, size_t size, const Handler& handler, bool* pause);
   ~RingReader();
 
   // Readable when BPF woke us. BPF only wakes us once a batch is pending, so
@@ -38,7 +47,8 @@ class RingReader {
   // Handles every record pending now, without waiting.
   absl::StatusOr<Drained> Drain();
 
-  // Records shorter than an ap_event (never expected; counted, not trusted).
+  // Records shorter than their type's record, or of a type this build does
+  // not know (never expected; counted as lost, not trusted).
   uint64_t malformed() const { return malformed_; }
 
  private:

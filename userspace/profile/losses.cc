@@ -38,7 +38,7 @@ std::vector<LossCount> NameLosses(absl::Span<const uint64_t> drops,
   for (const Loss& loss : kLosses) {
     if (uint64_t n = At(drops, loss.counter); n != 0) losses.push_back({loss.what, n});
   }
-  if (malformed_records != 0) losses.push_back({"malformed records", malformed_records});
+  if (malformed_records != 0) losses.push_back({"records (malformed, or of an unknown type)", malformed_records});
   return losses;
 }
 

@@ -6,10 +6,7 @@
 # Ground truth: LEAK_COUNT buffers of LEAK_SIZE bytes, each one malloc of
 # LEAK_SIZE + 1 bytes (a bytearray keeps a NUL after its bytes, and one
 # this large is past pymalloc's 512-byte limit, so it comes from malloc).
-import ctypes
-import os
-import signal
-import sys
+import handshake
 
 LEAK_COUNT = 50
 LEAK_SIZE = 100_000
@@ -27,17 +24,9 @@ def serve(requests):
 
 
 def main():
-    libc = ctypes.CDLL(None)
-    malloc = ctypes.cast(libc.malloc, ctypes.c_void_p).value
-    free = ctypes.cast(libc.free, ctypes.c_void_p).value
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGTERM, signal.SIGUSR2})
-    print(f"ready {os.getpid()} malloc=0x{malloc:x} free=0x{free:x}", flush=True)
-    if "--now" not in sys.argv:
-        signal.sigwaitinfo({signal.SIGUSR1})
+    handshake.ready()
+    handshake.wait_for_go()
     serve(LEAK_COUNT)  # MAIN'S CALL
-    print("done", flush=True)
-    if "--stay" in sys.argv:
-        signal.sigwaitinfo({signal.SIGTERM, signal.SIGUSR2})
-
+    handshake.done()
 
 main()

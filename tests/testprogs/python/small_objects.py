@@ -8,10 +8,7 @@
 # Ground truth: COUNT tuples of two small ints' worth of objects (a tuple
 # of 2 is a 64-byte pymalloc block with its GC header), so at least
 # COUNT x 64 bytes of arenas, in whole arenas.
-import ctypes
-import os
-import signal
-import sys
+import handshake
 
 COUNT = 200_000
 
@@ -24,16 +21,9 @@ def keep(count):
 
 
 def main():
-    libc = ctypes.CDLL(None)
-    malloc = ctypes.cast(libc.malloc, ctypes.c_void_p).value
-    free = ctypes.cast(libc.free, ctypes.c_void_p).value
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGTERM, signal.SIGUSR2})
-    print(f"ready {os.getpid()} malloc=0x{malloc:x} free=0x{free:x}", flush=True)
-    signal.sigwaitinfo({signal.SIGUSR1})
+    handshake.ready()
+    handshake.wait_for_go()
     keep(COUNT)
-    print("done", flush=True)
-    if "--stay" in sys.argv:
-        signal.sigwaitinfo({signal.SIGTERM, signal.SIGUSR2})
-
+    handshake.done()
 
 main()

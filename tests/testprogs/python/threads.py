@@ -8,10 +8,9 @@
 # malloc each) under leak_a(), B_COUNT of B_SIZE under leak_b(), and
 # C_COUNT blocks of C_SIZE bytes from malloc under via_ctypes().
 import ctypes
-import os
-import signal
-import sys
 import threading
+
+import handshake
 
 A_COUNT, A_SIZE = 20, 200_000
 B_COUNT, B_SIZE = 30, 300_000
@@ -41,12 +40,8 @@ def run(leak, count):
 
 
 def main():
-    malloc = ctypes.cast(libc.malloc, ctypes.c_void_p).value
-    free = ctypes.cast(libc.free, ctypes.c_void_p).value
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGTERM, signal.SIGUSR2})
-    print(f"ready {os.getpid()} malloc=0x{malloc:x} free=0x{free:x}", flush=True)
-    if "--now" not in sys.argv:
-        signal.sigwaitinfo({signal.SIGUSR1})
+    handshake.ready()
+    handshake.wait_for_go()
     threads = [threading.Thread(target=run, args=(leak_a, A_COUNT)),
                threading.Thread(target=run, args=(leak_b, B_COUNT))]
     for t in threads:
@@ -54,9 +49,7 @@ def main():
     run(via_ctypes, C_COUNT)
     for t in threads:
         t.join()
-    print("done", flush=True)
-    if "--stay" in sys.argv:
-        signal.sigwaitinfo({signal.SIGTERM, signal.SIGUSR2})
+    handshake.done()
 
 
 main()

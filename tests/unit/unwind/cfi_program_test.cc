@@ -1,15 +1,15 @@
 #include "userspace/unwind/cfi_program.h"
 
 #include <dwarf.h>
-#include <sys/resource.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "tests/unit/unwind/address_space_limit.h"
 
 namespace allocprof {
 namespace {
@@ -143,17 +143,6 @@ TEST(CfiProgram, AdvancesPastTheEndStopTheRows) {
 // rbp, rsp and the return address only: the others cost nothing, so this
 // runs with 256 MiB of address space to spare.
 TEST(CfiProgram, HugeRegisterNumbersCostNothing) {
-  rlimit before{};
-  ASSERT_EQ(getrlimit(RLIMIT_AS, &before), 0);
-  unsigned long pages = 0;
-  FILE* statm = fopen("/proc/self/statm", "r");
-  ASSERT_NE(statm, nullptr);
-  ASSERT_EQ(fscanf(statm, "%lu", &pages), 1);
-  fclose(statm);
-  rlimit limited = before;
-  limited.rlim_cur = pages * 4096 + (rlim_t{256} << 20);
-  ASSERT_EQ(setrlimit(RLIMIT_AS, &limited), 0);
-
   Bytes program;
   for (uint64_t reg : {uint64_t{134217000}, ~uint64_t{0}}) {
     program.push_back(DW_CFA_offset_extended);
@@ -168,8 +157,13 @@ TEST(CfiProgram, HugeRegisterNumbersCostNothing) {
     PutUleb(&program, reg);
     PutUleb(&program, 0);
   }
-  Ran ran = RunFde(GccCie(), program);
-  setrlimit(RLIMIT_AS, &before);
+  const CfiCie cie = GccCie();
+  Ran ran;
+  {
+    AddressSpaceLimit limit(rlim_t{256} << 20);
+    ASSERT_TRUE(limit.ok());
+    ran = RunFde(cie, program);
+  }
   ASSERT_TRUE(ran.status.ok()) << ran.status;
   ASSERT_EQ(ran.rows.size(), 1u);
   EXPECT_EQ(ran.rows[0].rules.cfa_offset, 8);

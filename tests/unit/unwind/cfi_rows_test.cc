@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <dwarf.h>
 #include <gelf.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "tests/unit/unwind/address_space_limit.h"
 
 namespace allocprof {
 namespace {
@@ -320,18 +321,12 @@ TEST_F(CfiRowsTest, HugeMemorySizeDoesNotStretchTheScan) {
 TEST(CfiRows, HugeRegisterNumbersCostNothing) {
   auto fn = SymbolAddress(CFI_HUGE_REGISTER_PATH, "cfi_huge_register");
   ASSERT_TRUE(fn.has_value());
-  rlimit before{};
-  ASSERT_EQ(getrlimit(RLIMIT_AS, &before), 0);
-  unsigned long pages = 0;
-  FILE* statm = fopen("/proc/self/statm", "r");
-  ASSERT_NE(statm, nullptr);
-  ASSERT_EQ(fscanf(statm, "%lu", &pages), 1);
-  fclose(statm);
-  rlimit limited = before;
-  limited.rlim_cur = pages * 4096 + (rlim_t{256} << 20);
-  ASSERT_EQ(setrlimit(RLIMIT_AS, &limited), 0);
-  auto built = BuildCfiRows(CFI_HUGE_REGISTER_PATH);
-  setrlimit(RLIMIT_AS, &before);
+  absl::StatusOr<CfiRows> built = absl::UnknownError("not built");
+  {
+    AddressSpaceLimit limit(rlim_t{256} << 20);
+    ASSERT_TRUE(limit.ok());
+    built = BuildCfiRows(CFI_HUGE_REGISTER_PATH);
+  }
   ASSERT_TRUE(built.ok()) << built.status();
   EXPECT_EQ(built->skipped, "");
   // push %rbx (1 byte), pop %rbx (1 byte), ret.
