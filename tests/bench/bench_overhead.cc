@@ -630,6 +630,24 @@ double BpfNsPerRun(const std::string& err, absl::string_view program) {
   return -1;
 }
 
+// allocprof's own CPU per record while tracing, as -v reports it at the end
+// ("allocprof: userspace T ms of CPU while tracing, N ns per record (R
+// records)"); -1 if absent.
+double UserspaceNsPerRecord(const std::string& err) {
+  constexpr absl::string_view kPrefix = "allocprof: userspace ";
+  for (absl::string_view line : absl::StrSplit(err, '\n')) {
+    if (!absl::ConsumePrefix(&line, kPrefix)) continue;
+    const size_t per = line.find(" ns per record");
+    const size_t comma = line.rfind(", ", per);
+    double ns = 0;
+    if (per != absl::string_view::npos && comma != absl::string_view::npos &&
+        absl::SimpleAtod(line.substr(comma + 2, per - comma - 2), &ns)) {
+      return ns;
+    }
+  }
+  return -1;
+}
+
 // kernel.bpf_stats_enabled, which makes the kernel count each BPF program's
 // runs and run time (what allocprof -v prints at the end): "0" or "1", ""
 // if it cannot be read.
@@ -1102,7 +1120,8 @@ int main(int argc, char** argv) {
       {"(a) untraced", loop, {}},
       {"(b) allocprof --floor", under({"--floor"}, loop), {}},
       {"(c) allocprof --floor-stacks", under({"--floor-stacks"}, loop), {}},
-      {"(d) allocprof", under({}, loop), {}},
+      // -v: allocprof's own CPU per record, read from its stderr.
+      {"(d) allocprof", under({"-v"}, loop), {}},
       {"(e) allocprof --sample-bytes 512K", under({"--sample-bytes", "512K"}, loop), {}},
       {"(f) --nosessions --floor", under({"--nosessions", "--floor"}, loop), {}},
       {"(g) --nosessions", under({"--nosessions"}, loop), {}},
@@ -1192,6 +1211,9 @@ int main(int argc, char** argv) {
   }
   PrintRow("(d) allocprof run, spawn to exit", "s", Field(modes[3].runs, &LoopRun::wall_s),
            "%.2f");
+  std::vector<double> userspace_ns;
+  for (const LoopRun& r : modes[3].runs) userspace_ns.push_back(UserspaceNsPerRecord(r.err));
+  PrintRow("(d) allocprof's own CPU per record", "ns", userspace_ns, "%.0f");
   PrintRow("attach time, allocprof -p", "ms", attach_ms, "%.1f");
   PrintRow("exit time, -p target's exit to allocprof's", "ms", exit_ms, "%.1f");
   PrintRow("peak RSS of allocprof during (d)", "MiB", Field(modes[3].runs, &LoopRun::maxrss_mib),
