@@ -25,7 +25,7 @@ trap cleanup EXIT
 "$allocprof" -v --max-overhead 0 -- "$loop" --target-ms "$((seconds * 1000))" \
   >"$dir/report.txt" 2>"$dir/allocprof.log" &
 ap=$!
-kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status" 2>/dev/null; }
+kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
 printf 'allocprof -- malloc_loop --target-ms %s (every call traced)\n' "$((seconds * 1000))"
 printf '%8s %12s %12s\n' seconds "RSS KiB" "peak KiB"
 start=$(date +%s)
@@ -37,7 +37,8 @@ while kill -0 "$ap" 2>/dev/null; do
 done
 wait "$ap" || { echo "soak.sh: allocprof failed:" >&2; tail -5 "$dir/allocprof.log" >&2; exit 1; }
 ap=
-grep -h 'ns_per_pair=' "$dir/report.txt" | head -1
+grep -h 'ns_per_pair=' "$dir/report.txt" || echo "(the loop printed no figure)"
+grep -h '^allocprof: PID' "$dir/allocprof.log" || true
 grep -h '^allocprof: userspace' "$dir/allocprof.log" || true
 grep -h '^Lost:' "$dir/report.txt" || true
 exit 0
