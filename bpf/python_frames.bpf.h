@@ -36,6 +36,11 @@ struct ap_python_runtime python_runtime = {};
 /* Thread states looked at to find the current thread's, at most. */
 #define AP_PY_MAX_THREADS 1024
 
+/* A frame's first bytes, read at once: the fields the walk reads of a
+ * frame lie there in every version known (3.10's f_lasti, the deepest, at
+ * byte 104), and one read of 128 bytes costs about what one of 8 does. */
+#define AP_PY_FRAME_WORDS 16
+
 /* The Python side of the walk in progress on this CPU (the walk's `busy`
  * keeps other programs out of it too). */
 struct python_walk {
@@ -43,6 +48,12 @@ struct python_walk {
 	__u64 emit;    /* the frame python_step() recorded (AP_FRAME_PYTHON) */
 	__u32 started; /* `frame` was looked up */
 	__u32 count;   /* frames recorded */
+	/* The first bytes of the frame being recorded; window_ok 0 when they
+	 * could not be read at once (a frame near the end of a mapping):
+	 * then each field is read on its own. */
+	__u32 window_ok;
+	__u32 pad;
+	__u64 window[AP_PY_FRAME_WORDS];
 };
 
 struct {
@@ -161,6 +172,34 @@ __noinline __u64 python_current_frame(__u64 id)
 	return err ? 0 : frame;
 }
 
+/* Makes `frame` the one py_field() reads. */
+static __always_inline void py_load(struct python_walk *p, __u64 frame)
+{
+	p->window_ok = frame && bpf_probe_read_user(p->window, sizeof(p->window),
+						    (void *)frame) == 0;
+}
+
+/* The `size`-byte field (1, 4 or 8) at `off` of the frame py_load() read,
+ * zero-extended; read from the target when the field is not in the words
+ * read (or straddles two), 8 bytes from the field's start. */
+static __always_inline __u64 py_field(struct python_walk *p, __u64 frame, __u32 off,
+				      __u32 size, int *err)
+{
+	__u64 word;
+
+	if (p->window_ok && off / 8 < AP_PY_FRAME_WORDS && off % 8 + size <= 8) {
+		/* Masked where the verifier sees it: the compiler would drop
+		 * the mask the comparison above makes redundant. */
+		__u32 i = off / 8;
+
+		barrier_var(i);
+		i &= AP_PY_FRAME_WORDS - 1;
+		word = p->window[i] >> ((off % 8) * 8);
+	} else
+		word = py_read(frame + off, err); /* the field, and what follows */
+	return size == 8 ? word : word & ((1ull << (size * 8)) - 1);
+}
+
 /* Is `frame` a shim frame that bounds an activation (3.12 on)? */
 static __always_inline bool py_shim(__u64 frame, int *err)
 {
@@ -170,23 +209,22 @@ static __always_inline bool py_shim(__u64 frame, int *err)
 
 /* The index of the instruction `frame` is at plus 1, 0 before its first
  * (bpf/events.h, AP_FRAME_PYTHON). */
-static __always_inline __u64 py_instr(__u64 frame, __u64 code, int *err)
+static __always_inline __u64 py_instr(struct python_walk *p, __u64 frame, __u64 code,
+				      int *err)
 {
 	__u64 instr = 0;
 
 	if (python_runtime.shape & AP_PY_FRAME_OBJECTS) {
 		/* f_lasti: -1 until the frame starts. */
-		__s32 lasti = 0;
+		__s32 lasti = (__s32)py_field(p, frame, python_runtime.frame_instr, 4, err);
 
-		*err |= (int)bpf_probe_read_user(&lasti, sizeof(lasti),
-						 (void *)(frame + python_runtime.frame_instr));
 		if (lasti >= 0)
 			instr = (python_runtime.shape & AP_PY_LASTI_BYTES ? (__u64)lasti / 2
 									  : (__u64)lasti) + 1;
 	} else {
 		/* A pointer into the code object's instructions (prev_instr is
 		 * one before them until the frame starts). */
-		__u64 at = py_read(frame + python_runtime.frame_instr, err);
+		__u64 at = py_field(p, frame, python_runtime.frame_instr, 8, err);
 		__u64 first = code + python_runtime.code_adaptive;
 
 		if (at >= first)
@@ -217,17 +255,21 @@ __noinline int python_step(void)
 		return AP_PY_NONE;
 	int err = 0;
 
+	py_load(p, frame);
 	/* An activation that has not switched to its first frame yet (or
 	 * has just left its last) is at its shim. */
-	if (py_shim(frame, &err))
-		frame = py_read(frame + python_runtime.frame_previous, &err);
-	__u64 code = err || !frame ? 0 : py_read(frame + python_runtime.frame_code, &err);
-	__u64 previous = py_read(frame + python_runtime.frame_previous, &err);
-	__u64 instr = py_instr(frame, code, &err);
+	if ((python_runtime.shape & AP_PY_CSTACK_SHIMS) &&
+	    py_field(p, frame, python_runtime.frame_entry, 1, &err) == AP_PY_OWNED_BY_CSTACK) {
+		frame = py_field(p, frame, python_runtime.frame_previous, 8, &err);
+		py_load(p, frame);
+	}
+	__u64 code = err || !frame ? 0 : py_field(p, frame, python_runtime.frame_code, 8, &err);
+	__u64 previous = py_field(p, frame, python_runtime.frame_previous, 8, &err);
+	__u64 instr = py_instr(p, frame, code, &err);
 	bool last = !previous || (python_runtime.shape & AP_PY_FRAME_OBJECTS);
 
 	if (python_runtime.shape & AP_PY_ENTRY_FLAG)
-		last |= py_read_byte(frame + python_runtime.frame_entry, &err) != 0;
+		last |= py_field(p, frame, python_runtime.frame_entry, 1, &err) != 0;
 	if (!last && py_shim(previous, &err)) {
 		/* The activation's first frame: the next one is below its shim. */
 		last = true;
