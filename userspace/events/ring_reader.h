@@ -34,6 +34,9 @@ class RingReader {
   // unknown type; true, and *pause as the handler asks, otherwise.
   static bool Dispatch(const void* data, size_t size, const Handler& handler, bool* pause);
   ~RingReader();
+  // It owns the libbpf ring buffer, which a copy would free twice.
+  RingReader(const RingReader&) = delete;
+  RingReader& operator=(const RingReader&) = delete;
 
   // Readable when BPF woke us. BPF only wakes us once a batch is pending, so
   // the owner of the wait loop must also Drain() on a short timeout.

@@ -32,6 +32,9 @@ class UnwindTables {
   // Maps the BPF arrays of `maps` into this process.
   static absl::StatusOr<std::unique_ptr<UnwindTables>> Create(const UnwindMaps& maps);
   ~UnwindTables();
+  // It owns its mappings of the BPF arrays, which a copy would unmap twice.
+  UnwindTables(const UnwindTables&) = delete;
+  UnwindTables& operator=(const UnwindTables&) = delete;
 
   // Gives every file mapping of `modules` its object's rows (building them
   // the first time the object is seen) and publishes a new mapping table.
