@@ -54,6 +54,8 @@ const kControls = {
   html: {
     reset: "reset",
     search: async (page, term) => {
+      // The field opens holding the default focus.
+      await page.eval("document.getElementById('search').value = ''");
       await page.clickElement("search");
       await page.type(term);
     },
@@ -110,6 +112,11 @@ async function testFlameGraph(browser, file, kind, outDir) {
   check(await page.eval("window.pwned === undefined"), `${label}: no frame name ran as script`);
   const title = await page.eval(c.title);
   check(title.includes(kDemo.target), `${label}: the title names the target ("${title}")`);
+  // The default focus: the program's own frame of the widest stack.
+  const opened = await page.eval(c.status);
+  check(opened.startsWith("Matched") && leak.matched &&
+        frames.filter((f) => f.matched).every((f) => f.name === kDemo.leak),
+        `${label}: it opens with ${kDemo.leak} highlighted (${JSON.stringify(opened)})`);
   const warnings = await page.eval(c.warnings);
   check(await page.eval(c.warningsShown) && warnings.includes("lower bounds") &&
         warnings.includes("12 events (ring buffer full)"),

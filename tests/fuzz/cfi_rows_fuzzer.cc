@@ -7,6 +7,7 @@
 
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/memfd_file.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/unwind/cfi_rows.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,9 +3,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bpf/events.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/common/target_file.h"
 #include "userspace/java/jvm_attach.h"
-#include "userspace/unwind/unwind_tables.h"
 
 namespace allocprof {
 namespace {

@@ -1,8 +1,6 @@
 #include "userspace/java/vm_structs.h"
 
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <unistd.h>
 
 #include <cerrno>

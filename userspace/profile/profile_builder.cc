@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
-#include "userspace/unwind/cfi_rows.h"
+#include "userspace/common/elf_file.h"
 
 namespace allocprof {
 

@@ -1,18 +1,14 @@
 #include "userspace/python/python_target.h"
 
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "userspace/common/dynamic_symbols.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/common/target_file.h"
 #include "userspace/python/debug_offsets.h"
-#include "userspace/unwind/unwind_tables.h"
 
 namespace allocprof {
 namespace {

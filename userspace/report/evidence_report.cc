@@ -65,7 +65,7 @@ void WriteLeakSuspects(std::ostream& out, const Profile& profile) {
         "  %d. %s, %d of %d steps not down, fit %.2f: %s in %d objects; %s\n",
         i + 1, Rate(g.bytes_per_second), g.steps_not_down, g.steps, g.fit,
         FormatBytes(stack.values.inuse_bytes), stack.values.inuse_objects,
-        ShortStack(stack, 4));
+        OwnCodeStack(stack, 4));
   }
 }
 
@@ -178,7 +178,7 @@ void WriteGrowingStacks(std::ostream& out, const Profile& profile, int count) {
     const ProfileStack& stack = profile.stacks[suspects[i].stack];
     out << absl::StrFormat("  growing %s  %s\n",
                            Rate(suspects[i].growth.bytes_per_second),
-                           ShortStack(stack, 4));
+                           OwnCodeStack(stack, 4));
   }
 }
 

@@ -10,7 +10,8 @@
 
 namespace allocprof {
 
-// "Leak suspects (...):" and one line a suspect, "  1. +RATE B/s ...; CALLERS".
+// "Leak suspects (...):" and one line a suspect, "  1. +RATE B/s ...; CALLERS",
+// the callers from the program's own frame on (OwnCodeStack).
 void WriteLeakSuspects(std::ostream& out, const Profile& profile);
 
 // The --min-age line and the reconciliation of traced bytes with the RSS.
@@ -19,7 +20,8 @@ void WriteMemoryFacts(std::ostream& out, const Profile& profile);
 // Lines under a stack of the report, indented like its frames.
 void WriteStackEvidence(std::ostream& out, const ProfileStack& stack);
 
-// Running summary: up to `count` leak suspects so far, "  growing ...".
+// Running summary: up to `count` leak suspects so far, "  growing ...",
+// named as WriteLeakSuspects() names them.
 void WriteGrowingStacks(std::ostream& out, const Profile& profile, int count);
 
 }  // namespace allocprof

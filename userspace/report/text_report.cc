@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "userspace/common/printable.h"
+#include "userspace/profile/own_code.h"
 #include "userspace/report/evidence_report.h"
 
 namespace allocprof {
@@ -44,12 +46,10 @@ std::string LossSummary(const Profile& profile) {
 
 double Seconds(const Profile& profile) { return profile.duration_ns / 1e9; }
 
-}  // namespace
-
-std::string ShortStack(const ProfileStack& stack, size_t depth) {
+// `depth` names of `stack` from frame `first` on, " <- " between them.
+std::string StackFrom(const ProfileStack& stack, size_t first, size_t depth) {
   std::vector<std::string> names;
   if (stack.lost) names.push_back("[stack lost]");
-  size_t first = stack.lost ? 0 : 1;
   for (size_t i = first; i < stack.frames.size() && names.size() < depth; ++i) {
     names.push_back(Printable(stack.frames[i].NameWithLine()));
   }
@@ -57,6 +57,17 @@ std::string ShortStack(const ProfileStack& stack, size_t depth) {
     names.push_back(Printable(stack.frames[0].NameWithLine()));
   }
   return absl::StrJoin(names, " <- ");
+}
+
+}  // namespace
+
+std::string ShortStack(const ProfileStack& stack, size_t depth) {
+  return StackFrom(stack, stack.lost ? 0 : 1, depth);
+}
+
+std::string OwnCodeStack(const ProfileStack& stack, size_t depth) {
+  const std::optional<size_t> own = FirstOwnFrame(stack);
+  return own ? StackFrom(stack, *own, depth) : ShortStack(stack, depth);
 }
 
 std::string FormatBytes(int64_t bytes) {

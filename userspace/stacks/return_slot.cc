@@ -2,12 +2,10 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <unistd.h>
 
 #include <vector>
 
+#include "userspace/common/elf_file.h"
 #include "userspace/common/target_file.h"
 
 namespace allocprof {
@@ -17,25 +15,12 @@ class CfiFile {
  public:
   static std::unique_ptr<CfiFile> Open(const std::string& path) {
     // A mapped object of the target: its path leads into the target's root.
-    absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
-    if (!fd.ok()) return nullptr;
-    elf_version(EV_CURRENT);
-    Elf* elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr);
-    if (elf == nullptr) return nullptr;
-    std::unique_ptr<CfiFile> file(new CfiFile(*std::move(fd), elf));
-    // .eh_frame: every x86-64 object has it, stripped or not.
-    file->cfi_ = dwarf_getcfi_elf(elf);
-    size_t phnum = 0;
-    elf_getphdrnum(elf, &phnum);
-    for (size_t i = 0; i < phnum; ++i) {
-      GElf_Phdr ph;
-      if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) file->loads_.push_back(ph);
-    }
-    return file;
+    absl::StatusOr<ElfFile> elf = ElfFile::Open(path, kMaxElfBytes);
+    if (!elf.ok()) return nullptr;
+    return std::unique_ptr<CfiFile>(new CfiFile(*std::move(elf)));
   }
   ~CfiFile() {
     if (cfi_) dwarf_cfi_end(cfi_);
-    elf_end(elf_);
   }
 
   // The CFA offset from sp at ELF virtual address `vaddr`, if sp-based.
@@ -58,20 +43,14 @@ class CfiFile {
 
   // Virtual address of file offset `offset`, through the PT_LOAD that maps it.
   std::optional<uint64_t> VaddrOfOffset(uint64_t offset) const {
-    for (const GElf_Phdr& ph : loads_) {
-      if (offset >= ph.p_offset && offset < ph.p_offset + ph.p_filesz) {
-        return offset - ph.p_offset + ph.p_vaddr;
-      }
-    }
-    return std::nullopt;
+    return elf_.OffsetToVaddr(offset);
   }
 
  private:
-  CfiFile(UniqueFd fd, Elf* elf) : fd_(std::move(fd)), elf_(elf) {}
-  UniqueFd fd_;  // outlives elf_, which reads through it
-  Elf* elf_;
+  // .eh_frame: every x86-64 object has it, stripped or not.
+  explicit CfiFile(ElfFile elf) : elf_(std::move(elf)), cfi_(dwarf_getcfi_elf(elf_.elf())) {}
+  ElfFile elf_;  // outlives cfi_, which reads from it
   Dwarf_CFI* cfi_ = nullptr;
-  std::vector<GElf_Phdr> loads_;
 };
 
 ReturnSlotFinder::ReturnSlotFinder(const ModuleMap& modules) : modules_(modules) {}

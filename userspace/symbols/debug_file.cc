@@ -2,14 +2,10 @@
 
 #include <elfutils/libdwelf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <vector>
 
@@ -18,70 +14,27 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/common/target_file.h"
-#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 namespace {
 
-struct ElfCloser {
-  void operator()(Elf* elf) const { elf_end(elf); }
-};
-
-// An ELF file open for reading, with its descriptor.
-struct OpenElf {
-  UniqueFd fd;
-  std::unique_ptr<Elf, ElfCloser> elf;
-};
-
 // Objects and debug files alike come from the target's file system (a
 // .gnu_debuglink name or a build ID is the target's to choose), so both are
 // opened through OpenTargetFile; the larger cap serves both.
-absl::StatusOr<OpenElf> OpenElfFile(const std::string& path) {
-  if (elf_version(EV_CURRENT) == EV_NONE) {
-    return absl::InternalError("libelf is out of date");
-  }
-  OpenElf file;
-  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxDebugFileBytes);
-  if (!fd.ok()) return fd.status();
-  file.fd = *std::move(fd);
-  file.elf.reset(elf_begin(file.fd.get(), ELF_C_READ_MMAP, nullptr));
-  if (file.elf == nullptr || elf_kind(file.elf.get()) != ELF_K_ELF) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is not an ELF file"));
-  }
-  return file;
+absl::StatusOr<ElfFile> OpenElfFile(const std::string& path) {
+  return ElfFile::Open(path, kMaxDebugFileBytes);
 }
 
-bool ElfHasDwarf(Elf* elf) {
-  size_t shstrndx = 0;
-  if (elf_getshdrstrndx(elf, &shstrndx) != 0) return false;
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr;
-       scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+bool HoldsDwarf(const ElfFile& file) {
+  for (const ElfSection& section : file.Sections()) {
     // A stripped object keeps no .debug_info; a file made with
     // --only-keep-debug keeps it and turns the code into NOBITS.
-    if (shdr.sh_type == SHT_NOBITS || shdr.sh_size == 0) continue;
-    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
-    if (name != nullptr && (std::strcmp(name, ".debug_info") == 0 ||
-                            std::strcmp(name, ".zdebug_info") == 0)) {
-      return true;
-    }
+    if (section.header.sh_type == SHT_NOBITS || section.header.sh_size == 0) continue;
+    if (section.name == ".debug_info" || section.name == ".zdebug_info") return true;
   }
   return false;
-}
-
-// The GNU build ID in lowercase hex; "" when there is none.
-std::string BuildId(Elf* elf) {
-  const void* bits = nullptr;
-  ssize_t size = dwelf_elf_gnu_build_id(elf, &bits);
-  if (size <= 0) return "";
-  std::string hex;
-  const auto* bytes = static_cast<const unsigned char*>(bits);
-  for (ssize_t i = 0; i < size; ++i) {
-    absl::StrAppend(&hex, absl::Hex(bytes[i], absl::kZeroPad2));
-  }
-  return hex;
 }
 
 // CRC-32 of a whole file, as .gnu_debuglink records it (zlib's CRC).
@@ -101,9 +54,9 @@ std::optional<uint32_t> FileCrc(int fd) {
 
 // Opens the candidate `path` (as the target sees it; `host_path` is how we
 // reach it) and records it in query.refused when it is there but refused.
-absl::StatusOr<OpenElf> OpenCandidate(const DebugFileQuery& query, const std::string& path,
+absl::StatusOr<ElfFile> OpenCandidate(const DebugFileQuery& query, const std::string& path,
                                       const std::string& host_path) {
-  absl::StatusOr<OpenElf> file = OpenElfFile(host_path);
+  absl::StatusOr<ElfFile> file = OpenElfFile(host_path);
   // FailedPrecondition is OpenTargetFile's refusal; a missing file is the
   // common case and a non-ELF one is merely no debug file.
   if (query.refused != nullptr && absl::IsFailedPrecondition(file.status())) {
@@ -127,18 +80,17 @@ std::string JoinPath(absl::string_view dir, absl::string_view name) {
 }  // namespace
 
 bool HasDwarf(const std::string& path) {
-  absl::StatusOr<OpenElf> file = OpenElfFile(path);
-  return file.ok() && ElfHasDwarf(file->elf.get());
+  absl::StatusOr<ElfFile> file = OpenElfFile(path);
+  return file.ok() && HoldsDwarf(*file);
 }
 
 absl::StatusOr<std::string> FindDebugFile(const DebugFileQuery& query) {
-  absl::StatusOr<OpenElf> object = OpenElfFile(query.object_path);
+  absl::StatusOr<ElfFile> object = OpenElfFile(query.object_path);
   if (!object.ok()) return object.status();
-  Elf* elf = object->elf.get();
-  if (ElfHasDwarf(elf)) return query.object_path;
+  if (HoldsDwarf(*object)) return query.object_path;
 
   std::vector<std::string> tried;
-  const std::string build_id = BuildId(elf);
+  const std::string build_id = object->BuildId();
   // By build ID first: the name says which build it is, so nothing needs
   // checking beyond the file having DWARF.
   if (build_id.size() > 2) {
@@ -146,13 +98,13 @@ absl::StatusOr<std::string> FindDebugFile(const DebugFileQuery& query) {
                                     build_id.substr(0, 2), "/",
                                     build_id.substr(2), ".debug");
     std::string host_path = query.root(path);
-    absl::StatusOr<OpenElf> debug = OpenCandidate(query, path, host_path);
-    if (debug.ok() && ElfHasDwarf(debug->elf.get())) return host_path;
+    absl::StatusOr<ElfFile> debug = OpenCandidate(query, path, host_path);
+    if (debug.ok() && HoldsDwarf(*debug)) return host_path;
     tried.push_back(path);
   }
 
   GElf_Word link_crc = 0;
-  const char* link = dwelf_elf_gnu_debuglink(elf, &link_crc);
+  const char* link = dwelf_elf_gnu_debuglink(object->elf(), &link_crc);
   if (link != nullptr && *link != '\0' && std::strchr(link, '/') == nullptr) {
     // GDB's order: beside the object, in .debug/ beside it, and under the
     // debug directory at the object's directory.
@@ -166,16 +118,16 @@ absl::StatusOr<std::string> FindDebugFile(const DebugFileQuery& query) {
       tried.push_back(path);
       if (path == query.target_path) continue;
       std::string host_path = query.root(path);
-      absl::StatusOr<OpenElf> debug = OpenCandidate(query, path, host_path);
-      if (!debug.ok() || !ElfHasDwarf(debug->elf.get())) continue;
+      absl::StatusOr<ElfFile> debug = OpenCandidate(query, path, host_path);
+      if (!debug.ok() || !HoldsDwarf(*debug)) continue;
       // The link names a file, not a build: an old debug file left beside a
       // rebuilt object would give wrong lines.
-      std::string debug_id = BuildId(debug->elf.get());
+      std::string debug_id = debug->BuildId();
       if (!build_id.empty() && !debug_id.empty()) {
         if (debug_id == build_id) return host_path;
         continue;
       }
-      std::optional<uint32_t> crc = FileCrc(debug->fd.get());
+      std::optional<uint32_t> crc = FileCrc(debug->fd().get());
       if (crc.has_value() && *crc == link_crc) return host_path;
     }
   }

@@ -2,11 +2,6 @@
 
 #include <bcc/bcc_elf.h>
 #include <bcc/bcc_syms.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -14,56 +9,26 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/common/target_file.h"
-#include "userspace/common/unique_fd.h"
 
 namespace allocprof {
 namespace {
 
-struct ElfCloser {
-  void operator()(Elf* elf) const { elf_end(elf); }
-};
-using ElfPtr = std::unique_ptr<Elf, ElfCloser>;
-
-absl::Status LibelfError(absl::string_view what, const std::string& path) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("cannot read ", what, " of ", path, ": ", elf_errmsg(-1)));
-}
-
-absl::Status ReadLayout(const std::string& path, const UniqueFd& fd,
-                        std::vector<ElfSymbols::Segment>* segments,
+absl::Status ReadLayout(const ElfFile& file, std::vector<ElfSymbols::Segment>* segments,
                         std::vector<ElfSymbols::Section>* sections) {
-  if (elf_version(EV_CURRENT) == EV_NONE) {
-    return absl::InternalError("libelf is out of date");
-  }
-  ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
-  if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is not an ELF file"));
-  }
-
-  size_t phnum = 0;
-  if (elf_getphdrnum(elf.get(), &phnum) != 0) {
-    return LibelfError("program headers", path);
-  }
-  for (size_t i = 0; i < phnum; ++i) {
-    GElf_Phdr phdr;
-    if (gelf_getphdr(elf.get(), static_cast<int>(i), &phdr) == nullptr) {
-      return LibelfError("program headers", path);
-    }
+  absl::StatusOr<std::vector<GElf_Phdr>> headers = file.ProgramHeaders();
+  if (!headers.ok()) return headers.status();
+  for (const GElf_Phdr& phdr : *headers) {
     if (phdr.p_type != PT_LOAD || (phdr.p_flags & PF_X) == 0) continue;
-    segments->push_back(
-        {phdr.p_offset, phdr.p_filesz, phdr.p_vaddr, phdr.p_memsz});
+    segments->push_back({phdr.p_offset, phdr.p_filesz, phdr.p_vaddr, phdr.p_memsz});
   }
-
   // Section headers are optional at run time (sstrip removes them); a file
   // without them still symbolizes, with segment bounds.
-  for (Elf_Scn* scn = elf_nextscn(elf.get(), nullptr); scn != nullptr;
-       scn = elf_nextscn(elf.get(), scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
-    if ((shdr.sh_flags & SHF_ALLOC) == 0 ||
-        (shdr.sh_flags & SHF_EXECINSTR) == 0 || shdr.sh_size == 0) {
+  for (const ElfSection& section : file.Sections()) {
+    const GElf_Shdr& shdr = section.header;
+    if ((shdr.sh_flags & SHF_ALLOC) == 0 || (shdr.sh_flags & SHF_EXECINSTR) == 0 ||
+        shdr.sh_size == 0) {
       continue;
     }
     sections->push_back({shdr.sh_addr, shdr.sh_size});
@@ -71,27 +36,29 @@ absl::Status ReadLayout(const std::string& path, const UniqueFd& fd,
   return absl::OkStatus();
 }
 
-// Whether BCC may walk the symbol tables of the ELF file at `fd`: it
-// divides by each table's entry size and follows its string table link
-// without checking either, so a crafted object would crash allocprof.
-// Checked here, with libelf, on the same descriptor.
-absl::Status CheckSymbolTables(const std::string& path, const UniqueFd& fd) {
-  ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
-  if (elf == nullptr || elf_kind(elf.get()) != ELF_K_ELF || gelf_getclass(elf.get()) != ELFCLASS64) {
+// Whether BCC may walk the symbol tables of `file`: it divides by each
+// table's entry size and follows its string table link without checking
+// either, so a crafted object would crash allocprof. Checked here, with
+// libelf, on the descriptor BCC is given.
+absl::Status CheckSymbolTables(const ElfFile& file) {
+  Elf* elf = file.elf();
+  const std::string& path = file.path();
+  if (gelf_getclass(elf) != ELFCLASS64) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is not a 64-bit ELF file"));
   }
+  auto unreadable = [&path] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read section headers of ", path, ": ", elf_errmsg(-1)));
+  };
   size_t sections = 0;
-  if (elf_getshdrnum(elf.get(), &sections) != 0) return LibelfError("section headers", path);
-  struct stat st = {};
-  if (fstat(fd.get(), &st) != 0) return absl::ErrnoToStatus(errno, path);
-  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
-  for (Elf_Scn* scn = elf_nextscn(elf.get(), nullptr); scn != nullptr;
-       scn = elf_nextscn(elf.get(), scn)) {
+  if (elf_getshdrnum(elf, &sections) != 0) return unreadable();
+  const uint64_t file_size = file.size();
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
     GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr) return LibelfError("section headers", path);
+    if (gelf_getshdr(scn, &shdr) == nullptr) return unreadable();
     if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM) continue;
     GElf_Shdr strings;
-    Elf_Scn* link = shdr.sh_link < sections ? elf_getscn(elf.get(), shdr.sh_link) : nullptr;
+    Elf_Scn* link = shdr.sh_link < sections ? elf_getscn(elf, shdr.sh_link) : nullptr;
     if (shdr.sh_entsize != sizeof(Elf64_Sym) || shdr.sh_offset > file_size ||
         shdr.sh_size > file_size - shdr.sh_offset || link == nullptr ||
         gelf_getshdr(link, &strings) == nullptr || strings.sh_type != SHT_STRTAB ||
@@ -130,11 +97,11 @@ bool PreferredAlias(const ElfSymbols::Symbol& a, const ElfSymbols::Symbol& b) {
 
 absl::StatusOr<std::unique_ptr<ElfSymbols>> ElfSymbols::Load(
     const std::string& path, const std::string& debug_path) {
-  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
-  if (!fd.ok()) return fd.status();
+  absl::StatusOr<ElfFile> file = ElfFile::Open(path, kMaxElfBytes);
+  if (!file.ok()) return file.status();
   std::vector<Segment> segments;
   std::vector<Section> sections;
-  absl::Status layout = ReadLayout(path, *fd, &segments, &sections);
+  absl::Status layout = ReadLayout(*file, &segments, &sections);
   if (!layout.ok()) return layout;
 
   // BCC opens what it is given by path, and would look for a debug file
@@ -147,18 +114,18 @@ absl::StatusOr<std::unique_ptr<ElfSymbols>> ElfSymbols::Load(
   option.lazy_symbolize = 0;
   option.use_symbol_type = (1u << STT_FUNC) | (1u << STT_GNU_IFUNC);
   std::vector<Symbol> symbols;
-  absl::Status sound = CheckSymbolTables(path, *fd);
+  absl::Status sound = CheckSymbolTables(*file);
   if (!sound.ok()) return sound;
-  if (bcc_elf_foreach_sym(FdPath(*fd).c_str(), CollectSymbol, &option,
+  if (bcc_elf_foreach_sym(FdPath(file->fd()).c_str(), CollectSymbol, &option,
                           &symbols) < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot read the symbol table of ", path));
   }
   if (!debug_path.empty() && debug_path != path) {
     // A debug file that cannot be read leaves the object's own symbols.
-    absl::StatusOr<UniqueFd> debug = OpenTargetFile(debug_path, kMaxDebugFileBytes);
-    if (debug.ok() && CheckSymbolTables(debug_path, *debug).ok()) {
-      bcc_elf_foreach_sym(FdPath(*debug).c_str(), CollectSymbol, &option,
+    absl::StatusOr<ElfFile> debug = ElfFile::Open(debug_path, kMaxDebugFileBytes);
+    if (debug.ok() && CheckSymbolTables(*debug).ok()) {
+      bcc_elf_foreach_sym(FdPath(debug->fd()).c_str(), CollectSymbol, &option,
                           &symbols);
     }
   }

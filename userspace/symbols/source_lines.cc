@@ -2,10 +2,6 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 
 #include <algorithm>
 #include <cstring>
@@ -14,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/common/target_file.h"
 #include "userspace/symbols/demangle.h"
 
@@ -36,28 +33,23 @@ constexpr uint64_t kMaxDebugSectionBytes = uint64_t{1} << 30;
 // Bytes the object's sections take once decompressed: SHF_COMPRESSED ones
 // (ELF compression headers) and GNU .zdebug_* ones ("ZLIB" and a big-endian
 // size), the others as they are. Only .debug* and .zdebug* sections count.
-uint64_t DebugSectionBytes(Elf* elf) {
+uint64_t DebugSectionBytes(const ElfFile& file) {
   uint64_t total = 0;
-  size_t names = 0;
-  if (elf_getshdrstrndx(elf, &names) != 0) return 0;
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type == SHT_NOBITS) continue;
-    const char* name = elf_strptr(elf, names, shdr.sh_name);
-    if (name == nullptr) continue;
-    const absl::string_view n(name);
+  for (const ElfSection& section : file.Sections()) {
+    const GElf_Shdr& shdr = section.header;
+    if (shdr.sh_type == SHT_NOBITS || section.name.empty()) continue;
     uint64_t bytes = shdr.sh_size;
     if (shdr.sh_flags & SHF_COMPRESSED) {
       GElf_Chdr chdr;
-      if (gelf_getchdr(scn, &chdr) != nullptr) bytes = chdr.ch_size;
-    } else if (absl::StartsWith(n, ".zdebug")) {
-      Elf_Data* raw = elf_rawdata(scn, nullptr);
+      if (gelf_getchdr(section.scn, &chdr) != nullptr) bytes = chdr.ch_size;
+    } else if (absl::StartsWith(section.name, ".zdebug")) {
+      Elf_Data* raw = file.RawData(section);
       if (raw != nullptr && raw->d_size >= 12 && memcmp(raw->d_buf, "ZLIB", 4) == 0) {
         const auto* b = static_cast<const unsigned char*>(raw->d_buf) + 4;
         bytes = 0;
         for (int i = 0; i < 8; ++i) bytes = bytes << 8 | b[i];
       }
-    } else if (!absl::StartsWith(n, ".debug")) {
+    } else if (!absl::StartsWith(section.name, ".debug")) {
       continue;
     }
     total = bytes > UINT64_MAX - total ? UINT64_MAX : total + bytes;
@@ -154,25 +146,23 @@ bool FindFunctions(Dwarf_Die* parent, uint64_t pc, std::vector<Dwarf_Die>* chain
 absl::StatusOr<std::unique_ptr<SourceLines>> SourceLines::Load(
     const std::string& path) {
   // The object or its debug file, from the target's file system.
-  absl::StatusOr<UniqueFd> opened = OpenTargetFile(path, kMaxDebugFileBytes);
-  if (!opened.ok()) return opened.status();
-  UniqueFd fd = *std::move(opened);
-  elf_version(EV_CURRENT);
-  if (Elf* elf = elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr); elf != nullptr) {
-    const uint64_t bytes = DebugSectionBytes(elf);
-    elf_end(elf);
-    if (bytes > kMaxDebugSectionBytes) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "no source lines from ", path, ": its debug sections would take ", bytes,
-          " bytes decompressed, more than allocprof reads (", kMaxDebugSectionBytes, ")"));
-    }
+  absl::StatusOr<ElfFile> file = ElfFile::Open(path, kMaxDebugFileBytes);
+  if (absl::IsInvalidArgument(file.status())) {
+    return absl::NotFoundError(absl::StrCat("no DWARF in ", path, ": not an ELF file"));
   }
-  Dwarf* dwarf = dwarf_begin(fd.get(), DWARF_C_READ);
+  if (!file.ok()) return file.status();
+  const uint64_t bytes = DebugSectionBytes(*file);
+  if (bytes > kMaxDebugSectionBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "no source lines from ", path, ": its debug sections would take ", bytes,
+        " bytes decompressed, more than allocprof reads (", kMaxDebugSectionBytes, ")"));
+  }
+  Dwarf* dwarf = dwarf_begin_elf(file->elf(), DWARF_C_READ, nullptr);
   if (dwarf == nullptr) {
     return absl::NotFoundError(absl::StrCat("no DWARF in ", path, ": ",
                                             dwarf_errmsg(-1)));
   }
-  std::unique_ptr<SourceLines> lines(new SourceLines(std::move(fd), dwarf));
+  std::unique_ptr<SourceLines> lines(new SourceLines(*std::move(file), dwarf));
   lines->IndexUnits();
   return lines;
 }

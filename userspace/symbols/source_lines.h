@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "userspace/common/unique_fd.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/symbols/frame.h"
 
 struct Dwarf;
@@ -51,10 +51,10 @@ class SourceLines {
     uint64_t unit_offset = 0;
   };
 
-  SourceLines(UniqueFd fd, Dwarf* dwarf) : fd_(std::move(fd)), dwarf_(dwarf) {}
+  SourceLines(ElfFile file, Dwarf* dwarf) : file_(std::move(file)), dwarf_(dwarf) {}
   void IndexUnits();
 
-  UniqueFd fd_;
+  ElfFile file_;  // outlives dwarf_, which reads from it
   Dwarf* dwarf_;
   std::vector<UnitRange> ranges_;  // by low
 };

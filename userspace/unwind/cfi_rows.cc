@@ -2,21 +2,16 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/common/target_file.h"
-#include "userspace/common/unique_fd.h"
 #include "userspace/unwind/cfi_program.h"
 #include "userspace/unwind/cfi_reader.h"
 
@@ -34,10 +29,6 @@ constexpr size_t kMaxCachedCies = 65536;
 // Bytes of CFI programs run for one object, CIEs' read again included:
 // Debian's largest objects have a few MiB of .eh_frame.
 constexpr uint64_t kMaxCfiProgramBytes = uint64_t{256} << 20;
-
-struct ElfCloser {
-  void operator()(Elf* elf) const { elf_end(elf); }
-};
 
 bool SameRules(const ap_unwind_row& a, const ap_unwind_row& b) {
   return a.cfa_type == b.cfa_type && a.cfa_offset == b.cfa_offset &&
@@ -143,54 +134,42 @@ struct CfiSection {
   }
 };
 
-// The section named `name`, or null.
-Elf_Scn* SectionNamed(Elf* elf, const char* name, GElf_Shdr* header) {
-  size_t shstrndx = 0;
-  if (elf_getshdrstrndx(elf, &shstrndx) != 0) return nullptr;
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
-    if (!gelf_getshdr(scn, header) || header->sh_type != SHT_PROGBITS) continue;
-    const char* n = elf_strptr(elf, shstrndx, header->sh_name);
-    if (n != nullptr && strcmp(n, name) == 0) return scn;
-  }
-  return nullptr;
-}
-
 // .eh_frame, found as the C++ runtime finds it: through .eh_frame_hdr
 // (PT_GNU_EH_FRAME), to the end of the segment holding it unless a section
 // header says where it ends; by its section header where there is no
 // .eh_frame_hdr (static executables). nullopt when there is none; an error
 // for an .eh_frame_hdr that is malformed.
-absl::StatusOr<std::optional<CfiSection>> FindEhFrame(Elf* elf, uint64_t file_size) {
-  size_t phnum = 0;
-  if (elf_getphdrnum(elf, &phnum) != 0) return absl::InvalidArgumentError("no program headers");
+absl::StatusOr<std::optional<CfiSection>> FindEhFrame(const ElfFile& file) {
+  absl::StatusOr<std::vector<GElf_Phdr>> headers = file.ProgramHeaders();
+  if (!headers.ok()) return absl::InvalidArgumentError("no program headers");
   std::optional<uint64_t> eh_frame;
-  for (size_t i = 0; i < phnum && !eh_frame; ++i) {
-    GElf_Phdr ph;
-    if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_GNU_EH_FRAME) continue;
-    Elf_Data* data = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+  for (const GElf_Phdr& ph : *headers) {
+    if (ph.p_type != PT_GNU_EH_FRAME) continue;
+    Elf_Data* data = file.RawChunk(ph.p_offset, ph.p_filesz);
     if (data == nullptr) return absl::InvalidArgumentError(".eh_frame_hdr lies outside the file");
     auto hdr = ParseEhFrameHdr(
         absl::MakeConstSpan(static_cast<const uint8_t*>(data->d_buf), data->d_size), ph.p_vaddr);
     if (!hdr.ok()) return hdr.status();
     eh_frame = hdr->eh_frame;
+    break;
   }
-  GElf_Shdr sh;
-  Elf_Scn* scn = SectionNamed(elf, ".eh_frame", &sh);
-  if (scn != nullptr && (!eh_frame || sh.sh_addr == *eh_frame)) {
-    Elf_Data* data = elf_rawdata(scn, nullptr);
-    if (data != nullptr && data->d_buf != nullptr) return CfiSection{data, sh.sh_addr, true};
+  std::optional<ElfSection> section = file.FindSection(".eh_frame", SHT_PROGBITS);
+  if (section && (!eh_frame || section->header.sh_addr == *eh_frame)) {
+    Elf_Data* data = file.RawData(*section);
+    if (data != nullptr && data->d_buf != nullptr) {
+      return CfiSection{data, section->header.sh_addr, true};
+    }
   }
   if (!eh_frame) return std::nullopt;
-  for (size_t i = 0; i < phnum; ++i) {
-    GElf_Phdr ph;
-    if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || *eh_frame < ph.p_vaddr ||
-        *eh_frame - ph.p_vaddr >= ph.p_filesz) {
+  const uint64_t file_size = file.size();
+  for (const GElf_Phdr& ph : *headers) {
+    if (ph.p_type != PT_LOAD || *eh_frame < ph.p_vaddr || *eh_frame - ph.p_vaddr >= ph.p_filesz) {
       continue;
     }
     const uint64_t offset = ph.p_offset + (*eh_frame - ph.p_vaddr);
     if (offset >= file_size) break;
     const uint64_t size = std::min(ph.p_filesz - (*eh_frame - ph.p_vaddr), file_size - offset);
-    Elf_Data* data = elf_getdata_rawchunk(elf, static_cast<int64_t>(offset), size, ELF_T_BYTE);
+    Elf_Data* data = file.RawChunk(offset, size);
     if (data == nullptr) break;
     return CfiSection{data, *eh_frame, true};
   }
@@ -201,11 +180,10 @@ absl::StatusOr<std::optional<CfiSection>> FindEhFrame(Elf* elf, uint64_t file_si
 // -fno-asynchronous-unwind-tables, some hand-written assembly). A
 // compressed one is left alone: the mapped object rarely has one, and it
 // would have to be inflated first.
-std::optional<CfiSection> FindDebugFrame(Elf* elf) {
-  GElf_Shdr sh;
-  Elf_Scn* scn = SectionNamed(elf, ".debug_frame", &sh);
-  if (scn == nullptr || (sh.sh_flags & SHF_COMPRESSED)) return std::nullopt;
-  Elf_Data* data = elf_rawdata(scn, nullptr);
+std::optional<CfiSection> FindDebugFrame(const ElfFile& file) {
+  std::optional<ElfSection> section = file.FindSection(".debug_frame", SHT_PROGBITS);
+  if (!section || (section->header.sh_flags & SHF_COMPRESSED)) return std::nullopt;
+  Elf_Data* data = file.RawData(*section);
   if (data == nullptr || data->d_buf == nullptr) return std::nullopt;
   return CfiSection{data, 0, false};
 }
@@ -332,53 +310,6 @@ class SectionReader {
   uint64_t program_bytes_ = 0;
 };
 
-std::string BuildIdOf(Elf* elf) {
-  size_t phnum = 0;
-  if (elf_getphdrnum(elf, &phnum) != 0) return "";
-  for (size_t i = 0; i < phnum; ++i) {
-    GElf_Phdr ph;
-    if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_NOTE) continue;
-    Elf_Data* data = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_NHDR);
-    if (data == nullptr) continue;
-    size_t offset = 0, name_at = 0, desc_at = 0;
-    GElf_Nhdr note;
-    while ((offset = gelf_getnote(data, offset, &note, &name_at, &desc_at)) > 0) {
-      const char* base = static_cast<const char*>(data->d_buf);
-      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 &&
-          memcmp(base + name_at, "GNU", 4) == 0) {
-        std::string hex;
-        static constexpr char kHex[] = "0123456789abcdef";
-        for (size_t k = 0; k < note.n_descsz; ++k) {
-          const uint8_t b = static_cast<uint8_t>(base[desc_at + k]);
-          hex += kHex[b >> 4];
-          hex += kHex[b & 15];
-        }
-        return hex;
-      }
-    }
-  }
-  return "";
-}
-
-struct OpenElf {
-  UniqueFd fd;
-  std::unique_ptr<Elf, ElfCloser> elf;
-};
-
-absl::StatusOr<OpenElf> Open(const std::string& path) {
-  OpenElf o;
-  // A mapped object of the target: its path leads into the target's root.
-  absl::StatusOr<UniqueFd> fd = OpenTargetFile(path, kMaxElfBytes);
-  if (!fd.ok()) return fd.status();
-  o.fd = *std::move(fd);
-  elf_version(EV_CURRENT);
-  o.elf.reset(elf_begin(o.fd.get(), ELF_C_READ_MMAP, nullptr));
-  if (o.elf == nullptr || elf_kind(o.elf.get()) != ELF_K_ELF) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is not an ELF file"));
-  }
-  return o;
-}
-
 }  // namespace
 
 absl::StatusOr<EhFrameHdr> ParseEhFrameHdr(absl::Span<const uint8_t> hdr, uint64_t hdr_vaddr) {
@@ -412,23 +343,19 @@ absl::StatusOr<EhFrameHdr> ParseEhFrameHdr(absl::Span<const uint8_t> hdr, uint64
 }
 
 absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path) {
-  auto opened = Open(path);
-  if (!opened.ok()) return opened.status();
-  Elf* elf = opened->elf.get();
+  // A mapped object of the target: its path leads into the target's root.
+  absl::StatusOr<ElfFile> file = ElfFile::Open(path, kMaxElfBytes);
+  if (!file.ok()) return file.status();
   CfiRows out;
-  out.build_id = BuildIdOf(elf);
-  const char* ident = elf_getident(elf, nullptr);
+  out.build_id = file->BuildId();
+  const char* ident = elf_getident(file->elf(), nullptr);
   if (ident == nullptr || ident[EI_CLASS] != ELFCLASS64 || ident[EI_DATA] != ELFDATA2LSB) {
     out.skipped = "it is not a 64-bit little-endian object";
     return out;
   }
-  struct stat st;
-  const uint64_t file_size =
-      ::fstat(opened->fd.get(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-
   // .eh_frame first: it is what the C++ runtime unwinds with, so it is
   // there and right in every object that can throw, stripped or not.
-  auto eh_frame = FindEhFrame(elf, file_size);
+  auto eh_frame = FindEhFrame(*file);
   if (!eh_frame.ok()) {
     return absl::Status(eh_frame.status().code(),
                         absl::StrCat(path, ": ", eh_frame.status().message()));
@@ -438,7 +365,7 @@ absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path) {
   }
   SortRows(&out.rows);
   // .debug_frame for the code .eh_frame leaves without rows.
-  if (std::optional<CfiSection> debug_frame = FindDebugFrame(elf)) {
+  if (std::optional<CfiSection> debug_frame = FindDebugFrame(*file)) {
     out.had_debug_frame = true;
     CfiRows extra;
     extra.steps = out.steps;
@@ -456,11 +383,6 @@ absl::StatusOr<CfiRows> BuildCfiRows(const std::string& path) {
     SortRows(&out.rows);
   }
   return out;
-}
-
-std::string ReadBuildId(const std::string& path) {
-  auto opened = Open(path);
-  return opened.ok() ? BuildIdOf(opened->elf.get()) : "";
 }
 
 const ap_unwind_row* FindRow(absl::Span<const ap_unwind_row> rows, uint64_t vaddr) {

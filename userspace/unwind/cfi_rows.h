@@ -55,9 +55,6 @@ struct EhFrameHdr {
 // uses an encoding we do not read.
 absl::StatusOr<EhFrameHdr> ParseEhFrameHdr(absl::Span<const uint8_t> hdr, uint64_t hdr_vaddr);
 
-// The GNU build ID of the ELF file at `path` in hex, or "".
-std::string ReadBuildId(const std::string& path);
-
 // The row that applies at ELF virtual address `vaddr`: the last with
 // pc <= vaddr; null before the first. The BPF walker searches the same way.
 const ap_unwind_row* FindRow(absl::Span<const ap_unwind_row> rows, uint64_t vaddr);

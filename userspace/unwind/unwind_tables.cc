@@ -1,19 +1,15 @@
 #include "userspace/unwind/unwind_tables.h"
 
-#include <fcntl.h>
-#include <gelf.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "userspace/common/target_file.h"
-#include "userspace/common/unique_fd.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/unwind/cfi_rows.h"
 
 namespace allocprof {
@@ -37,35 +33,6 @@ absl::StatusOr<void*> MapArray(int fd, size_t bytes, const char* what) {
 }
 
 }  // namespace
-
-absl::StatusOr<uint64_t> LoadBias(const std::string& path, uint64_t start,
-                                  uint64_t file_offset) {
-  absl::StatusOr<UniqueFd> opened = OpenTargetFile(path, kMaxElfBytes);
-  if (!opened.ok()) return opened.status();
-  UniqueFd fd = *std::move(opened);
-  elf_version(EV_CURRENT);
-  Elf* elf = elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr);
-  if (elf == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, " is not ELF"));
-  size_t phnum = 0;
-  std::optional<uint64_t> bias;
-  if (elf_getphdrnum(elf, &phnum) == 0) {
-    for (size_t i = 0; i < phnum && !bias; ++i) {
-      GElf_Phdr ph;
-      if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD) continue;
-      // A mapping starts at a page boundary at or below its segment.
-      const uint64_t first = ph.p_offset & ~uint64_t{4095};
-      if (file_offset >= first && file_offset < ph.p_offset + ph.p_filesz) {
-        bias = start - file_offset + ph.p_offset - ph.p_vaddr;
-      }
-    }
-  }
-  elf_end(elf);
-  if (!bias) {
-    return absl::NotFoundError(absl::StrCat("no segment of ", path, " at offset 0x",
-                                            absl::Hex(file_offset)));
-  }
-  return *bias;
-}
 
 absl::StatusOr<std::unique_ptr<UnwindTables>> UnwindTables::Create(const UnwindMaps& maps) {
   std::unique_ptr<UnwindTables> t(new UnwindTables());

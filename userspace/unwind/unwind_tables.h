@@ -95,11 +95,6 @@ class UnwindTables {
   int jit_next_half_ = 0;
 };
 
-// The load bias of a mapping of `path` that starts at `start` and maps file
-// offset `file_offset`: mapped address - ELF virtual address.
-absl::StatusOr<uint64_t> LoadBias(const std::string& path, uint64_t start,
-                                  uint64_t file_offset);
-
 }  // namespace allocprof
 
 #endif  // ALLOCPROF_USERSPACE_UNWIND_UNWIND_TABLES_H_

@@ -48,6 +48,34 @@ TEST(LeakSuspects, OpenTheReportWithTheLeakOnly) {
   EXPECT_THAT(text, Not(HasSubstr("  2. ")));
 }
 
+// The suspect's callers start at the program's own frame, past operator new
+// and the std::vector templates; a stack all in the C library keeps its
+// callers from the first.
+TEST(LeakSuspects, NameTheProgramsOwnFrameFirst) {
+  Profile p = CacheLeakChurn();
+  ProfileStack resize = HeapStack(
+      {"malloc", "operator new(unsigned long)",
+       "std::vector<char, std::allocator<char> >::_M_default_append(unsigned long)",
+       "remember(int)", "main"},
+      5120, 5);
+  resize.frames[1].module = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+  resize.frames[1].kind = FrameKind::kLibrary;
+  resize.frames[3].file = "/src/cache.cc";
+  resize.frames[3].line = 15;
+  resize.evidence.growth = {1024, 2048, 3072, 4096, 5120};
+  p.stacks[1] = resize;
+  EXPECT_THAT(Report(p), HasSubstr("; remember(int) (cache.cc:15) <- main\n"));
+  std::ostringstream summary;
+  WriteGrowingStacks(summary, p, 3);
+  EXPECT_THAT(summary.str(), HasSubstr("  remember(int) (cache.cc:15) <- main\n"));
+
+  ProfileStack libc = HeapStack({"malloc", "_IO_file_doallocate", "__libc_start_call_main"},
+                                5120, 5);
+  libc.evidence.growth = resize.evidence.growth;
+  p.stacks[1] = libc;
+  EXPECT_THAT(Report(p), HasSubstr("; _IO_file_doallocate <- __libc_start_call_main\n"));
+}
+
 TEST(LeakSuspects, SaysWhenThereAreTooFewSamplesOrNone) {
   Profile p = CacheLeakChurn();
   p.growth_seconds.resize(2);

@@ -5,7 +5,6 @@
 #include "userspace/symbols/source_lines.h"
 
 #include <dlfcn.h>
-#include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -27,6 +26,7 @@
 #include "gtest/gtest.h"
 #include "tests/unit/symbols/gone_child.h"
 #include "tests/unit/symbols/testdata/inline_lib.h"
+#include "userspace/common/elf_file.h"
 #include "userspace/symbols/debug_file.h"
 #include "userspace/symbols/symbolizer.h"
 
@@ -88,23 +88,6 @@ std::unique_ptr<Symbolizer> ForSelf() {
   absl::StatusOr<std::unique_ptr<Symbolizer>> s = Symbolizer::ForProcess(getpid());
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *std::move(s) : nullptr;
-}
-
-std::string ReadBuildId(const std::string& path) {
-  elf_version(EV_CURRENT);
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-  std::string hex;
-  const void* bits = nullptr;
-  ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &bits) : -1;
-  for (ssize_t i = 0; i < n; ++i) {
-    absl::StrAppend(&hex, absl::Hex(static_cast<const unsigned char*>(bits)[i],
-                                    absl::kZeroPad2));
-  }
-  if (elf) elf_end(elf);
-  close(fd);
-  return hex;
 }
 
 bool CopyFile(const std::string& from, const std::string& to) {

@@ -18,30 +18,23 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/unwind/address_space_limit.h"
+#include "userspace/common/elf_file.h"
+#include "userspace/common/target_file.h"
 
 namespace allocprof {
 namespace {
 
 // The ELF virtual address of `name` in the .symtab or .dynsym of `path`.
 std::optional<uint64_t> SymbolAddress(const std::string& path, const char* name) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  elf_version(EV_CURRENT);
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  absl::StatusOr<ElfFile> file = ElfFile::Open(path, kMaxElfBytes);
+  if (!file.ok()) return std::nullopt;
   std::optional<uint64_t> found;
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn && !found; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)) continue;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; ++i) {
-      GElf_Sym sym;
-      if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
-      const char* s = elf_strptr(elf, sh.sh_link, sym.st_name);
-      if (s && strcmp(s, name) == 0 && sym.st_value != 0) found = sym.st_value;
-    }
-  }
-  elf_end(elf);
-  close(fd);
+  file->ForEachDefinedSymbol({SHT_SYMTAB, SHT_DYNSYM},
+                             [&](absl::string_view symbol, const GElf_Sym& sym) {
+                               if (!found && symbol == name && sym.st_value != 0) {
+                                 found = sym.st_value;
+                               }
+                             });
   return found;
 }
 

@@ -103,6 +103,8 @@ std::string FlameGraphData(const FlameTree& tree, const FlameHeading& heading) {
   AppendStrings(&out, heading.facts);
   out += ",\"warnings\":";
   AppendStrings(&out, heading.warnings);
+  out += ",\"focus\":";
+  AppendJsonString(&out, heading.focus);
   absl::StrAppend(&out, ",\"weight\":\"",
                   tree.weight == Weight::kBytes ? "bytes" : "objects",
                   "\",\"inverted\":", tree.inverted ? "true" : "false",

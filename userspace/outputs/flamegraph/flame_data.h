@@ -4,12 +4,15 @@
 // of small numbers.
 //
 //   {"format": "allocprof-flamegraph", "version": 1,
-//    "title": "...", "facts": ["..."], "warnings": ["..."],
+//    "title": "...", "facts": ["..."], "warnings": ["..."], "focus": "...",
 //    "weight": "bytes" | "objects", "inverted": bool, "diff": bool,
 //    "kinds": ["program", "library", "allocator", "jit", "unknown", "python"],
 //    "strings": ["all", "", "main", "/usr/bin/app", ...],
 //    "frames": [name, module, kind, name, module, kind, ...],
 //    "nodes": "AgB3Cx..."}
+//
+// "focus" names the frame the page opens with highlighted ("": none; a
+// reader of an older file without it takes none).
 //
 // "frames" holds FlameTree::frames as triples: string-table indexes of the
 // name and module, and the kind as an index into "kinds".

@@ -16,6 +16,9 @@ struct FlameHeading {
   // One line per lossy profile, shown as a warning: its figures are lower
   // bounds, and what was lost. Empty when nothing was.
   std::vector<std::string> warnings;
+  // The name of the frame the page opens with highlighted (DefaultFocus);
+  // "" for none.
+  std::string focus;
 };
 
 // `title` replaces the generated title; the facts and warnings stay.

@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "userspace/outputs/flamegraph/flame_data.h"
+#include "userspace/outputs/flamegraph/flame_focus.h"
 #include "userspace/outputs/flamegraph/flame_heading.h"
 #include "userspace/outputs/flamegraph/flame_tree.h"
 #include "userspace/outputs/flamegraph/page_files.h"  // generated from page/
@@ -85,9 +86,10 @@ absl::StatusOr<FlameGraphFormat> FlameGraphFormatOf(const std::string& path) {
 absl::Status WriteFlameGraph(std::ostream& out, FlameGraphFormat format,
                              const Profile& profile,
                              const FlameGraphOptions& options) {
-  return WritePage(out, format,
-                   BuildFlameTree(profile, options.weight, options.inverted),
-                   HeadingOf(profile, options.weight, options.title));
+  FlameHeading heading = HeadingOf(profile, options.weight, options.title);
+  heading.focus = DefaultFocus(profile, options.weight);
+  return WritePage(out, format, BuildFlameTree(profile, options.weight, options.inverted),
+                   heading);
 }
 
 absl::Status WriteDiffFlameGraph(std::ostream& out, FlameGraphFormat format,

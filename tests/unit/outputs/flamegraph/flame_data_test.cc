@@ -122,11 +122,12 @@ TEST(FlameGraphData, DiffNodesCarryTheBaseValues) {
 }
 
 TEST(FlameGraphData, HeadingIsCarried) {
-  FlameHeading heading{"Title <b>", {"fact one", "fact two"}, {"lost some"}};
+  FlameHeading heading{"Title <b>", {"fact one", "fact two"}, {"lost some"}, "leak_big"};
   nlohmann::json data = DataOf(BuildFlameTree(ThreeLeaks(), Weight::kBytes, false), heading);
   EXPECT_EQ(data.at("title"), "Title <b>");
   EXPECT_THAT(data.at("facts"), ElementsAre("fact one", "fact two"));
   EXPECT_THAT(data.at("warnings"), ElementsAre("lost some"));
+  EXPECT_EQ(data.at("focus"), "leak_big");
 }
 
 // Names come from the traced program: any of these must come through as

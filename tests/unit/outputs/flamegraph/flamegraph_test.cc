@@ -80,6 +80,32 @@ void ExpectNoExternalReferences(const std::string& page) {
   EXPECT_FALSE(std::regex_search(page, fetch));
 }
 
+// The page opens on the program's own frame of the widest stack, or of the
+// top leak suspect when there is one; on nothing when that stack has none.
+TEST(WriteFlameGraph, OpensFocusedOnTheProgramsOwnFrame) {
+  Profile p = ThreeLeaks();
+  EXPECT_EQ(EmbeddedData(Page(FlameGraphFormat::kHtml, p), "</script>").at("focus"), "leak_big");
+  // By objects, init's 5 blocks are the widest.
+  FlameGraphOptions objects;
+  objects.weight = Weight::kObjects;
+  EXPECT_EQ(EmbeddedData(Page(FlameGraphFormat::kHtml, p, objects), "</script>").at("focus"),
+            "init");
+  // A steadily growing stack goes first, however narrow; its std::
+  // template is passed over.
+  ProfileStack growing = HeapStack({"malloc", "std::vector<int>::_M_default_append(unsigned long)",
+                                    "remember(int)", "main"}, 40, 4);
+  growing.evidence.growth = {10, 20, 30, 40};
+  p.growth_seconds = {1, 2, 3, 4};
+  p.stacks.push_back(growing);
+  EXPECT_EQ(EmbeddedData(Page(FlameGraphFormat::kHtml, p), "</script>").at("focus"),
+            "remember(int)");
+  // Nothing of the program's own: no focus.
+  Profile libc_only;
+  libc_only.stacks = {HeapStack({"malloc", "_IO_file_doallocate"}, 100, 1)};
+  libc_only.stacks[0].frames[1].module = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  EXPECT_EQ(EmbeddedData(Page(FlameGraphFormat::kSvg, libc_only), "]]>").at("focus"), "");
+}
+
 TEST(FlameGraphFormatOf, ByExtensionInAnyCase) {
   EXPECT_EQ(*FlameGraphFormatOf("a.html"), FlameGraphFormat::kHtml);
   EXPECT_EQ(*FlameGraphFormatOf("/tmp/x.y/A.HTM"), FlameGraphFormat::kHtml);

@@ -36,6 +36,8 @@ class FlameModel {
     this.title = data.title;
     this.facts = data.facts;
     this.warnings = data.warnings;
+    // The program's own frame to start from, highlighted when the page opens.
+    this.focus = typeof data.focus === "string" ? data.focus : "";
     this.diff = data.diff;
     this.inverted = data.inverted;
     this.byObjects = data.weight === "objects";

@@ -183,6 +183,12 @@
       }
     }
   });
+  // The program's own frame the data names, highlighted from the start
+  // (publish draws it).
+  if (model.focus) {
+    search.value = model.focus;
+    status.textContent = model.matchText(model.search(model.focus));
+  }
   FlameModel.publish(model, {
     parsedAt, element: canvas, left: 0, rowHeight: ROW, rowTop,
     render, showRoot, zoomTo, applySearch,

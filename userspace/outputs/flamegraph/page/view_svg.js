@@ -157,6 +157,12 @@
       zoomTo(0);
     }
   });
+  // The program's own frame the data names, highlighted from the start
+  // (publish draws it).
+  if (model.focus) {
+    term = model.focus;
+    status.textContent = model.matchText(model.search(term));
+  }
   FlameModel.publish(model, {
     parsedAt, element: svg, left: PAD, rowHeight: ROW, rowTop,
     render, showRoot, zoomTo, applySearch,
