@@ -3,18 +3,17 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "userspace/symbols/c_runtime.h"
 
 namespace allocprof {
 namespace {
 
-// File-name prefixes of the objects that are the C and C++ runtime, an
-// allocator or an interpreter rather than the program. "libc.so" and
-// "libc-" (glibc before 2.34 named it libc-2.31.so) leave libcrypto alone.
+// File-name prefixes of the objects that are, beyond the C runtime
+// (IsCRuntimeObject), the C++ runtime, an allocator or an interpreter
+// rather than the program.
 constexpr absl::string_view kRuntimeObjects[] = {
-    "libc.so",     "libc-",      "libm.so",     "libm-",        "libpthread", "libdl.so",
-    "libdl-",      "librt.so",   "librt-",      "libstdc++",    "libc++",     "libgcc_s",
-    "ld-linux",    "ld64.so",    "ld.so",       "libjemalloc",  "libtcmalloc", "libmimalloc",
-    "libpython",   "python",     "libjvm.so",   "libjli.so",    "libjava.so",
+    "libstdc++",   "libc++",      "libgcc_s",  "libjemalloc", "libtcmalloc", "libmimalloc",
+    "libpython",   "python",      "libjvm.so", "libjli.so",   "libjava.so",
 };
 
 // Namespaces of the C++ standard library and its ABI: their templates are
@@ -74,6 +73,7 @@ bool IsOwnCode(const ProfileFrame& frame) {
     case FrameKind::kProgram:
     case FrameKind::kLibrary:
       return !frame.function.empty() && !IsRuntimeFunction(frame.function) &&
+             !IsCRuntimeObject(frame.module) &&
              !StartsWithAny(BaseName(frame.module), kRuntimeObjects);
     case FrameKind::kAllocator:
     case FrameKind::kUnknown:

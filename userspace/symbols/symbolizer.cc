@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bpf/events.h"
+#include "userspace/symbols/c_runtime.h"
 #include "userspace/symbols/debug_file.h"
 #include "userspace/symbols/demangle.h"
 
@@ -101,6 +102,11 @@ void Symbolizer::SymbolizeInFile(const Module& module, Frame* frame) {
 
 void Symbolizer::AddSourceLines(const Module& module, uint64_t vaddr,
                                 Frame* frame) {
+  // The C runtime's frames (malloc, __libc_start_call_main) are the same
+  // in every program, and their lines say nothing about it; their debug
+  // information (libc6-dbg) inflates to 10 MiB, more memory than the rest
+  // of a session takes. Their symbols name them.
+  if (IsCRuntimeObject(module.path)) return;
   const SourceLines* lines = SourceLinesFor(module);
   if (lines == nullptr) return;
   std::vector<SourceLines::Function> functions = lines->Lookup(vaddr);
