@@ -32,6 +32,25 @@ static_assert(offsetof(LinkCreateAttr, path) == 16);
 static_assert(offsetof(LinkCreateAttr, cnt) == 48);
 static_assert(offsetof(LinkCreateAttr, pid) == 56);
 
+// BPF_LINK_CREATE of a uprobe-multi link: its fd, or -errno.
+long LinkCreate(int prog_fd, uint32_t attach_type, const char* path, const uint64_t* offsets,
+                const uint64_t* cookies, size_t count, pid_t pid) {
+  // The kernel reads the whole bpf_attr size it is given; the rest is zero.
+  union {
+    LinkCreateAttr attr;
+    char bytes[160];
+  } u = {};
+  u.attr.prog_fd = static_cast<uint32_t>(prog_fd);
+  u.attr.attach_type = attach_type;
+  u.attr.path = reinterpret_cast<uint64_t>(path);
+  u.attr.offsets = reinterpret_cast<uint64_t>(offsets);
+  u.attr.cookies = reinterpret_cast<uint64_t>(cookies);
+  u.attr.cnt = static_cast<uint32_t>(count);
+  u.attr.pid = static_cast<uint32_t>(pid);
+  const long fd = syscall(SYS_bpf, kBpfLinkCreate, &u, sizeof(u));
+  return fd < 0 ? -errno : fd;
+}
+
 }  // namespace
 
 absl::StatusOr<UniqueFd> CreateUprobeMultiLink(
@@ -41,20 +60,9 @@ absl::StatusOr<UniqueFd> CreateUprobeMultiLink(
   if (offsets.empty() || offsets.size() != cookies.size()) {
     return absl::InvalidArgumentError("uprobe-multi link: offsets and cookies differ");
   }
-  // The kernel reads the whole bpf_attr size it is given; the rest is zero.
-  union {
-    LinkCreateAttr attr;
-    char bytes[160];
-  } u = {};
-  u.attr.prog_fd = static_cast<uint32_t>(prog_fd);
-  u.attr.attach_type = attach_type;
-  u.attr.path = reinterpret_cast<uint64_t>(path.c_str());
-  u.attr.offsets = reinterpret_cast<uint64_t>(offsets.data());
-  u.attr.cookies = reinterpret_cast<uint64_t>(cookies.data());
-  u.attr.cnt = static_cast<uint32_t>(offsets.size());
-  u.attr.pid = static_cast<uint32_t>(pid);
-  long fd = syscall(SYS_bpf, kBpfLinkCreate, &u, sizeof(u));
-  if (fd < 0) return absl::ErrnoToStatus(errno, "BPF_LINK_CREATE uprobe_multi");
+  const long fd = LinkCreate(prog_fd, attach_type, path.c_str(), offsets.data(), cookies.data(),
+                             offsets.size(), pid);
+  if (fd < 0) return absl::ErrnoToStatus(static_cast<int>(-fd), "BPF_LINK_CREATE uprobe_multi");
   return UniqueFd(static_cast<int>(fd));
 }
 
@@ -69,24 +77,13 @@ bool KernelMakesUprobeMultiLinks(uint32_t attach_type) {
   const int prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, nullptr, "GPL", program, 2, &opts);
   if (prog < 0) return false;
   UniqueFd prog_fd(prog);
-  union {
-    LinkCreateAttr attr;
-    char bytes[160];
-  } u = {};
   const uint64_t offset = 0, cookie = 0;
-  u.attr.prog_fd = static_cast<uint32_t>(prog);
-  u.attr.attach_type = attach_type;
-  u.attr.path = reinterpret_cast<uint64_t>("/");
-  u.attr.offsets = reinterpret_cast<uint64_t>(&offset);
-  u.attr.cookies = reinterpret_cast<uint64_t>(&cookie);
-  u.attr.cnt = 1;
-  const long fd = syscall(SYS_bpf, kBpfLinkCreate, &u, sizeof(u));
-  const int error = errno;
+  const long fd = LinkCreate(prog, attach_type, "/", &offset, &cookie, 1, 0);
   if (fd >= 0) {
     close(static_cast<int>(fd));
     return true;
   }
-  return error == EBADF;
+  return fd == -EBADF;
 }
 
 }  // namespace allocprof

@@ -71,7 +71,6 @@ int RingReader::OnRecord(void* ctx, void* data, size_t size) {
     ++self->malformed_;
     return 0;
   }
-  ++self->handled_;
   self->paused_ = pause;
   // A negative return has libbpf keep this record consumed and stop.
   return pause ? -EINTR : 0;
@@ -79,13 +78,12 @@ int RingReader::OnRecord(void* ctx, void* data, size_t size) {
 
 int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(ring_); }
 
-absl::StatusOr<RingReader::Drained> RingReader::Drain() {
-  handled_ = 0;
+absl::StatusOr<bool> RingReader::Drain() {
   paused_ = false;
   const int n = ring_buffer__consume(ring_);
-  if (paused_) return Drained{handled_, true};
+  if (paused_) return true;
   if (n < 0) return absl::ErrnoToStatus(-n, "reading the BPF ring buffer");
-  return Drained{handled_, false};
+  return false;
 }
 
 }  // namespace allocprof

@@ -41,14 +41,10 @@ class RingReader {
   // Readable when BPF woke us. BPF only wakes us once a batch is pending, so
   // the owner of the wait loop must also Drain() on a short timeout.
   int epoll_fd() const;
-  struct Drained {
-    int records = 0;
-    // The handler paused the reading: records may be left, for the next
-    // Drain once the caller has done what the pause was for.
-    bool paused = false;
-  };
-  // Handles every record pending now, without waiting.
-  absl::StatusOr<Drained> Drain();
+  // Handles every record pending now, without waiting. True when the
+  // handler paused the reading: records may be left, for the next Drain
+  // once the caller has done what the pause was for.
+  absl::StatusOr<bool> Drain();
 
   // Records shorter than their type's record, or of a type this build does
   // not know (never expected; counted as lost, not trusted).
@@ -60,7 +56,6 @@ class RingReader {
 
   Handler handler_;
   ring_buffer* ring_ = nullptr;
-  int handled_ = 0;      // records of the Drain in progress
   bool paused_ = false;  // the handler asked for a pause
   uint64_t malformed_ = 0;
 };

@@ -322,10 +322,10 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   // objects are learnt before the records that follow are read.
   auto drain_all = [&]() -> absl::Status {
     for (;;) {
-      absl::StatusOr<RingReader::Drained> drained = (*reader)->Drain();
-      if (!drained.ok()) return drained.status();
+      absl::StatusOr<bool> paused = (*reader)->Drain();
+      if (!paused.ok()) return paused.status();
       learn_new_code();
-      if (!drained->paused) return absl::OkStatus();
+      if (!*paused) return absl::OkStatus();
     }
   };
   OverheadControl overhead(options.max_overhead, **probes, drain_all, aggregator, t.handle(),
