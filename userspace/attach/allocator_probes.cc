@@ -38,9 +38,9 @@ std::string DescribeSites(absl::Span<const ProbedFunction> functions) {
       functions.size() - stepped, moved, stepped);
 }
 
-void AllocatorProbes::ProbeNewObjects(const ModuleMap& modules,
-                                      std::vector<std::string>* problems,
-                                      std::ostream* log) {
+absl::Status AllocatorProbes::ProbeNewObjects(const ModuleMap& modules, SessionLog& log) {
+  std::vector<std::string> problems;
+  std::ostream* verbose = log.verbose();
   for (const Module& m : modules.modules()) {
     if (m.kind != Module::Kind::kFile || IsGlibcLoaderPath(m.path)) continue;
     if (!seen_objects_.insert(ObjectKey(m)).second) continue;
@@ -54,7 +54,7 @@ void AllocatorProbes::ProbeNewObjects(const ModuleMap& modules,
       if (c.InObject(m.path)) matched_custom_.insert(c.spec);
     }
     for (const CustomFunction* c : missing) {
-      problems->push_back(absl::StrCat(c->symbol, " (from '", c->spec,
+      problems.push_back(absl::StrCat(c->symbol, " (from '", c->spec,
                                        "') is not a function defined in ", m.path));
     }
     // An object allocprof cannot read (not ELF: a font, a locale archive
@@ -66,20 +66,27 @@ void AllocatorProbes::ProbeNewObjects(const ModuleMap& modules,
     }
     absl::Status s = bpf_.AttachFunctions(*found);
     if (!s.ok()) {
-      problems->push_back(std::string(s.message()));
+      problems.push_back(std::string(s.message()));
       continue;
     }
-    if (log) {
+    if (verbose) {
       for (const ProbedFunction& f : *found) {
-        *log << "allocprof: probe " << DescribeProbe(f) << " ["
-             << families_.Name(f.family) << "]\n";
+        *verbose << "allocprof: probe " << DescribeProbe(f) << " ["
+                 << families_.Name(f.family) << "]\n";
       }
-      *log << "allocprof: probed " << DescribeSites(*found) << "\n";
+      *verbose << "allocprof: probed " << DescribeSites(*found) << "\n";
     }
     for (ProbedFunction& f : *found) probed_.push_back(std::move(f));
     const size_t attached = found->size();
     if (attached > 0) ++objects_with_probes_;
   }
+  if (problems.empty()) return absl::OkStatus();
+  if (verbose) {
+    for (const std::string& p : problems) *verbose << "allocprof: " << p << "\n";
+  }
+  if (problems.size() == 1) return absl::FailedPreconditionError(problems[0]);
+  return absl::FailedPreconditionError(absl::StrCat(
+      problems[0], " (and ", problems.size() - 1, " more; -v lists them)"));
 }
 
 bool AllocatorProbes::CoversAllocation() const {

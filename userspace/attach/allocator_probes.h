@@ -5,7 +5,6 @@
 #ifndef ALLOCPROF_USERSPACE_ATTACH_ALLOCATOR_PROBES_H_
 #define ALLOCPROF_USERSPACE_ATTACH_ALLOCATOR_PROBES_H_
 
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "userspace/attach/allocator_discovery.h"
 #include "userspace/attach/bpf_probes.h"
 #include "userspace/attach/custom_functions.h"
+#include "userspace/common/session_log.h"
 #include "userspace/symbols/module_map.h"
 
 namespace allocprof {
@@ -24,13 +24,13 @@ class AllocatorProbes {
   AllocatorProbes(BpfProbes& bpf, std::vector<CustomFunction> custom)
       : bpf_(bpf), custom_(std::move(custom)) {}
 
-  // Probes the objects of `modules` not seen before. Objects that cannot be
-  // read or probed, and declared functions missing from their object, are
-  // described in *problems (one line each) and skipped. `log`, if not null,
-  // gets a line per probe: where it sits and why there.
-  void ProbeNewObjects(const ModuleMap& modules,
-                       std::vector<std::string>* problems,
-                       std::ostream* log = nullptr);
+  // Probes the objects of `modules` not seen before; -v gets a line per
+  // probe: where it sits and why there. Objects that cannot be read or
+  // probed, and declared functions missing from their object, are skipped,
+  // each named on -v; the error names the first and counts the rest. The
+  // caller decides what that costs: at the start the session cannot go on
+  // without them, later they are notes.
+  absl::Status ProbeNewObjects(const ModuleMap& modules, SessionLog& log);
 
   // Whether something allocates and something releases: without both, the
   // profile would be meaningless.

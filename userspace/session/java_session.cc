@@ -30,7 +30,9 @@ bool JavaSession::Start() {
   // that would have left a descriptor opened earlier on its old image.
   absl::StatusOr<TargetMemory> memory = process_.OpenMemory();
   if (!memory.ok()) {
-    if (log_) *log_ << "allocprof: Java target: " << memory.status().message() << "\n";
+    if (log_.verbose()) {
+      *log_.verbose() << "allocprof: Java target: " << memory.status().message() << "\n";
+    }
     return false;
   }
   java_ = std::make_unique<JavaTarget>(process_, pidfd_, *std::move(memory));
@@ -42,8 +44,8 @@ bool JavaSession::Start() {
   const ModuleMap& modules = symbolizer_.modules();
   java->set_code_loads(
       probes_.AttachJavaCodeLoads(modules.process().RootPath(LibjvmOf(modules)->path)));
-  if (log_) {
-    *log_ << "allocprof: Java target: "
+  if (std::ostream* verbose = log_.verbose()) {
+    *verbose << "allocprof: Java target: "
           << (java->code_loads() ? "probing hotspot:compiled__method__load"
                                  : "no compiled-method probe")
           << "\n";
@@ -61,8 +63,8 @@ absl::Status JavaSession::WritePerfMap() {
     }
   }
   absl::Status written = java_->WritePerfMap();
-  if (log_) {
-    *log_ << "allocprof: Java target: "
+  if (std::ostream* verbose = log_.verbose()) {
+    *verbose << "allocprof: Java target: "
           << (written.ok() ? "the JVM wrote its perf map" : written.message()) << "\n";
   }
   return written;
@@ -93,11 +95,11 @@ void JavaSession::PublishRows() {
   next_publish_ = absl::Now() + kRowsMinGap;
   const JitRows jit = java_->CompiledFrameRows();
   if (jit.methods == 0 || !unwind_->SetJitCode(jit.start, jit.end, jit.rows)) return;
-  unwind_->Update(symbolizer_.modules(), nullptr, unwind_problems_);
+  unwind_->Update(symbolizer_.modules(), log_);
   // A JVM warming up publishes many times a second.
-  if (log_ && absl::Now() >= next_rows_log_) {
+  if (log_.verbose() && absl::Now() >= next_rows_log_) {
     next_rows_log_ = absl::Now() + kRowsLogEvery;
-    *log_ << "allocprof: Java target: unwind rows for " << jit.methods << " compiled methods ("
+    *log_.verbose() << "allocprof: Java target: unwind rows for " << jit.methods << " compiled methods ("
           << jit.recorded << " with the frame size the JVM recorded) and " << jit.stub_frames
           << " stubs with a frame of their own\n";
   }

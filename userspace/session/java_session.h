@@ -13,7 +13,6 @@
 #ifndef ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
 #define ALLOCPROF_USERSPACE_SESSION_JAVA_SESSION_H_
 
-#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "userspace/attach/bpf_probes.h"
+#include "userspace/common/session_log.h"
 #include "userspace/events/event_sink.h"
 #include "userspace/java/java_target.h"
 #include "userspace/symbols/symbolizer.h"
@@ -32,11 +32,11 @@ class JavaSession {
  public:
   // The target is `process`, with the pidfd `pidfd` (Target's); both must
   // outlive the JavaSession. `unwind`: null without BPF unwinding
-  // (--unwind fp); `log`: -v, or null.
+  // (--unwind fp).
   JavaSession(const ProcessHandle& process, int pidfd, BpfProbes& probes, Symbolizer& symbolizer,
-              UnwindTables* unwind, std::vector<std::string>* unwind_problems, std::ostream* log)
+              UnwindTables* unwind, SessionLog& log)
       : process_(process), pidfd_(pidfd), probes_(probes), symbolizer_(symbolizer),
-        unwind_(unwind), unwind_problems_(unwind_problems), log_(log) {}
+        unwind_(unwind), log_(log) {}
 
   // The target's modules may have changed (the start, a dlopen): starts
   // on a JVM, and asks it at once.
@@ -65,8 +65,7 @@ class JavaSession {
   BpfProbes& probes_;
   Symbolizer& symbolizer_;
   UnwindTables* unwind_;
-  std::vector<std::string>* unwind_problems_;
-  std::ostream* log_;
+  SessionLog& log_;
   std::unique_ptr<JavaTarget> java_;
   absl::Time next_ask_ = absl::InfiniteFuture();
   bool code_cache_in_bpf_ = false;

@@ -32,7 +32,7 @@ std::string Mean(uint64_t mean) {
 
 OverheadControl::OverheadControl(double budget, BpfProbes& probes, DrainAll drain_all,
                                  Aggregator& aggregator, const ProcessHandle& target,
-                                 std::ostream* log)
+                                 SessionLog& log)
     : budget_(budget),
       probes_(probes),
       drain_all_(std::move(drain_all)),
@@ -53,8 +53,8 @@ void OverheadControl::Start() {
                                costs.emulated_ns / 1000, " us emulated, ",
                                costs.stepped_ns / 1000, " us single-stepped");
   }
-  if (log_ != nullptr) {
-    *log_ << absl::StrFormat(
+  if (std::ostream* verbose = log_.verbose()) {
+    *verbose << absl::StrFormat(
         "allocprof: a probe hit costs %.2f us emulated, %.2f us single-stepped, "
         "%.2f us more with a return probe%s\n",
         costs.emulated_ns / 1000, costs.stepped_ns / 1000, costs.return_ns / 1000,
@@ -75,8 +75,8 @@ absl::Status OverheadControl::Tick(double seconds) {
                                                  totals.alloc_objects, totals.alloc_bytes);
   if (!mean) return absl::OkStatus();
   const SamplingChange& change = guard_->changes().back();
-  if (log_ != nullptr) {
-    *log_ << absl::StrFormat(
+  if (std::ostream* verbose = log_.verbose()) {
+    *verbose << absl::StrFormat(
         "allocprof: the probes cost %.1f %% of a core (budget %.1f %%): sampling %s\n",
         change.probe_fraction * 100, budget_ * 100, Mean(change.to_mean));
   }
@@ -113,35 +113,43 @@ void OverheadControl::Stop() {
   cpu_at_stop_ = TargetCpuSeconds();
 }
 
-void OverheadControl::Finish(ProbeOverhead* overhead, std::vector<std::string>* notes) {
-  if (!guard_) return;
+ProbeOverhead OverheadControl::Figures() const {
+  ProbeOverhead overhead;
+  if (!guard_) return overhead;
   const ProbeActivity activity = activity_at_stop_ ? *activity_at_stop_ : probes_.ReadActivity();
-  overhead->budget = budget_;
-  overhead->probe_seconds = guard_->ProbeSeconds(activity);
+  overhead.budget = budget_;
+  overhead.probe_seconds = guard_->ProbeSeconds(activity);
   const double cpu = activity_at_stop_ ? cpu_at_stop_ : TargetCpuSeconds();
-  if (cpu > cpu_at_start_) overhead->target_cpu_seconds = cpu - cpu_at_start_;
-  overhead->traps_exceed_budget = guard_->traps_exceed_budget();
-  overhead->changes = guard_->changes();
-  overhead->windows = guard_->windows();
-  if (!costs_note_.empty()) notes->push_back(costs_note_);
-  for (const SamplingChange& c : overhead->changes) {
-    notes->push_back(absl::StrFormat(
+  if (cpu > cpu_at_start_) overhead.target_cpu_seconds = cpu - cpu_at_start_;
+  overhead.traps_exceed_budget = guard_->traps_exceed_budget();
+  overhead.changes = guard_->changes();
+  overhead.windows = guard_->windows();
+  return overhead;
+}
+
+std::vector<std::string> OverheadControl::Notes() const {
+  std::vector<std::string> notes;
+  if (!guard_) return notes;
+  if (!costs_note_.empty()) notes.push_back(costs_note_);
+  for (const SamplingChange& c : guard_->changes()) {
+    notes.push_back(absl::StrFormat(
         "at %.1f s the probes cost an estimated %.1f %% of a core, over the %.1f %% budget "
         "(--max-overhead): sampling changed from %s to %s",
         c.at_seconds, c.probe_fraction * 100, budget_ * 100, Mean(c.from_mean),
         Mean(c.to_mean)));
   }
-  if (overhead->traps_exceed_budget) {
-    notes->push_back(absl::StrFormat(
+  if (guard_->traps_exceed_budget()) {
+    notes.push_back(absl::StrFormat(
         "the probes' traps alone cost more than the %.1f %% budget: every allocator call still "
         "hits its probe, sampled or not; --mode pages has no uprobes",
         budget_ * 100));
   }
   if (untracked_blocks_ > 0) {
-    notes->push_back(absl::StrCat(
+    notes.push_back(absl::StrCat(
         untracked_blocks_, " blocks live when sampling began did not fit the live-block map: "
                            "their frees are not seen, so they stay outstanding"));
   }
+  return notes;
 }
 
 }  // namespace allocprof

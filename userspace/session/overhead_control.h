@@ -13,13 +13,13 @@
 
 #include <functional>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "userspace/aggregate/aggregator.h"
 #include "userspace/attach/bpf_probes.h"
+#include "userspace/common/session_log.h"
 #include "userspace/events/overhead_guard.h"
 #include "userspace/symbols/process_handle.h"
 
@@ -32,7 +32,7 @@ class OverheadControl {
 
   // `budget`: a fraction of one core; 0 turns the guard off.
   OverheadControl(double budget, BpfProbes& probes, DrainAll drain_all, Aggregator& aggregator,
-                  const ProcessHandle& target, std::ostream* log);
+                  const ProcessHandle& target, SessionLog& log);
 
   bool active() const { return guard_.has_value(); }
   // The sampling mean in effect (0: every call traced).
@@ -45,8 +45,10 @@ class OverheadControl {
   // with them): the session's figures are taken now, not when the report
   // is written. No Tick() after.
   void Stop();
-  // The session's figures, and a note for each change.
-  void Finish(ProbeOverhead* overhead, std::vector<std::string>* notes);
+  // The session's figures (all zero without the guard) ...
+  ProbeOverhead Figures() const;
+  // ... and the report's notes: one for each change.
+  std::vector<std::string> Notes() const;
 
  private:
   absl::Status Apply(uint64_t mean);
@@ -57,7 +59,7 @@ class OverheadControl {
   DrainAll drain_all_;
   Aggregator& aggregator_;
   const ProcessHandle& target_;
-  std::ostream* log_;
+  SessionLog& log_;
   std::optional<OverheadGuard> guard_;
   double cpu_at_start_ = 0;
   // What Stop() took; until then, read when asked.

@@ -61,8 +61,8 @@ void PythonSession::Check() {
     symbolizer_.set_python_frames(nullptr);
     published_ = false;
   }
-  if (log_) {
-    *log_ << "allocprof: " << python_->description() << ": "
+  if (std::ostream* verbose = log_.verbose()) {
+    *verbose << "allocprof: " << python_->description() << ": "
           << (published_ ? "its Python frames are walked" : "native frames only") << "\n";
   }
 }

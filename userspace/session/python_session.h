@@ -8,13 +8,13 @@
 #ifndef ALLOCPROF_USERSPACE_SESSION_PYTHON_SESSION_H_
 #define ALLOCPROF_USERSPACE_SESSION_PYTHON_SESSION_H_
 
-#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "userspace/attach/bpf_probes.h"
+#include "userspace/common/session_log.h"
 #include "userspace/profile/profile.h"
 #include "userspace/python/python_target.h"
 #include "userspace/symbols/process_handle.h"
@@ -26,9 +26,9 @@ class PythonSession {
  public:
   // The target is `process`, which must outlive the PythonSession.
   // `walks`: the BPF walk runs (not --unwind fp), without which Python
-  // frames cannot be recorded; `log`: -v, or null.
+  // frames cannot be recorded.
   PythonSession(const ProcessHandle& process, BpfProbes& probes, Symbolizer& symbolizer,
-                bool walks, std::ostream* log)
+                bool walks, SessionLog& log)
       : process_(process), probes_(probes), symbolizer_(symbolizer), walks_(walks), log_(log) {}
 
   // The target's modules may have changed (the start, a dlopen).
@@ -49,7 +49,7 @@ class PythonSession {
   BpfProbes& probes_;
   Symbolizer& symbolizer_;
   const bool walks_;
-  std::ostream* log_;
+  SessionLog& log_;
   std::unique_ptr<PythonTarget> python_;
   bool published_ = false;  // the walk reads the interpreter's frames
   absl::Time next_check_ = absl::InfiniteFuture();

@@ -54,9 +54,10 @@ UnwindTables::~UnwindTables() {
   if (mappings_) munmap(mappings_, mappings_bytes_);
 }
 
-const ObjectRows& UnwindTables::RowsFor(const std::string& path, std::ostream* log,
-                                        std::vector<std::string>* problems) {
-  // `log` is the caller's buffer: lines are printed once the table is live.
+const ObjectRows& UnwindTables::RowsFor(const std::string& path, std::ostream* verbose,
+                                        SessionLog& log) {
+  // `verbose` is the caller's buffer: lines are printed once the table is
+  // live.
   if (auto known = key_of_path_.find(path); known != key_of_path_.end()) {
     return objects_[known->second];
   }
@@ -69,20 +70,20 @@ const ObjectRows& UnwindTables::RowsFor(const std::string& path, std::ostream* l
   object.path = path;
   auto built = BuildCfiRows(path);
   if (!built.ok()) {
-    problems->push_back(absl::StrCat("no unwind table for ", path, ": ",
+    log.Note(absl::StrCat("no unwind table for ", path, ": ",
                                      built.status().message()));
     return object;
   }
   if (!built->skipped.empty()) {
-    problems->push_back(absl::StrCat("part of ", path, " left to frame pointers: ",
+    log.Note(absl::StrCat("part of ", path, " left to frame pointers: ",
                                      built->skipped));
   }
   if (built->rows.empty()) {
-    if (log) *log << "allocprof: no CFI in " << path << ": frame pointers there\n";
+    if (verbose) *verbose << "allocprof: no CFI in " << path << ": frame pointers there\n";
     return object;
   }
   if (built->rows.size() > row_capacity_ - next_row_) {
-    problems->push_back(absl::StrCat("no room for the unwind table of ", path, " (",
+    log.Note(absl::StrCat("no room for the unwind table of ", path, " (",
                                      built->rows.size(), " rows; ",
                                      row_capacity_ - next_row_, " left)"));
     return object;
@@ -92,13 +93,13 @@ const ObjectRows& UnwindTables::RowsFor(const std::string& path, std::ostream* l
   object.row_count = static_cast<uint32_t>(built->rows.size());
   object.loaded = true;
   next_row_ += object.row_count;
-  if (log) {
-    *log << "allocprof: unwind table for " << path << ": " << object.row_count
-         << " rows (" << (uint64_t{object.row_count} * sizeof(ap_unwind_row) + 1023) / 1024
-         << " KiB)";
-    if (built->unsupported) *log << ", " << built->unsupported << " left to frame pointers";
-    if (built->had_debug_frame) *log << ", with .debug_frame";
-    *log << "\n";
+  if (verbose) {
+    *verbose << "allocprof: unwind table for " << path << ": " << object.row_count
+             << " rows (" << (uint64_t{object.row_count} * sizeof(ap_unwind_row) + 1023) / 1024
+             << " KiB)";
+    if (built->unsupported) *verbose << ", " << built->unsupported << " left to frame pointers";
+    if (built->had_debug_frame) *verbose << ", with .debug_frame";
+    *verbose << "\n";
   }
   return object;
 }
@@ -129,18 +130,17 @@ bool UnwindTables::SetJitCode(uint64_t start, uint64_t end,
   return true;
 }
 
-void UnwindTables::Update(const ModuleMap& modules, std::ostream* log,
-                          std::vector<std::string>* problems) {
+void UnwindTables::Update(const ModuleMap& modules, SessionLog& log) {
   // What is logged is true once published: someone may act on the line
   // (start the code it names) right away.
   std::ostringstream pending;
-  std::ostream* buffer = log ? &pending : nullptr;
+  std::ostream* buffer = log.verbose() ? &pending : nullptr;
   std::vector<ap_unwind_mapping> table;
   for (const Module& module : modules.modules()) {
     if (module.kind != Module::Kind::kFile) continue;
     const std::string path = modules.ElfPath(module);
     if (path.empty()) continue;
-    const ObjectRows& object = RowsFor(path, buffer, problems);
+    const ObjectRows& object = RowsFor(path, buffer, log);
     if (!object.loaded) continue;
     const std::string bias_key = absl::StrCat(path, "@", module.start, "+", module.file_offset);
     auto [b, inserted] = biases_.try_emplace(bias_key);
@@ -148,7 +148,7 @@ void UnwindTables::Update(const ModuleMap& modules, std::ostream* log,
       auto bias = LoadBias(path, module.start, module.file_offset);
       b->second.ok = bias.ok();
       b->second.bias = bias.ok() ? *bias : 0;
-      if (!bias.ok()) problems->push_back(std::string(bias.status().message()));
+      if (!bias.ok()) log.Note(std::string(bias.status().message()));
     }
     if (!b->second.ok) continue;
     table.push_back({module.start, module.end, b->second.bias, object.first_row,
@@ -160,7 +160,7 @@ void UnwindTables::Update(const ModuleMap& modules, std::ostream* log,
               return a.start < b.start;
             });
   if (table.size() > AP_UNWIND_MAX_MAPPINGS) {
-    problems->push_back(absl::StrCat("unwind tables for ", AP_UNWIND_MAX_MAPPINGS, " of ",
+    log.Note(absl::StrCat("unwind tables for ", AP_UNWIND_MAX_MAPPINGS, " of ",
                                      table.size(), " code mappings only"));
     table.resize(AP_UNWIND_MAX_MAPPINGS);
   }
@@ -172,7 +172,7 @@ void UnwindTables::Update(const ModuleMap& modules, std::ostream* log,
          table.size() * sizeof(ap_unwind_mapping));
   __atomic_store_n(index_, (uint64_t{next} << 32) | table.size(), __ATOMIC_RELEASE);
   mappings_published_ = table.size();
-  if (log) *log << pending.str();
+  if (log.verbose()) *log.verbose() << pending.str();
 }
 
 }  // namespace allocprof

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "bpf/events.h"
+#include "userspace/common/session_log.h"
 #include "userspace/symbols/module_map.h"
 #include "userspace/unwind/unwind_maps.h"
 
@@ -38,11 +39,9 @@ class UnwindTables {
 
   // Gives every file mapping of `modules` its object's rows (building them
   // the first time the object is seen) and publishes a new mapping table.
-  // One line per new object goes to `log` if not null; objects whose rows
-  // could not be made go to `problems` (their frames fall back to frame
-  // pointers).
-  void Update(const ModuleMap& modules, std::ostream* log,
-              std::vector<std::string>* problems);
+  // One -v line per new object goes to `log`; objects whose rows could not
+  // be made are its notes (their frames fall back to frame pointers).
+  void Update(const ModuleMap& modules, SessionLog& log);
 
   // Rows for code with no file behind it (a JIT's), relative to `start`,
   // sorted: they cover [start, end) from the next Update on, in place of
@@ -64,8 +63,8 @@ class UnwindTables {
  private:
   UnwindTables() = default;
   // The rows of the object at `path`, loaded into BPF if new.
-  const ObjectRows& RowsFor(const std::string& path, std::ostream* log,
-                            std::vector<std::string>* problems);
+  // `verbose`: where its -v line goes, or null.
+  const ObjectRows& RowsFor(const std::string& path, std::ostream* verbose, SessionLog& log);
 
   ap_unwind_row* rows_ = nullptr;
   size_t rows_bytes_ = 0;

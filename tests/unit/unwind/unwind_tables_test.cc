@@ -77,11 +77,11 @@ class UnwindTablesTest : public ::testing::Test {
 };
 
 TEST_F(UnwindTablesTest, EveryMappedObjectGetsRowsAtItsLoadAddress) {
-  std::ostringstream log;
-  std::vector<std::string> problems;
-  tables_->Update(*modules_, &log, &problems);
-  EXPECT_THAT(problems, ::testing::IsEmpty());
-  EXPECT_THAT(log.str(), ::testing::HasSubstr("libc.so"));
+  std::ostringstream err;
+  SessionLog log(err, /*verbose=*/true);
+  tables_->Update(*modules_, log);
+  EXPECT_THAT(log.notes(), ::testing::IsEmpty());
+  EXPECT_THAT(err.str(), ::testing::HasSubstr("libc.so"));
   EXPECT_GT(tables_->rows_used(), 10000u) << "libc alone has more";
   EXPECT_EQ(static_cast<uint32_t>(index_ >> 32), 1u) << "one table published";
   // glibc's malloc, at its first instruction: the return address at [rsp].
@@ -99,11 +99,13 @@ TEST_F(UnwindTablesTest, EveryMappedObjectGetsRowsAtItsLoadAddress) {
 }
 
 TEST_F(UnwindTablesTest, ObjectsAreBuiltOnceAndTablesRepublished) {
-  std::vector<std::string> problems;
-  tables_->Update(*modules_, nullptr, &problems);
+  std::ostringstream err;
+  SessionLog log(err, /*verbose=*/false);
+  tables_->Update(*modules_, log);
   const uint32_t rows = tables_->rows_used();
   const size_t mappings = tables_->mapping_count();
-  tables_->Update(*modules_, nullptr, &problems);
+  tables_->Update(*modules_, log);
+  EXPECT_EQ(err.str(), "") << "without -v, nothing said";
   EXPECT_EQ(tables_->rows_used(), rows) << "the same objects again: no new rows";
   EXPECT_EQ(tables_->mapping_count(), mappings);
   EXPECT_EQ(static_cast<uint32_t>(index_ >> 32), 2u) << "a new generation, the other half";

@@ -1,0 +1,18 @@
+#include "userspace/common/session_log.h"
+
+#include <utility>
+
+#include "userspace/common/printable.h"
+
+namespace allocprof {
+
+void SessionLog::Note(std::string line) {
+  if (say_notes_) Say(line);
+  notes_.push_back(std::move(line));
+}
+
+void SessionLog::Say(absl::string_view line) {
+  err_ << "allocprof: " << Printable(line) << "\n";
+}
+
+}  // namespace allocprof
