@@ -46,6 +46,7 @@ struct LiveFlags {
   std::vector<allocprof::CustomFunction> declared_functions;
   allocprof::SampleInterval sample_bytes;
   allocprof::CorePercent max_overhead{0.05};
+  allocprof::OverBudget over_budget = allocprof::OverBudget::kPages;
   allocprof::TraceMode mode = allocprof::TraceMode::kAllocs;
   bool java = true;
   bool python = true;
@@ -105,6 +106,12 @@ void AddLiveFlags(allocprof::FlagSet* flags, LiveFlags* live) {
              "percentage of one core: beyond it, allocations are sampled (or "
              "sampled more sparsely) while tracing goes on, and the report says "
              "when and how; 0 traces every allocation whatever it costs");
+  flags->Add("over-budget", &live->over_budget, "pages|sample",
+             "when the probes' traps alone cost more than --max-overhead (every "
+             "allocator call traps, sampled or not): pages removes the allocator "
+             "probes and goes on in pages mode (the report of the allocations so "
+             "far is printed first); sample keeps the probes, sampling as sparsely "
+             "as it can");
   flags->Add("mode", &live->mode, "allocs|pages",
              "allocs: probe the allocators and the mmap-family syscalls "
              "(outstanding = allocated and not freed); pages: no uprobes at all, "
@@ -191,6 +198,7 @@ int main(int argc, char** argv) {
   options.declared_functions = std::move(live.declared_functions);
   options.sample_bytes = live.sample_bytes.bytes;
   options.max_overhead = live.max_overhead.fraction;
+  options.pages_when_over_budget = live.over_budget == allocprof::OverBudget::kPages;
   options.pages_mode = live.mode == allocprof::TraceMode::kPages;
   if (options.pages_mode) {
     // Those options shape allocator probes, which pages mode has none of.

@@ -29,6 +29,7 @@ bool ParseName(absl::string_view text, const char* const (&names)[N], Enum* valu
 
 constexpr const char* kTraceModes[] = {"allocs", "pages"};
 constexpr const char* kUnwindChoices[] = {"auto", "dwarf", "fp"};
+constexpr const char* kOverBudgetActions[] = {"pages", "sample"};
 constexpr const char* kWeights[] = {"bytes", "objects"};
 
 }  // namespace
@@ -151,6 +152,14 @@ bool AbslParseFlag(absl::string_view text, TraceMode* mode, std::string* error) 
 }
 
 std::string AbslUnparseFlag(TraceMode mode) { return kTraceModes[static_cast<int>(mode)]; }
+
+bool AbslParseFlag(absl::string_view text, OverBudget* action, std::string* error) {
+  return ParseName(text, kOverBudgetActions, action, error);
+}
+
+std::string AbslUnparseFlag(OverBudget action) {
+  return kOverBudgetActions[static_cast<int>(action)];
+}
 
 bool AbslParseFlag(absl::string_view text, UnwindChoice* unwind, std::string* error) {
   return ParseName(text, kUnwindChoices, unwind, error);

@@ -64,6 +64,12 @@ enum class TraceMode { kAllocs, kPages };
 bool AbslParseFlag(absl::string_view text, TraceMode* mode, std::string* error);
 std::string AbslUnparseFlag(TraceMode mode);
 
+// --over-budget: what the guard does when the probes' traps alone cost more
+// than --max-overhead.
+enum class OverBudget { kPages, kSample };
+bool AbslParseFlag(absl::string_view text, OverBudget* action, std::string* error);
+std::string AbslUnparseFlag(OverBudget action);
+
 // --unwind: how user stacks are taken.
 enum class UnwindChoice { kAuto, kDwarf, kFp };
 bool AbslParseFlag(absl::string_view text, UnwindChoice* unwind, std::string* error);

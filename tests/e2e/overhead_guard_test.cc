@@ -14,7 +14,9 @@
 namespace allocprof::e2e {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class OverheadGuardTest : public E2eTest {};
 
@@ -61,6 +63,60 @@ TEST_F(OverheadGuardTest, SamplesOnceBusyAndKeepsTheBudgetAndTheLeak) {
   // Churn frees all it allocates; a sampled block in flight at most.
   EXPECT_LT(ProfileBytesThrough(*profile, "churn_pairs"), 64 * 1024) << Outputs(*ap);
   EXPECT_TRUE(profile->losses.empty()) << Outputs(*ap);
+}
+
+// A budget the traps alone exceed once the target is busy (1 %: 25 pairs a
+// millisecond hit their probes about 50k times a second): the allocator
+// probes leave and the session goes on in pages mode, where the leak's
+// pages are still found; both reports are printed, the outputs get the
+// pages-mode profile, and it says when and why.
+TEST_F(OverheadGuardTest, TrapsOverTheBudgetHandTheSessionToPagesMode) {
+  const std::string json = ScratchPath("rising_pages.json");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTracing(
+      {"--max-overhead", "1", "--json", json, "--", kRisingRate, "--now"}, 0, &ap));
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
+  ASSERT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
+  EXPECT_THAT(ap->err(), HasSubstr("the allocator probes left; going on in pages mode"))
+      << Outputs(*ap);
+  const size_t heap_report = ap->out().find("Until the allocator probes left");
+  const size_t pages_report = ap->out().find("From then on, in pages mode:");
+  ASSERT_NE(heap_report, std::string::npos) << Outputs(*ap);
+  ASSERT_NE(pages_report, std::string::npos) << Outputs(*ap);
+  EXPECT_LT(heap_report, pages_report);
+
+  auto profile = ReadProfileFile(json);
+  ASSERT_TRUE(profile.ok()) << profile.status();
+  EXPECT_EQ(profile->page_bytes, 4096u) << "the outputs get the pages-mode profile";
+  EXPECT_TRUE(profile->overhead.traps_exceed_budget) << Outputs(*ap);
+  // The guard's notes from the allocations' phase come along: a change of
+  // the mean first, perhaps, and the probes' leaving.
+  EXPECT_THAT(profile->notes, Contains(HasSubstr("the allocator probes were removed and tracing "
+                                                 "went on in pages mode (--over-budget pages)")))
+      << Outputs(*ap);
+  // malloc writes into the leak's blocks (their chunk headers): pages made
+  // resident under leak_steadily after the switch.
+  EXPECT_GT(ProfileBytesThrough(*profile, "leak_steadily"), 0) << Outputs(*ap);
+}
+
+// --over-budget sample: the probes stay, sampling as sparsely as it can.
+TEST_F(OverheadGuardTest, OverBudgetSampleKeepsTheProbes) {
+  const std::string json = ScratchPath("rising_sample.json");
+  std::unique_ptr<Process> ap;
+  ASSERT_NO_FATAL_FAILURE(StartTracing({"--max-overhead", "1", "--over-budget", "sample",
+                                        "--json", json, "--", kRisingRate, "--now"},
+                                       0, &ap));
+  ASSERT_TRUE(ap->WaitExit(kRunTimeout)) << Outputs(*ap);
+  ASSERT_TRUE(ExitedWith(*ap, 0)) << Outputs(*ap);
+  EXPECT_THAT(ap->out(), Not(HasSubstr("From then on, in pages mode"))) << Outputs(*ap);
+  auto profile = ReadProfileFile(json);
+  ASSERT_TRUE(profile.ok()) << profile.status();
+  EXPECT_EQ(profile->page_bytes, 0u);
+  EXPECT_TRUE(profile->overhead.traps_exceed_budget) << Outputs(*ap);
+  ASSERT_FALSE(profile->overhead.changes.empty());
+  EXPECT_GT(profile->sample_bytes, 0u);
+  // Its leak's blocks are large against the mean: found all the same.
+  EXPECT_GT(ProfileBytesThrough(*profile, "leak_steadily"), 0) << Outputs(*ap);
 }
 
 TEST_F(OverheadGuardTest, OffTracesEveryCall) {

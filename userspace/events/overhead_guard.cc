@@ -68,6 +68,12 @@ std::optional<uint64_t> OverheadGuard::Observe(double seconds, const ProbeActivi
   const double budget_ns = options_.budget * window_ns;
   const double fixed_ns = FixedNs(d);
   const double variable_ns = probe_ns - fixed_ns;
+  if (options_.pages_when_traps_exceed && fixed_ns >= budget_ns) {
+    // No mean keeps the budget: the traps themselves must go.
+    traps_exceed_budget_ = true;
+    leave_probes_ = true;
+    return std::nullopt;
+  }
   uint64_t next = options_.max_mean;
   if (fixed_ns >= kAim * budget_ns || variable_ns <= 0) {
     // Whatever the mean, the traps stay: as few records as can be.

@@ -10,7 +10,8 @@
 // nor, with plain uprobes, the return traps; it removes the records, the
 // stack walks and, with uprobe sessions, the returns of calls not drawn.
 // When the traps alone exceed the budget the guard goes as far as it can
-// and says so (pages mode has no uprobes at all).
+// and says so, or, where the session can go on in pages mode (no uprobes
+// at all), asks for the probes to leave.
 //
 // Pure: the session feeds it counters and applies the means it returns.
 #ifndef ALLOCPROF_USERSPACE_EVENTS_OVERHEAD_GUARD_H_
@@ -30,6 +31,10 @@ struct GuardOptions {
   // Uprobe sessions: a call that is not drawn takes no return trap.
   bool returns_follow_samples = false;
   uint64_t max_mean = 64ull << 20;
+  // The session can go on without uprobes (--over-budget pages): when the
+  // traps alone cost more than the budget, the guard asks for the probes
+  // to leave (leave_probes()) instead of sampling as sparsely as it can.
+  bool pages_when_traps_exceed = false;
   double window_seconds = 1.0;
 };
 
@@ -48,6 +53,9 @@ class OverheadGuard {
   // Estimated probe time so far, closed windows and the open one.
   double ProbeSeconds(const ProbeActivity& activity) const;
   bool traps_exceed_budget() const { return traps_exceed_budget_; }
+  // The traps alone cost more than the budget in the last window, and the
+  // options say the probes should leave rather than sample.
+  bool leave_probes() const { return leave_probes_; }
   const std::vector<SamplingChange>& changes() const { return changes_; }
   const std::vector<OverheadWindow>& windows() const { return windows_; }
 
@@ -61,6 +69,7 @@ class OverheadGuard {
   ProbeCosts costs_;
   uint64_t mean_;
   bool traps_exceed_budget_ = false;
+  bool leave_probes_ = false;
   // At the start of the open window.
   double window_start_ = 0;
   ProbeActivity at_window_start_;

@@ -30,10 +30,11 @@ std::string Mean(uint64_t mean) {
 
 }  // namespace
 
-OverheadControl::OverheadControl(double budget, BpfProbes& probes, DrainAll drain_all,
-                                 Aggregator& aggregator, const ProcessHandle& target,
-                                 SessionLog& log)
+OverheadControl::OverheadControl(double budget, bool pages_when_over_budget, BpfProbes& probes,
+                                 DrainAll drain_all, Aggregator& aggregator,
+                                 const ProcessHandle& target, SessionLog& log)
     : budget_(budget),
+      pages_when_over_budget_(pages_when_over_budget),
       probes_(probes),
       drain_all_(std::move(drain_all)),
       aggregator_(aggregator),
@@ -63,12 +64,13 @@ void OverheadControl::Start() {
   GuardOptions options;
   options.budget = budget_;
   options.returns_follow_samples = probes_.sessions();
+  options.pages_when_traps_exceed = pages_when_over_budget_;
   guard_.emplace(options, costs, probes_.config().sample_bytes);
   cpu_at_start_ = TargetCpuSeconds();
 }
 
 absl::Status OverheadControl::Tick(double seconds) {
-  if (!guard_ || seconds < next_tick_) return absl::OkStatus();
+  if (!guard_ || leave_probes() || seconds < next_tick_) return absl::OkStatus();
   next_tick_ = seconds + kTickSeconds;
   const Totals& totals = aggregator_.totals();
   std::optional<uint64_t> mean = guard_->Observe(seconds, probes_.ReadActivity(),
@@ -127,6 +129,17 @@ ProbeOverhead OverheadControl::Figures() const {
   return overhead;
 }
 
+std::string OverheadControl::LeaveNote() const {
+  if (!leave_probes()) return "";
+  const OverheadWindow& w = guard_->windows().back();
+  return absl::StrFormat(
+      "at %.1f s the probes cost an estimated %.1f %% of a core, and their traps alone more "
+      "than the %.1f %% budget (--max-overhead) whatever the sampling: the allocator probes "
+      "were removed and tracing went on in pages mode (--over-budget pages), which counts "
+      "pages made resident, not heap bytes",
+      w.end_seconds, w.probe_fraction * 100, budget_ * 100);
+}
+
 std::vector<std::string> OverheadControl::Notes() const {
   std::vector<std::string> notes;
   if (!guard_) return notes;
@@ -138,7 +151,9 @@ std::vector<std::string> OverheadControl::Notes() const {
         c.at_seconds, c.probe_fraction * 100, budget_ * 100, Mean(c.from_mean),
         Mean(c.to_mean)));
   }
-  if (guard_->traps_exceed_budget()) {
+  if (guard_->leave_probes()) {
+    notes.push_back(LeaveNote());
+  } else if (guard_->traps_exceed_budget()) {
     notes.push_back(absl::StrFormat(
         "the probes' traps alone cost more than the %.1f %% budget: every allocator call still "
         "hits its probe, sampled or not; --mode pages has no uprobes",

@@ -31,12 +31,20 @@ class OverheadControl {
   using DrainAll = std::function<absl::Status()>;
 
   // `budget`: a fraction of one core; 0 turns the guard off.
-  OverheadControl(double budget, BpfProbes& probes, DrainAll drain_all, Aggregator& aggregator,
-                  const ProcessHandle& target, SessionLog& log);
+  // `pages_when_over_budget`: the session can go on in pages mode when the
+  // traps alone cost more than the budget (leave_probes()).
+  OverheadControl(double budget, bool pages_when_over_budget, BpfProbes& probes,
+                  DrainAll drain_all, Aggregator& aggregator, const ProcessHandle& target,
+                  SessionLog& log);
 
   bool active() const { return guard_.has_value(); }
   // The sampling mean in effect (0: every call traced).
   uint64_t mean() const { return guard_ ? guard_->mean() : 0; }
+  // The traps alone cost more than the budget: the allocator probes should
+  // leave, and the session go on in pages mode.
+  bool leave_probes() const { return guard_ && guard_->leave_probes(); }
+  // Why and when they left: one of Notes().
+  std::string LeaveNote() const;
   // Measures what a hit costs (a few ms) and starts the first window.
   void Start();
   // Once a window is due: the guard's decision, applied.
@@ -55,6 +63,7 @@ class OverheadControl {
   double TargetCpuSeconds() const;
 
   double budget_;
+  bool pages_when_over_budget_;
   BpfProbes& probes_;
   DrainAll drain_all_;
   Aggregator& aggregator_;

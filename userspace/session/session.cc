@@ -3,6 +3,9 @@
 #include <iostream>
 #include <memory>
 #include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -45,6 +48,44 @@ absl::StatusOr<std::unique_ptr<Target>> PrepareTarget(const SessionOptions& opti
   return target;
 }
 
+// How one mode's tracing ended.
+struct PhaseEnd {
+  Profile profile;
+  // The overhead guard removed the allocator probes (--over-budget pages).
+  bool left_probes = false;
+  std::vector<std::string> guard_notes;  // the changes of mean, the leaving
+};
+
+// Attach, trace until a reason to stop, detach, and the profile. The
+// session's duration counts from the first phase's start: `deadline` is
+// set then.
+absl::StatusOr<PhaseEnd> TracePhase(const SessionOptions& options, Target& target,
+                                    SessionLog& log, int stop_fd, AttachPhases& phases,
+                                    absl::Time* deadline, std::ostream& out) {
+  auto attachment = Attach(options, target, log, phases);
+  if (!attachment.ok()) return attachment.status();
+  auto tracing = Tracing::Start(options, target, **attachment, log, stop_fd, phases);
+  if (!tracing.ok()) return tracing.status();
+  TraceLoop loop(RealClock(), **tracing, kMaxEventDelay);
+  (*tracing)->Schedule(loop, out);
+  if (*deadline == absl::InfinitePast()) *deadline = absl::Now() + options.duration;
+  auto why = loop.Run(*deadline);
+  if (!why.ok()) return why.status();
+  if (absl::Status s = (*tracing)->Stop(); !s.ok()) return s;
+
+  PhaseEnd end;
+  end.left_probes = (*tracing)->leaves_probes();
+  if (end.left_probes) {
+    end.guard_notes = (*tracing)->GuardNotes();
+    log.Say(absl::StrCat(*why, ": the allocator probes left; going on in pages mode "
+                               "(--over-budget sample keeps them)"));
+  } else {
+    log.Say(absl::StrCat(*why, "; writing the report"));
+  }
+  end.profile = (*tracing)->Finish();
+  return end;
+}
+
 }  // namespace
 
 absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
@@ -57,21 +98,31 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
   auto target = PrepareTarget(options);
   if (!target.ok()) return target.status();
   phases.Done(options.command.empty() ? "target" : "command to its entry point");
-  auto attachment = Attach(options, **target, log, phases);
-  if (!attachment.ok()) return attachment.status();
+  absl::Time deadline = absl::InfinitePast();
+  auto traced = TracePhase(options, **target, log, stop_fd->get(), phases, &deadline, out);
+  if (!traced.ok()) return traced.status();
 
-  auto tracing = Tracing::Start(options, **target, **attachment, log, stop_fd->get(), phases);
-  if (!tracing.ok()) return tracing.status();
-  TraceLoop loop(RealClock(), **tracing, kMaxEventDelay);
-  (*tracing)->Schedule(loop, out);
-  auto why = loop.Run(absl::Now() + options.duration);
-  if (!why.ok()) return why.status();
-  if (absl::Status s = (*tracing)->Stop(*why); !s.ok()) return s;
-
-  const Profile profile = (*tracing)->Finish();
-  WriteTextReport(out, profile, options.top);
+  if (traced->left_probes) {
+    // The allocations traced until then are reported first; the outputs
+    // get the pages-mode profile that follows, which notes the change and
+    // keeps the guard's figures.
+    out << "Until the allocator probes left (over the --max-overhead budget):\n";
+    WriteTextReport(out, traced->profile, options.top);
+    out << "\nFrom then on, in pages mode:\n";
+    out.flush();
+    SessionOptions pages = options;
+    pages.pages_mode = true;
+    AttachPhases pages_phases;
+    auto paged = TracePhase(pages, **target, log, stop_fd->get(), pages_phases, &deadline, out);
+    if (!paged.ok()) return paged.status();
+    paged->profile.overhead = std::move(traced->profile.overhead);
+    std::vector<std::string>& notes = paged->profile.notes;
+    notes.insert(notes.begin(), traced->guard_notes.begin(), traced->guard_notes.end());
+    traced = std::move(paged);
+  }
+  WriteTextReport(out, traced->profile, options.top);
   out.flush();
-  return WriteOutputFiles(profile, options.outputs);
+  return WriteOutputFiles(traced->profile, options.outputs);
 }
 
 }  // namespace allocprof

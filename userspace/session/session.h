@@ -41,6 +41,10 @@ struct SessionOptions {
   // --max-overhead: the probes' time the target may spend, a fraction of
   // one core; beyond it sampling starts or its mean rises. 0: no guard.
   double max_overhead = 0.05;
+  // --over-budget pages: where the probes' traps alone cost more than
+  // max_overhead, whatever the sampling, the allocator probes leave and the
+  // session goes on in pages mode.
+  bool pages_when_over_budget = true;
   bool uprobe_sessions = true;  // where the kernel has them
   // --mode pages: no uprobes; resident pages by the code that wrote them
   // first (page faults), released by munmap, mremap, brk and madvise.

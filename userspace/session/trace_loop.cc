@@ -47,6 +47,7 @@ absl::StatusOr<std::string> TraceLoop::Run(absl::Time deadline) {
       if (absl::Status s = r.job(at); !s.ok()) {
         return absl::Status(s.code(), absl::StrCat(r.name, ": ", s.message()));
       }
+      if (!stop_why_.empty()) return stop_why_;
     }
   }
 }

@@ -57,8 +57,11 @@ class TraceLoop {
   // Runs `job` once `due()` has come; the job moves its own next time.
   void When(std::string name, Due due, Job job);
 
-  // Turns until the source gives a reason to stop, `deadline` passes or a
-  // job fails. Jobs run in the order registered, after the records are
+  // From a job: the loop ends after it, for `why`; no later job runs.
+  void Stop(std::string why) { stop_why_ = std::move(why); }
+
+  // Turns until the source gives a reason to stop, `deadline` passes, a
+  // job stops the loop or fails. Jobs run in the order registered, after the records are
   // read; none runs on the turn that stops. Returns why it stopped.
   absl::StatusOr<std::string> Run(absl::Time deadline);
 
@@ -74,6 +77,7 @@ class TraceLoop {
   EventSource& events_;
   const absl::Duration max_wait_;
   std::vector<Registered> jobs_;
+  std::string stop_why_;
 };
 
 }  // namespace allocprof

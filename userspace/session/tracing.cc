@@ -84,7 +84,8 @@ absl::StatusOr<std::unique_ptr<Tracing>> Tracing::Start(const SessionOptions& op
   log.SayNotesFromNow();
   Tracing* self = t.get();
   t->overhead_ = std::make_unique<OverheadControl>(
-      options.max_overhead, *attachment.probes, [self]() { return self->DrainAll(); },
+      options.max_overhead, options.pages_when_over_budget, *attachment.probes,
+      [self]() { return self->DrainAll(); },
       t->aggregator_, target.handle(), log);
   t->overhead_->Start();
 
@@ -104,8 +105,12 @@ void Tracing::Schedule(TraceLoop& loop, std::ostream& out) {
         SampleGrowth();
         return absl::OkStatus();
       });
-  loop.EveryTurn("overhead guard", [this](absl::Time now) {
-    return overhead_->Tick(absl::ToDoubleSeconds(now - start_));
+  loop.EveryTurn("overhead guard", [this, &loop](absl::Time now) {
+    absl::Status s = overhead_->Tick(absl::ToDoubleSeconds(now - start_));
+    if (s.ok() && overhead_->leave_probes()) {
+      loop.Stop("the probes' traps alone cost more than the budget (--max-overhead)");
+    }
+    return s;
   });
   loop.EveryTurn(
       "Java target",
@@ -190,7 +195,7 @@ absl::Status Tracing::WriteSummary(std::ostream& out) {
   return absl::OkStatus();
 }
 
-absl::Status Tracing::Stop(absl::string_view why) {
+absl::Status Tracing::Stop() {
   // Everything the probes committed is in the buffer once they are gone.
   // The buffer goes too (it is mapped twice, 8 MiB for the default 4), so
   // that naming the stacks does not add to it.
@@ -199,7 +204,6 @@ absl::Status Tracing::Stop(absl::string_view why) {
   if (absl::Status drained = DrainAll(); !drained.ok()) return drained;
   ring_malformed_ = reader_->malformed();
   reader_.reset();
-  log_.Say(absl::StrCat(why, "; writing the report"));
   if (std::ostream* verbose = log_.verbose()) {
     // Benchmarks read what each program cost (kernel.bpf_stats_enabled=1).
     for (const ProgramRunStats& p : attachment_.probes->ReadRunStats()) {

@@ -59,10 +59,16 @@ class Tracing : public EventSource {
   // EventSource: the ring buffer, the stop signals and the target's exit.
   absl::StatusOr<std::string> WaitAndRead(absl::Duration timeout) override;
 
-  // Tracing ends (`why`): the probes leave the target, which runs at full
-  // speed while the report is written; every record they committed is
-  // read and the ring buffer is unmapped.
-  absl::Status Stop(absl::string_view why);
+  // Tracing ends: the probes leave the target, which runs at full speed
+  // while the report is written; every record they committed is read and
+  // the ring buffer is unmapped.
+  absl::Status Stop();
+
+  // The overhead guard stopped the loop: the traps alone cost more than
+  // the budget, and the session goes on in pages mode (--over-budget
+  // pages); the guard's notes say when and why.
+  bool leaves_probes() const { return overhead_->leave_probes(); }
+  std::vector<std::string> GuardNotes() const { return overhead_->Notes(); }
 
   // After Stop(): the final profile, the last growth sample and the last
   // names of a JVM's methods included.

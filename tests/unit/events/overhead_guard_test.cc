@@ -77,6 +77,35 @@ TEST(OverheadGuardTest, TrapsAboveTheBudgetGoToTheLargestMeanAndSaySo) {
   EXPECT_EQ(guard.changes().size(), 1u);
 }
 
+TEST(OverheadGuardTest, WithPagesModeToGoOnTrapsAboveTheBudgetAskTheProbesToLeave) {
+  GuardOptions options = Budget(0.05);
+  options.pages_when_traps_exceed = true;
+  OverheadGuard guard(options, kCosts, 0);
+  // 10k single-stepped hits a second: 100 ms of traps alone, twice the budget.
+  ProbeActivity a = {0, 10000, 10000, 10000000};
+  EXPECT_EQ(guard.Observe(1.0, a, 10000, 640000), std::nullopt) << "no mean to apply";
+  EXPECT_TRUE(guard.leave_probes());
+  EXPECT_TRUE(guard.traps_exceed_budget());
+  EXPECT_TRUE(guard.changes().empty()) << "sampling never changed";
+  EXPECT_EQ(guard.mean(), 0u);
+  ASSERT_EQ(guard.windows().size(), 1u);
+  EXPECT_GT(guard.windows()[0].probe_fraction, 0.10);
+}
+
+TEST(OverheadGuardTest, TrapsJustUnderTheBudgetAreSampledNotLeft) {
+  GuardOptions options = Budget(0.05);
+  options.pages_when_traps_exceed = true;
+  OverheadGuard guard(options, kCosts, 0);
+  // 40k emulated hits a second: 40 ms of traps and 6 ms of undrawn runs,
+  // under the 50 ms budget but over the 80 % the guard aims at; returns and
+  // programs put the window over.
+  ProbeActivity a = {40000, 0, 40000, 40000ull * 2000};
+  std::optional<uint64_t> mean = guard.Observe(1.0, a, 40000, 40000 * 64);
+  ASSERT_TRUE(mean.has_value());
+  EXPECT_EQ(*mean, options.max_mean) << "as sparse as it can";
+  EXPECT_FALSE(guard.leave_probes());
+}
+
 TEST(OverheadGuardTest, PlainUprobesPayEveryReturnWhateverTheMean) {
   // 40k calls: 40 ms entries + 40 ms returns fixed without sessions, over
   // 80 % of a 10 % budget: sampling cannot help.

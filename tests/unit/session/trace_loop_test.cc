@@ -114,6 +114,23 @@ TEST_F(TraceLoopTest, AReasonToStopEndsTheLoopBeforeAnyJobRuns) {
   EXPECT_EQ(runs, 1) << "the job ran after the first turn only";
 }
 
+TEST_F(TraceLoopTest, AJobStopsTheLoopAndTheJobsAfterItDoNotRun) {
+  int guard_runs = 0, later_runs = 0;
+  loop_.EveryTurn("overhead guard", [&](absl::Time) {
+    if (++guard_runs == 2) loop_.Stop("over budget");
+    return absl::OkStatus();
+  });
+  loop_.EveryTurn("later", [&](absl::Time) {
+    ++later_runs;
+    return absl::OkStatus();
+  });
+  auto why = loop_.Run(absl::InfiniteFuture());
+  ASSERT_TRUE(why.ok());
+  EXPECT_EQ(*why, "over budget");
+  EXPECT_EQ(guard_runs, 2);
+  EXPECT_EQ(later_runs, 1);
+}
+
 TEST_F(TraceLoopTest, AnErrorFromTheSourceOrAJobEndsTheLoopWithIt) {
   source_.script.push_back({Ms(1), absl::DataLossError("ring buffer unreadable")});
   auto from_source = loop_.Run(absl::InfiniteFuture());
