@@ -114,11 +114,20 @@ absl::Status RunSession(const SessionOptions& options, std::ostream& out) {
     pages.pages_mode = true;
     AttachPhases pages_phases;
     auto paged = TracePhase(pages, **target, log, stop_fd->get(), pages_phases, &deadline, out);
-    if (!paged.ok()) return paged.status();
-    paged->profile.overhead = std::move(traced->profile.overhead);
-    std::vector<std::string>& notes = paged->profile.notes;
-    notes.insert(notes.begin(), traced->guard_notes.begin(), traced->guard_notes.end());
-    traced = std::move(paged);
+    if (paged.ok()) {
+      paged->profile.overhead = std::move(traced->profile.overhead);
+      std::vector<std::string>& notes = paged->profile.notes;
+      notes.insert(notes.begin(), traced->guard_notes.begin(), traced->guard_notes.end());
+      traced = std::move(paged);
+    } else {
+      // (The target exited meanwhile, say.) What was traced stands, and
+      // was reported: the outputs get it, saying why nothing follows.
+      const std::string note =
+          absl::StrCat("pages mode could not begin: ", paged.status().message());
+      log.Say(note);
+      traced->profile.notes.push_back(note);
+      return WriteOutputFiles(traced->profile, options.outputs);
+    }
   }
   WriteTextReport(out, traced->profile, options.top);
   out.flush();
