@@ -2,8 +2,8 @@
 /*
  * allocprof's BPF object: uprobes on the allocator and tracepoints on the
  * address-space syscalls of one target process (or, in pages mode, on its
- * page faults), and a JVM's compiled-method USDT probe, streaming ap_event
- * records (events.h) to userspace through one ring buffer.
+ * page faults), and a JVM's compiled-method USDT probe, streaming records
+ * tagged by their type (events.h) to userspace through one ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

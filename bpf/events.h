@@ -4,9 +4,9 @@
  *
  * This header is compiled twice: by clang for the BPF target (with
  * vmlinux.h already included) and by the C++ compiler for userspace. It
- * therefore uses fixed-width __u32/__u64 fields only -- no pointers, long,
- * bool or enums -- so the layout is the same on both sides, and every
- * record starts with its type tag.
+ * therefore uses fixed-width __u16/__u32/__u64 fields only -- no pointers,
+ * long, bool or enums -- with explicit padding, so the layout is the same on
+ * both sides, and every record starts with its type tag.
  */
 #ifndef ALLOCPROF_BPF_EVENTS_H
 #define ALLOCPROF_BPF_EVENTS_H
@@ -15,47 +15,47 @@
 #include <linux/types.h>
 #endif
 
-/* Record types (ap_event.type). */
-#define AP_EV_ALLOC 1    /* heap block allocated: addr = block, size        */
-#define AP_EV_FREE 2     /* heap block released: addr = block, addr2 = the
-                          * releasing function's sp at entry (tells a free
-                          * that another probed release calls into)        */
-#define AP_EV_REALLOC 3  /* addr = new block (0: failed), size = new size,
-                          * addr2 = old block (0: realloc(NULL, n))         */
-#define AP_EV_MMAP 4     /* addr, size = length, prot, map_flags            */
-#define AP_EV_MUNMAP 5   /* addr, size = length                             */
-#define AP_EV_MREMAP 6   /* addr2/size2 = old range, addr/size = new range,
-                          * map_flags = MREMAP_* flags                      */
-#define AP_EV_MPROTECT 7 /* addr, size = length, prot                       */
-#define AP_EV_BRK 8      /* addr2 = break before the call, addr = after     */
+/* Shared by both sides' static asserts on every layout below. */
+#ifdef __cplusplus
+#define AP_ASSERT_LAYOUT(cond, what) static_assert(cond, what)
+#else
+#define AP_ASSERT_LAYOUT(cond, what) _Static_assert(cond, what)
+#endif
+
+/*
+ * Records, from the probes to userspace through one ring buffer. Each starts
+ * with a struct ap_record_header, whose type says which struct it is;
+ * userspace checks the record's size against that struct's before it reads
+ * a field (userspace/events/ring_reader.h). Every struct's size is a
+ * multiple of 8: ring buffer records are 8-byte aligned.
+ */
+#define AP_EV_ALLOC 1      /* struct ap_alloc_record */
+#define AP_EV_FREE 2       /* struct ap_free_record */
+#define AP_EV_REALLOC 3    /* struct ap_realloc_record */
+#define AP_EV_MMAP 4       /* struct ap_mmap_record */
+#define AP_EV_MUNMAP 5     /* struct ap_munmap_record */
+#define AP_EV_MREMAP 6     /* struct ap_mremap_record */
+#define AP_EV_MPROTECT 7   /* struct ap_mprotect_record */
+#define AP_EV_BRK 8        /* struct ap_brk_record */
 /* --mode pages: */
-#define AP_EV_PAGE_FAULT 9 /* a write to private memory made a page of it
-			    * resident: addr = the page; addr2 = the start
-			    * of the transparent huge page the fault may
-			    * fill instead (0: none can), size2 = its size  */
-#define AP_EV_MADVISE 10 /* addr, size = length, map_flags = MADV_* advice
-			  * that drops pages (DONTNEED, FREE, REMOVE)        */
-/* A JVM installed a compiled method (java_probes.bpf.h): addr = its code,
- * size = the code's bytes. */
-#define AP_EV_JIT_CODE 11
-/* The target ran execve(): its address space, and all it held, is
- * replaced by a new program's. No fields. */
-#define AP_EV_EXEC 12
+#define AP_EV_PAGE_FAULT 9 /* struct ap_page_fault_record */
+#define AP_EV_MADVISE 10   /* struct ap_madvise_record */
+#define AP_EV_JIT_CODE 11  /* struct ap_jit_code_record */
+#define AP_EV_EXEC 12      /* struct ap_exec_record */
 /* The highest type: a new one goes above it, and here. */
 #define AP_EV_LAST AP_EV_EXEC
 
-/* ap_event.flags */
+/* ap_record_header.flags (16 bits) */
 /* The syscall was made while this thread was inside a probed allocator call:
  * the allocator is fetching backing store, not the program allocating. */
 #define AP_F_IN_ALLOCATOR (1u << 0)
 /* mmap of a file (fd >= 0 and not MAP_ANONYMOUS). */
 #define AP_F_FILE_BACKED (1u << 1)
-/* ap_event.caller was recovered (non-zero and checked in BPF). */
+/* The record's `caller` was recovered (non-zero and checked in BPF). */
 #define AP_F_HAS_CALLER (1u << 2)
 /* Heap record of a sampled allocation (--sample-bytes, or the overhead
- * guard): it stands for size / (1 - exp(-size / N)) bytes, where N, the
- * mean gap in effect when the call began, is in size2 (the guard changes it
- * while the programs run). */
+ * guard): it stands for size / (1 - exp(-size / N)) bytes, where N is its
+ * sample_mean. */
 #define AP_F_SAMPLED (1u << 3)
 /* stack_id names a stack in map "unwound_stacks", walked in BPF with the
  * unwind tables below (--unwind auto|dwarf), not one in "stacks". Such a
@@ -69,7 +69,7 @@
  * size), a custom pool_alloc(pool, size) ...).
  *
  *   bits  0-15  probe id: index into userspace's table of probed functions
- *   bits 16-31  allocator family id (see ap_event.family)
+ *   bits 16-31  allocator family id (see ap_alloc_record.family)
  *   bits 32-35  register holding the size (AP_REG_*; 0: none)
  *   bits 36-39  register holding an element count multiplied into the size
  *   bits 40-43  register holding the block released or resized
@@ -128,32 +128,61 @@
  * kernel.perf_event_max_stack). */
 #define AP_MAX_STACK_DEPTH 127
 
-struct ap_event {
-	__u32 type;     /* AP_EV_* */
-	__u32 tid;      /* thread that made the call */
-	__u64 ts_ns;    /* bpf_ktime_get_ns() at the event */
-	__u64 addr;     /* see AP_EV_* */
-	__u64 size;     /* see AP_EV_* */
-	__u64 addr2;    /* see AP_EV_* */
-	__u64 size2;    /* see AP_EV_* */
+/* What every record starts with. */
+struct ap_record_header {
+	__u16 type;  /* AP_EV_*: which struct the record is */
+	__u16 flags; /* AP_F_* */
+	__u32 tid;   /* thread that made the call (or took the fault) */
+	__u64 ts_ns; /* bpf_ktime_get_ns() at the event */
+};
+
+/* AP_EV_ALLOC: a probed allocating function returned. Made at its return
+ * from what its entry kept (userspace/attach/allocator_catalog.cc has each
+ * function's arguments). */
+struct ap_alloc_record {
+	struct ap_record_header hdr;
+	__u64 block; /* the block handed out; 0: the call failed */
+	__u64 size;  /* bytes asked for (count * size for calloc) */
 	/* The return address into the function that called the probed one.
 	 * At a function's first instruction it still sits at [sp], so the
 	 * kernel's frame-pointer walk misses it; userspace splices it in as
 	 * frame 1 unless the kernel already has it there. */
 	__u64 caller;
-	__s32 stack_id; /* id in the stacks map, or -errno if capture failed */
-	__u32 flags;    /* AP_F_* */
-	__u32 prot;     /* PROT_* for mmap and mprotect */
-	__u32 map_flags;/* MAP_* for mmap, MREMAP_* for mremap */
-	__u32 probe;    /* heap records: probe id from the cookie */
-	__u32 family;   /* heap records: allocator family from the cookie */
+	/* AP_F_SAMPLED: the mean gap between samples, in bytes, in effect when
+	 * the call began (the overhead guard changes it while the programs
+	 * run); the record is weighed by it. 0 otherwise. */
+	__u64 sample_mean;
+	__s32 stack_id; /* id in the stacks map (unwound_stacks with
+			 * AP_F_UNWOUND), or -errno if capture failed */
+	__u16 probe;    /* probe id from the cookie */
+	__u16 family;   /* allocator family id from the cookie */
 };
 
-#ifdef __cplusplus
-static_assert(sizeof(struct ap_event) == 80, "ap_event layout changed");
-#else
-_Static_assert(sizeof(struct ap_event) == 80, "ap_event layout changed");
-#endif
+/* AP_EV_REALLOC: a probed function moved or resized a block (realloc,
+ * rallocx; xallocx resizes in place and returns the new size). */
+struct ap_realloc_record {
+	/* The block it leaves (hdr.type AP_EV_REALLOC): alloc.block is the new
+	 * block (0: the call failed, the old block stays, unless the new size
+	 * is 0), alloc.size its size. */
+	struct ap_alloc_record alloc;
+	/* The block released or resized; 0: realloc(NULL, n), or under
+	 * sampling a block that was never recorded. */
+	__u64 old_block;
+};
+
+/* AP_EV_FREE: a probed releasing function was called with a block. */
+struct ap_free_record {
+	struct ap_record_header hdr;
+	__u64 block;
+	/* The releasing function's sp at entry: tells a release that another
+	 * probed release of the same block calls into (operator delete calls
+	 * free). 0 when made at an allocating call's return (under sampling,
+	 * a realloc that releases a sampled block into an unsampled one). */
+	__u64 sp;
+	__u16 probe;  /* probe id from the cookie */
+	__u16 family; /* allocator family id from the cookie */
+	__u32 reserved;
+};
 
 /* Words of the user stack copied at an address-space syscall, from its sp:
  * the C library's wrapper may keep a frame of its own, so the return address
@@ -164,20 +193,133 @@ _Static_assert(sizeof(struct ap_event) == 80, "ap_event layout changed");
  * (mremap's 0x58-byte frame is the deepest) and such a caller's frame. */
 #define AP_SYSCALL_STACK_WORDS 32
 
-/* Record for AP_EV_MMAP, AP_EV_MREMAP, AP_EV_MPROTECT, AP_EV_BRK and
- * AP_EV_PAGE_FAULT. */
-struct ap_syscall_event {
-	struct ap_event event; /* event.caller: first word that follows a
-				* call instruction, a fallback when userspace
-				* has no CFI for the wrapper */
-	__u64 stack[AP_SYSCALL_STACK_WORDS]; /* user stack words from sp up */
+/* Who made an address-space syscall (or took a page fault): the stack of
+ * the mmap, mremap, mprotect, brk and page fault records. */
+struct ap_syscall_stack {
+	/* First word of `words` that follows a call instruction, a fallback
+	 * when userspace has no CFI for the wrapper (AP_F_HAS_CALLER). */
+	__u64 caller;
+	__s32 stack_id; /* as in ap_alloc_record */
+	__u32 reserved;
+	/* User stack words from sp up, with frame-pointer stacks only (a CFI
+	 * walk, AP_F_UNWOUND, finds the wrapper's caller itself): zero else. */
+	__u64 words[AP_SYSCALL_STACK_WORDS];
 };
 
-#ifdef __cplusplus
-static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
-#else
-_Static_assert(sizeof(struct ap_syscall_event) == 336, "layout changed");
-#endif
+/* AP_EV_MMAP: a successful mmap. */
+struct ap_mmap_record {
+	struct ap_record_header hdr; /* AP_F_FILE_BACKED, AP_F_IN_ALLOCATOR */
+	__u64 addr;                  /* where the mapping was placed */
+	__u64 len;                   /* its length as asked for */
+	__u32 prot;                  /* PROT_* */
+	__u32 map_flags;             /* MAP_* */
+	struct ap_syscall_stack stack;
+};
+
+/* AP_EV_MUNMAP: a successful munmap. A release needs no stack: the
+ * region knows who holds it. */
+struct ap_munmap_record {
+	struct ap_record_header hdr;
+	__u64 addr;
+	__u64 len;
+};
+
+/* AP_EV_MREMAP: a successful mremap. */
+struct ap_mremap_record {
+	struct ap_record_header hdr; /* AP_F_IN_ALLOCATOR */
+	__u64 old_addr;
+	__u64 old_len;
+	__u64 new_addr;              /* where the mapping is now */
+	__u64 new_len;
+	__u32 mremap_flags;          /* MREMAP_* */
+	__u32 reserved;
+	struct ap_syscall_stack stack;
+};
+
+/* AP_EV_MPROTECT: a successful mprotect. */
+struct ap_mprotect_record {
+	struct ap_record_header hdr; /* AP_F_IN_ALLOCATOR */
+	__u64 addr;
+	__u64 len;
+	__u32 prot;                  /* PROT_* */
+	__u32 reserved;
+	struct ap_syscall_stack stack;
+};
+
+/* AP_EV_BRK: a brk that moved the program break. */
+struct ap_brk_record {
+	struct ap_record_header hdr; /* AP_F_IN_ALLOCATOR */
+	__u64 old_brk;               /* the break before the call */
+	__u64 new_brk;               /* ... and after it */
+	struct ap_syscall_stack stack;
+};
+
+/* AP_EV_PAGE_FAULT (--mode pages): a write to private memory made a page
+ * of it resident. */
+struct ap_page_fault_record {
+	struct ap_record_header hdr;
+	__u64 page;       /* the 4 KiB page's address */
+	__u64 huge_start; /* the transparent huge page the fault may fill
+			   * instead (0: none can) */
+	__u64 huge_len;   /* its size; 0 with huge_start 0 */
+	/* stack.caller is 0: the fault may strike anywhere in a function,
+	 * and only its CFI tells where its return address lies. */
+	struct ap_syscall_stack stack;
+};
+
+/* AP_EV_MADVISE (--mode pages): advice that drops pages succeeded. */
+struct ap_madvise_record {
+	struct ap_record_header hdr;
+	__u64 addr;
+	__u64 len;
+	__u32 advice; /* MADV_DONTNEED, MADV_FREE, MADV_REMOVE or
+		       * MADV_DONTNEED_LOCKED */
+	__u32 reserved;
+};
+
+/* AP_EV_JIT_CODE: a JVM installed a compiled method (java_probes.bpf.h). */
+struct ap_jit_code_record {
+	struct ap_record_header hdr;
+	__u64 code;      /* its code's address */
+	__u64 code_size; /* ... and bytes */
+};
+
+/* AP_EV_EXEC: the target ran execve(): its address space, and all it held,
+ * is replaced by a new program's. */
+struct ap_exec_record {
+	struct ap_record_header hdr;
+};
+
+AP_ASSERT_LAYOUT(sizeof(struct ap_record_header) == 16, "ap_record_header layout changed");
+/* The hot record: at most the 80 bytes of the one record type all records
+ * once shared. */
+AP_ASSERT_LAYOUT(sizeof(struct ap_alloc_record) == 56, "ap_alloc_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_realloc_record) == 64, "ap_realloc_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_free_record) == 40, "ap_free_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_syscall_stack) == 16 + 8 * AP_SYSCALL_STACK_WORDS,
+		 "ap_syscall_stack layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_mmap_record) == 312, "ap_mmap_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_munmap_record) == 32, "ap_munmap_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_mremap_record) == 328, "ap_mremap_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_mprotect_record) == 312, "ap_mprotect_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_brk_record) == 304, "ap_brk_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_page_fault_record) == 312,
+		 "ap_page_fault_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_madvise_record) == 40, "ap_madvise_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_jit_code_record) == 32, "ap_jit_code_record layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_exec_record) == 16, "ap_exec_record layout changed");
+/* The header is first in every record, the realloc record's included:
+ * userspace reads the type there before it knows the struct. */
+AP_ASSERT_LAYOUT(__builtin_offsetof(struct ap_realloc_record, alloc.hdr) == 0,
+		 "a record starts with its header");
+AP_ASSERT_LAYOUT(__builtin_offsetof(struct ap_alloc_record, stack_id) == 48,
+		 "ap_alloc_record layout changed");
+AP_ASSERT_LAYOUT(__builtin_offsetof(struct ap_mmap_record, stack) == 40,
+		 "ap_mmap_record layout changed");
+AP_ASSERT_LAYOUT(__builtin_offsetof(struct ap_mremap_record, stack) == 56,
+		 "ap_mremap_record layout changed");
+AP_ASSERT_LAYOUT(__builtin_offsetof(struct ap_page_fault_record, stack) == 40,
+		 "ap_page_fault_record layout changed");
 
 /* Indexes of the per-CPU drop counters (map "counters"). Every place in BPF
  * that can lose data increments one of these; reports print them all. */
@@ -391,20 +533,11 @@ struct ap_unwound_stack {
 	__u64 ips[AP_MAX_STACK_DEPTH];
 };
 
-#ifdef __cplusplus
-static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
-static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
-static_assert(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
-static_assert(sizeof(struct ap_python_runtime) == 96, "layout changed");
-static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
-	      "layout changed");
-#else
-_Static_assert(sizeof(struct ap_unwind_row) == 8, "layout changed");
-_Static_assert(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
-_Static_assert(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
-_Static_assert(sizeof(struct ap_python_runtime) == 96, "layout changed");
-_Static_assert(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
-	       "layout changed");
-#endif
+AP_ASSERT_LAYOUT(sizeof(struct ap_unwind_row) == 8, "layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_unwind_mapping) == 32, "layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_jvm_code_cache) == 136, "layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_python_runtime) == 96, "layout changed");
+AP_ASSERT_LAYOUT(sizeof(struct ap_unwound_stack) == 16 + 8 * AP_MAX_STACK_DEPTH,
+		 "layout changed");
 
 #endif /* ALLOCPROF_BPF_EVENTS_H */

@@ -343,13 +343,14 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		if (!st->sampled && st->kind != AP_KIND_RESIZE) {
 			/* Only the sampled old block's release is news. */
 			if (old_ptr && released) {
-				struct ap_event *f = reserve_event(AP_EV_FREE);
+				struct ap_free_record *f =
+					reserve_record(sizeof(*f), AP_EV_FREE);
 
 				if (f) {
-					f->addr = old_ptr;
+					f->block = old_ptr;
 					f->family = st->family;
 					f->probe = st->probe;
-					submit_event(f);
+					submit_record(f);
 				}
 			}
 			st->active = 0;
@@ -360,12 +361,20 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		flags |= AP_F_SAMPLED;
 	}
 
-	struct ap_event *e = reserve_event(type);
+	/* A realloc record is an allocation record and the block it left. */
+	struct ap_realloc_record *r = NULL;
+	struct ap_alloc_record *e;
 
+	if (type == AP_EV_REALLOC) {
+		r = reserve_record(sizeof(*r), AP_EV_REALLOC);
+		e = r ? &r->alloc : NULL;
+	} else {
+		e = reserve_record(sizeof(*e), AP_EV_ALLOC);
+	}
 	if (e) {
-		e->addr = ptr;
+		e->hdr.flags = flags;
+		e->block = ptr;
 		e->size = size;
-		e->addr2 = old_ptr;
 		/* The return address into the caller, which the frame-pointer
 		 * walk taken at entry skips: the walk starts from the caller's
 		 * rbp (unless the kernel's own fix-up for a leading `push %rbp`
@@ -373,12 +382,13 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		 * kernel has put it back into ip, so no read of [sp] at entry
 		 * is needed. */
 		e->caller = PT_REGS_IP(ctx);
+		e->sample_mean = st->mean;
 		e->stack_id = st->stack_id;
 		e->probe = st->probe;
 		e->family = st->family;
-		e->flags = flags;
-		e->size2 = st->mean;
-		submit_event(e);
+		if (r)
+			r->old_block = old_ptr;
+		submit_record(e);
 	}
 	st->active = 0;
 }
@@ -419,16 +429,16 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 			return;
 	}
 
-	struct ap_event *e = reserve_event(AP_EV_FREE);
+	struct ap_free_record *e = reserve_record(sizeof(*e), AP_EV_FREE);
 
 	if (e) {
-		e->addr = ptr;
+		e->block = ptr;
 		/* operator delete calls free, sdallocx calls ... : userspace
 		 * keeps the outermost release of a block by this sp. */
-		e->addr2 = sp;
+		e->sp = sp;
 		e->probe = AP_COOKIE_PROBE(cookie);
 		e->family = AP_COOKIE_FAMILY(cookie);
-		submit_event(e);
+		submit_record(e);
 	}
 }
 

@@ -23,17 +23,17 @@ SEC("usdt")
 int BPF_USDT(ap_java_method_load, void *klass, int klass_len, void *method, int method_len,
 	     void *signature, int signature_len, void *code, int code_size)
 {
-	struct ap_event *e;
+	struct ap_jit_code_record *r;
 
 	if (!is_target())
 		return 0;
-	e = reserve_event(AP_EV_JIT_CODE);
-	if (!e)
+	r = reserve_record(sizeof(*r), AP_EV_JIT_CODE);
+	if (!r)
 		return 0;
-	e->addr = (__u64)code;
-	e->size = (__u32)code_size;
+	r->code = (__u64)code;
+	r->code_size = (__u32)code_size;
 	/* Rare and wanted soon: wake the reader. */
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

@@ -17,7 +17,7 @@ const volatile bool floor_stacks = false;
  * guard, which may start sampling mid-session). Without it the verifier
  * prunes it all: full tracing pays nothing for it. */
 const volatile bool sampling = false;
-/* Wake the reader once this much data is pending (see emit()). */
+/* Wake the reader once this much data is pending (see submit_record()). */
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
 /* Sizes are set from userspace (bpf_map__set_max_entries) before load. */
@@ -69,35 +69,32 @@ static __always_inline bool is_target(void)
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 
-static __always_inline void init_event(struct ap_event *e, __u32 type)
+/* Reserve a record of `size` bytes, its struct's (a constant once inlined:
+ * the verifier wants one), zeroed, with its header filled for `type`; or
+ * count the drop. */
+static __always_inline void *reserve_record(__u32 size, __u16 type)
 {
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = type;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->ts_ns = bpf_ktime_get_ns();
-}
+	struct ap_record_header *h = bpf_ringbuf_reserve(&events, size, 0);
 
-/* Reserve a zeroed record, or count the drop. */
-static __always_inline struct ap_event *reserve_event(__u32 type)
-{
-	struct ap_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
+	if (!h) {
 		count(AP_CNT_RINGBUF_FULL);
 		return NULL;
 	}
-	init_event(e, type);
-	return e;
+	__builtin_memset(h, 0, size);
+	h->type = type;
+	h->tid = (__u32)bpf_get_current_pid_tgid();
+	h->ts_ns = bpf_ktime_get_ns();
+	return h;
 }
 
 /* Waking the reader on every record costs more than the record itself at
  * malloc rates; wake it only when a batch is pending. The reader also polls
  * with a short timeout, so a quiet target's last events are not stuck. */
-static __always_inline void submit_event(struct ap_event *e)
+static __always_inline void submit_record(void *r)
 {
 	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	bpf_ringbuf_submit(e, pending >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+	bpf_ringbuf_submit(r, pending >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 						      : BPF_RB_NO_WAKEUP);
 }
 

@@ -94,22 +94,22 @@ int ap_page_fault(struct ap_page_fault_args *ctx)
 	if (!f.private_memory)
 		return 0;
 
-	/* A CFI walk looks the faulting instruction itself up. */
-	struct ap_syscall_event *r = stack_event(ctx, AP_EV_PAGE_FAULT, AP_WALK_AT_FAULT);
+	struct ap_page_fault_record *r = reserve_record(sizeof(*r), AP_EV_PAGE_FAULT);
 
 	if (!r)
 		return 0;
+	/* A CFI walk looks the faulting instruction itself up. */
+	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AT_FAULT);
 	/* Frame pointers: the fault may strike anywhere in a function, frame
 	 * pointer or not; only its CFI tells where its return address lies
 	 * (userspace looks), a scan for a word that follows a call could pick
 	 * a stale one. */
-	r->event.caller = 0;
-	r->event.flags &= ~AP_F_HAS_CALLER;
-	r->event.addr = ctx->address & ~4095ull;
-	r->event.size = 4096;
-	r->event.addr2 = f.huge_start;
-	r->event.size2 = f.huge_start ? thp_size : 0;
-	submit_event(&r->event);
+	r->stack.caller = 0;
+	r->hdr.flags &= ~AP_F_HAS_CALLER;
+	r->page = ctx->address & ~4095ull;
+	r->huge_start = f.huge_start;
+	r->huge_len = f.huge_start ? thp_size : 0;
+	submit_record(r);
 	return 0;
 }
 
@@ -133,14 +133,14 @@ int ap_madvise_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p))
 		return 0;
 
-	struct ap_event *e = reserve_event(AP_EV_MADVISE);
+	struct ap_madvise_record *r = reserve_record(sizeof(*r), AP_EV_MADVISE);
 
-	if (!e)
+	if (!r)
 		return 0;
-	e->addr = p.args[0];
-	e->size = p.args[1];
-	e->map_flags = p.args[2];
-	submit_event(e);
+	r->addr = p.args[0];
+	r->len = p.args[1];
+	r->advice = p.args[2];
+	submit_record(r);
 	return 0;
 }
 

@@ -55,18 +55,19 @@ static __always_inline bool follows_call(__u64 ret)
  * address at the depth the wrapper's CFI gives. As a fallback (no CFI),
  * `caller` gets the first word that follows a call instruction: right for
  * leaf wrappers (mmap, munmap, brk keep it at [sp]). */
-static __always_inline void copy_syscall_stack(struct ap_syscall_event *e)
+static __always_inline void copy_syscall_stack(struct ap_record_header *h,
+					       struct ap_syscall_stack *s)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
 	if (!regs ||
-	    bpf_probe_read_user(e->stack, sizeof(e->stack), (void *)regs->sp))
+	    bpf_probe_read_user(s->words, sizeof(s->words), (void *)regs->sp))
 		return;
 	for (int i = 0; i < AP_SYSCALL_STACK_WORDS; i++) {
-		if (follows_call(e->stack[i])) {
-			e->event.caller = e->stack[i];
-			e->event.flags |= AP_F_HAS_CALLER;
+		if (follows_call(s->words[i])) {
+			s->caller = s->words[i];
+			h->flags |= AP_F_HAS_CALLER;
 			return;
 		}
 	}

@@ -59,26 +59,28 @@ static __always_inline bool take_args(struct trace_event_raw_sys_exit *ctx,
 	return (__u64)ctx->ret < (__u64)-4095;
 }
 
-/* The user stack of an address-space syscall. The thread may be inside a
+/* The user stack of an address-space syscall, or of a page fault (`frame0`
+ * is AP_WALK_*: where the registers were taken), into a record's `stack`,
+ * and its flags into the record's header. The thread may be inside a
  * probed allocator call right now: then the syscall is the allocator
  * fetching backing store, and a walk with CFI must know where that call's
  * return address was, which a uretprobe has replaced by its trampoline. */
-static __always_inline void syscall_stack(void *ctx, struct ap_syscall_event *r,
-					  __u32 frame0)
+static __always_inline void syscall_stack(void *ctx, struct ap_record_header *h,
+					  struct ap_syscall_stack *s, __u32 frame0)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	struct call_state *st = regs ? enclosing(thread_state(false), regs->sp) : NULL;
 
 	if (st)
-		r->event.flags |= AP_F_IN_ALLOCATOR;
+		h->flags |= AP_F_IN_ALLOCATOR;
 	if (unwind_mode == AP_UNWIND_FP) {
-		r->event.stack_id = capture_stack(ctx);
-		copy_syscall_stack(r);
+		s->stack_id = capture_stack(ctx);
+		copy_syscall_stack(h, s);
 		return;
 	}
 	/* The CFI walk finds the wrapper's caller itself: no stack words. */
-	r->event.flags |= AP_F_UNWOUND;
+	h->flags |= AP_F_UNWOUND;
 	struct ap_call_slots slots = {};
 
 	if (st && st->caller != 0) {
@@ -89,34 +91,9 @@ static __always_inline void syscall_stack(void *ctx, struct ap_syscall_event *r,
 		slots.slot[1] = st->inner_sp;
 		slots.ret[1] = st->inner_caller;
 	}
-	r->event.stack_id = regs ? unwind_user_stack(regs->ip, regs->sp, regs->bp,
-						     frame0, &slots)
-				 : -EFAULT;
-}
-
-/* Reserve a record with a user stack and fill what they all share: who
- * made the call (or the fault: `frame0` is AP_WALK_*, where the registers
- * were taken). Submit with submit_event(&r->event). */
-static __always_inline struct ap_syscall_event *stack_event(void *ctx, __u32 type,
-							    __u32 frame0)
-{
-	struct ap_syscall_event *r =
-		bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
-	if (!r) {
-		count(AP_CNT_RINGBUF_FULL);
-		return NULL;
-	}
-	init_event(&r->event, type);
-	__builtin_memset(r->stack, 0, sizeof(r->stack));
-	syscall_stack(ctx, r, frame0);
-	return r;
-}
-
-static __always_inline struct ap_syscall_event *syscall_event(void *ctx,
-							      __u32 type)
-{
-	return stack_event(ctx, type, AP_WALK_AFTER_SYSCALL);
+	s->stack_id = regs ? unwind_user_stack(regs->ip, regs->sp, regs->bp,
+					       frame0, &slots)
+			   : -EFAULT;
 }
 
 SEC("tracepoint/syscalls/sys_enter_mmap")
@@ -136,19 +113,18 @@ int ap_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p))
 		return 0;
 
-	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_MMAP);
+	struct ap_mmap_record *r = reserve_record(sizeof(*r), AP_EV_MMAP);
 
 	if (!r)
 		return 0;
-	struct ap_event *e = &r->event;
-
-	e->addr = ctx->ret;
-	e->size = p.args[1];
-	e->prot = p.args[2];
-	e->map_flags = p.args[3];
+	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AFTER_SYSCALL);
+	r->addr = ctx->ret;
+	r->len = p.args[1];
+	r->prot = p.args[2];
+	r->map_flags = p.args[3];
 	if (!(p.args[3] & AP_MAP_ANONYMOUS) && (__s32)p.args[4] >= 0)
-		e->flags |= AP_F_FILE_BACKED;
-	submit_event(e);
+		r->hdr.flags |= AP_F_FILE_BACKED;
+	submit_record(r);
 	return 0;
 }
 
@@ -169,13 +145,13 @@ int ap_munmap_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 
 	/* A release needs no stack: the region knows who holds it. */
-	struct ap_event *e = reserve_event(AP_EV_MUNMAP);
+	struct ap_munmap_record *r = reserve_record(sizeof(*r), AP_EV_MUNMAP);
 
-	if (!e)
+	if (!r)
 		return 0;
-	e->addr = p.args[0];
-	e->size = p.args[1];
-	submit_event(e);
+	r->addr = p.args[0];
+	r->len = p.args[1];
+	submit_record(r);
 	return 0;
 }
 
@@ -196,18 +172,17 @@ int ap_mremap_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p))
 		return 0;
 
-	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_MREMAP);
+	struct ap_mremap_record *r = reserve_record(sizeof(*r), AP_EV_MREMAP);
 
 	if (!r)
 		return 0;
-	struct ap_event *e = &r->event;
-
-	e->addr2 = p.args[0];
-	e->size2 = p.args[1];
-	e->size = p.args[2];
-	e->map_flags = p.args[3];
-	e->addr = ctx->ret;
-	submit_event(e);
+	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AFTER_SYSCALL);
+	r->old_addr = p.args[0];
+	r->old_len = p.args[1];
+	r->new_len = p.args[2];
+	r->mremap_flags = p.args[3];
+	r->new_addr = ctx->ret;
+	submit_record(r);
 	return 0;
 }
 
@@ -227,16 +202,15 @@ int ap_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p))
 		return 0;
 
-	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_MPROTECT);
+	struct ap_mprotect_record *r = reserve_record(sizeof(*r), AP_EV_MPROTECT);
 
 	if (!r)
 		return 0;
-	struct ap_event *e = &r->event;
-
-	e->addr = p.args[0];
-	e->size = p.args[1];
-	e->prot = p.args[2];
-	submit_event(e);
+	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AFTER_SYSCALL);
+	r->addr = p.args[0];
+	r->len = p.args[1];
+	r->prot = p.args[2];
+	submit_record(r);
 	return 0;
 }
 
@@ -262,15 +236,14 @@ int ap_brk_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!take_args(ctx, &p) || (__u64)ctx->ret == p.args[4])
 		return 0;
 
-	struct ap_syscall_event *r = syscall_event(ctx, AP_EV_BRK);
+	struct ap_brk_record *r = reserve_record(sizeof(*r), AP_EV_BRK);
 
 	if (!r)
 		return 0;
-	struct ap_event *e = &r->event;
-
-	e->addr2 = p.args[4];
-	e->addr = ctx->ret;
-	submit_event(e);
+	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AFTER_SYSCALL);
+	r->old_brk = p.args[4];
+	r->new_brk = ctx->ret;
+	submit_record(r);
 	return 0;
 }
 
@@ -291,10 +264,10 @@ static __always_inline int exec_done(struct trace_event_raw_sys_exit *ctx)
 	/* The thread's call state lives in its task, which the exec keeps:
 	 * it describes the old program's stack. */
 	bpf_task_storage_delete(&calls, bpf_get_current_task_btf());
-	struct ap_event *e = reserve_event(AP_EV_EXEC);
+	struct ap_exec_record *r = reserve_record(sizeof(*r), AP_EV_EXEC);
 
-	if (e)
-		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	if (r)
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

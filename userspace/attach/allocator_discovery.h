@@ -19,7 +19,7 @@
 namespace allocprof {
 
 // Names of allocator families, by the id BPF carries in each heap event
-// (ap_event.family). Id 0 is "unknown" and never compared.
+// (ap_alloc_record.family). Id 0 is "unknown" and never compared.
 class AllocatorFamilies {
  public:
   // The id of `name`, made on first use.
@@ -41,7 +41,7 @@ struct ProbedFunction {
   uint64_t offset = 0;               // file offset of its first instruction
   CallShape shape;
   uint16_t family = 0;
-  uint32_t id = 0;   // probe id (ap_event.probe), set when attached
+  uint32_t id = 0;   // probe id (ap_alloc_record.probe), set when attached
   ProbeSite site;    // where the probe sits, from `offset`
 
   bool returns() const;  // needs a return probe: it hands out a block

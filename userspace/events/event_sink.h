@@ -1,4 +1,4 @@
-// Decodes ap_event records into the aggregator's calls.
+// Turns the BPF records (bpf/events.h) into the aggregator's calls.
 #ifndef ALLOCPROF_USERSPACE_EVENTS_EVENT_SINK_H_
 #define ALLOCPROF_USERSPACE_EVENTS_EVENT_SINK_H_
 
@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
 #include "userspace/aggregate/aggregator.h"
+#include "userspace/events/record.h"
 #include "userspace/stacks/return_slot.h"
 #include "userspace/stacks/stack_resolver.h"
 #include "userspace/stacks/stack_table.h"
@@ -37,7 +38,7 @@ class EventSink {
   // mean (the target's exec: a new program, whose objects the modules do
   // not know yet): the caller refreshes them (TakeNewCode) before it hands
   // in the next record.
-  bool Handle(const ap_event& e, absl::Span<const uint64_t> stack_words = {});
+  bool Handle(const Record& record);
 
   // Records handled, and whether the target mapped new executable code since
   // the last call (symbols must then learn the new module).
@@ -60,14 +61,36 @@ class EventSink {
   uint64_t loader_mappings() const { return loader_mappings_; }
 
  private:
-  StackRef StackOf(const ap_event& e, absl::Span<const uint64_t> stack_words,
+  // One for each record type; true as Handle says.
+  bool On(const ap_alloc_record& r);
+  bool On(const ap_realloc_record& r);
+  bool On(const ap_free_record& r);
+  bool On(const ap_mmap_record& r);
+  bool On(const ap_munmap_record& r);
+  bool On(const ap_mremap_record& r);
+  bool On(const ap_mprotect_record& r);
+  bool On(const ap_brk_record& r);
+  bool On(const ap_page_fault_record& r);
+  bool On(const ap_madvise_record& r);
+  bool On(const ap_jit_code_record& r);
+  bool On(const ap_exec_record& r);
+
+  // The stack of a heap record, taken at the allocator's entry.
+  StackRef StackOf(const ap_alloc_record& r);
+  // The stack of a syscall record, or of a page fault (`at_fault`).
+  StackRef StackOf(const ap_record_header& h, const ap_syscall_stack& s,
                    bool at_fault = false);
-  // The syscall instruction of `e` lies in the dynamic loader.
-  bool MadeByLoader(const ap_event& e);
-  // A release (AP_EV_FREE) made inside another probed release of the same
-  // block: operator delete calls free, tcmalloc's sized delete jumps to its
-  // free. Only the outermost one counts, with its allocator family.
-  bool ReleasedWithin(const ap_event& e);
+  // `stack_words`: the user stack copied with a syscall record, empty for
+  // a heap record.
+  StackRef StackOf(uint32_t flags, int32_t stack_id, uint64_t caller,
+                   absl::Span<const uint64_t> stack_words, bool at_fault);
+  // The syscall instruction of a record with this stack lies in the
+  // dynamic loader.
+  bool MadeByLoader(const ap_record_header& h, const ap_syscall_stack& s);
+  // A release made inside another probed release of the same block:
+  // operator delete calls free, tcmalloc's sized delete jumps to its free.
+  // Only the outermost one counts, with its allocator family.
+  bool ReleasedWithin(const ap_free_record& r);
 
   Aggregator& aggregator_;
   StackTable& stacks_;

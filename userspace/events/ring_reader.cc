@@ -2,10 +2,9 @@
 
 #include <bpf/libbpf.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <iterator>
 #include <cstring>
+#include <utility>
 
 namespace allocprof {
 
@@ -20,60 +19,106 @@ absl::StatusOr<std::unique_ptr<RingReader>> RingReader::Open(int ring_buffer_fd,
   return reader;
 }
 
-RingReader::~RingReader() { ring_buffer__free(ring_); }
+std::unique_ptr<RingReader> RingReader::WithoutRing(Handler handler) {
+  return std::unique_ptr<RingReader>(new RingReader(std::move(handler)));
+}
 
-size_t RingReader::RecordSize(uint32_t type) {
+RingReader::~RingReader() {
+  if (ring_ != nullptr) ring_buffer__free(ring_);
+}
+
+namespace {
+
+template <typename T>
+struct StructOf {
+  using type = T;
+};
+
+// Calls `f` with StructOf<the struct BPF sends `type` in>; nothing for a
+// type unknown. The one place that pairs types with their structs.
+template <typename F>
+void ForType(uint32_t type, F&& f) {
   switch (type) {
-    case AP_EV_MMAP:
-    case AP_EV_MREMAP:
-    case AP_EV_MPROTECT:
-    case AP_EV_BRK:
-    case AP_EV_PAGE_FAULT:
-      return sizeof(ap_syscall_event);
     case AP_EV_ALLOC:
+      f(StructOf<ap_alloc_record>{});
+      return;
     case AP_EV_FREE:
+      f(StructOf<ap_free_record>{});
+      return;
     case AP_EV_REALLOC:
+      f(StructOf<ap_realloc_record>{});
+      return;
+    case AP_EV_MMAP:
+      f(StructOf<ap_mmap_record>{});
+      return;
     case AP_EV_MUNMAP:
+      f(StructOf<ap_munmap_record>{});
+      return;
+    case AP_EV_MREMAP:
+      f(StructOf<ap_mremap_record>{});
+      return;
+    case AP_EV_MPROTECT:
+      f(StructOf<ap_mprotect_record>{});
+      return;
+    case AP_EV_BRK:
+      f(StructOf<ap_brk_record>{});
+      return;
+    case AP_EV_PAGE_FAULT:
+      f(StructOf<ap_page_fault_record>{});
+      return;
     case AP_EV_MADVISE:
+      f(StructOf<ap_madvise_record>{});
+      return;
     case AP_EV_JIT_CODE:
+      f(StructOf<ap_jit_code_record>{});
+      return;
     case AP_EV_EXEC:
-      return sizeof(ap_event);
+      f(StructOf<ap_exec_record>{});
+      return;
     default:
-      return 0;
+      return;
   }
 }
 
+}  // namespace
+
+size_t RingReader::RecordSize(uint32_t type) {
+  size_t size = 0;
+  ForType(type, [&size](auto of) { size = sizeof(typename decltype(of)::type); });
+  return size;
+}
+
 bool RingReader::Dispatch(const void* data, size_t size, const Handler& handler, bool* pause) {
-  uint32_t type = 0;
+  decltype(ap_record_header::type) type = 0;
   if (size < sizeof(type)) return false;
   std::memcpy(&type, data, sizeof(type));
-  const size_t expected = RecordSize(type);
-  if (expected == 0 || size < expected) return false;
-  // Copied out: ring buffer records are only 8-byte aligned by position.
-  if (expected == sizeof(ap_syscall_event)) {
-    ap_syscall_event record;
-    std::memcpy(&record, data, sizeof(record));
-    uint64_t words[AP_SYSCALL_STACK_WORDS];
-    std::copy(std::begin(record.stack), std::end(record.stack), words);
-    *pause = handler(record.event, words);
-  } else {
-    ap_event event;
-    std::memcpy(&event, data, sizeof(event));
-    *pause = handler(event, {});
+  bool delivered = false;
+  ForType(type, [&](auto of) {
+    using T = typename decltype(of)::type;
+    if (size < sizeof(T)) return;
+    // Copied out: ring buffer records are only 8-byte aligned by position.
+    Record record(std::in_place_type<T>);
+    std::memcpy(&std::get<T>(record), data, sizeof(T));
+    *pause = handler(record);
+    delivered = true;
+  });
+  return delivered;
+}
+
+bool RingReader::Take(const void* data, size_t size) {
+  bool pause = false;
+  if (!Dispatch(data, size, handler_, &pause)) {
+    ++malformed_;
+    return false;
   }
-  return true;
+  return pause;
 }
 
 int RingReader::OnRecord(void* ctx, void* data, size_t size) {
   auto* self = static_cast<RingReader*>(ctx);
-  bool pause = false;
-  if (!Dispatch(data, size, self->handler_, &pause)) {
-    ++self->malformed_;
-    return 0;
-  }
-  self->paused_ = pause;
+  self->paused_ = self->Take(data, size);
   // A negative return has libbpf keep this record consumed and stop.
-  return pause ? -EINTR : 0;
+  return self->paused_ ? -EINTR : 0;
 }
 
 int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(ring_); }

@@ -1,5 +1,5 @@
-// Reads ap_event records from the BPF ring buffer and hands each to a
-// callback, in the order the kernel committed them.
+// Reads records from the BPF ring buffer and hands each to a callback as
+// its type's struct, in the order the kernel committed them.
 #ifndef ALLOCPROF_USERSPACE_EVENTS_RING_READER_H_
 #define ALLOCPROF_USERSPACE_EVENTS_RING_READER_H_
 
@@ -7,8 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "absl/types/span.h"
-#include "bpf/events.h"
+#include "userspace/events/record.h"
 
 struct ring_buffer;
 
@@ -16,22 +15,22 @@ namespace allocprof {
 
 class RingReader {
  public:
-  // `stack_words` is the user stack copied with an address-space syscall
-  // record (ap_syscall_event), empty for the others. Returns true to pause
-  // the reading after this record (see Drain).
-  using Handler = std::function<bool(const ap_event&,
-                                     absl::Span<const uint64_t> stack_words)>;
+  // Returns true to pause the reading after this record (see Drain).
+  using Handler = std::function<bool(const Record&)>;
 
   static absl::StatusOr<std::unique_ptr<RingReader>> Open(int ring_buffer_fd,
                                                           Handler handler);
+  // A reader with no ring buffer: records reach it through Take only (the
+  // unit tests; no BPF). Drain and epoll_fd are not for it.
+  static std::unique_ptr<RingReader> WithoutRing(Handler handler);
 
-  // The size of the record BPF sends a type in (bpf/events.h): an
-  // ap_syscall_event for the address-space syscalls and page faults (they
-  // carry stack words), an ap_event for the others; 0 for a type unknown.
+  // The size of the struct BPF sends a type in (AP_EV_* in bpf/events.h);
+  // 0 for a type unknown.
   static size_t RecordSize(uint32_t type);
-  // Hands `data` to `handler` as its type's record, told apart by the type
-  // it starts with. False for a record too short for its type or of an
-  // unknown type; true, and *pause as the handler asks, otherwise.
+  // Hands `data` to `handler` as its type's struct, told apart by the type
+  // its header starts with; nothing past that struct is read. False for a
+  // record shorter than its type's struct or of an unknown type; true, and
+  // *pause as the handler asks, otherwise.
   static bool Dispatch(const void* data, size_t size, const Handler& handler, bool* pause);
   ~RingReader();
   // It owns the libbpf ring buffer, which a copy would free twice.
@@ -46,7 +45,12 @@ class RingReader {
   // once the caller has done what the pause was for.
   absl::StatusOr<bool> Drain();
 
-  // Records shorter than their type's record, or of a type this build does
+  // Hands one record to the handler as Drain does each: a record Dispatch
+  // refuses is counted in malformed(), unread. True when the handler asked
+  // for a pause.
+  bool Take(const void* data, size_t size);
+
+  // Records shorter than their type's struct, or of a type this build does
   // not know (never expected; counted as lost, not trusted).
   uint64_t malformed() const { return malformed_; }
 

@@ -45,9 +45,7 @@ absl::StatusOr<std::unique_ptr<Tracing>> Tracing::Start(const SessionOptions& op
   std::unique_ptr<Tracing> t(new Tracing(options, target, attachment, log));
   auto reader = RingReader::Open(
       attachment.probes->ring_buffer_fd(),
-      [sink = &t->sink_](const ap_event& e, absl::Span<const uint64_t> words) {
-        return sink->Handle(e, words);
-      });
+      [sink = &t->sink_](const Record& record) { return sink->Handle(record); });
   if (!reader.ok()) return reader.status();
   t->reader_ = *std::move(reader);
   auto waiter = Waiter::Create({t->reader_->epoll_fd(), stop_fd, target.exit_fd()});

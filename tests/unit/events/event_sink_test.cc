@@ -4,17 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/events/test_records.h"
+
 namespace allocprof {
 namespace {
 
-ap_event Event(uint32_t type, uint64_t addr, uint64_t size, int32_t stack_id = 1) {
-  ap_event e = {};
-  e.type = type;
-  e.addr = addr;
-  e.size = size;
-  e.stack_id = stack_id;
-  return e;
-}
+constexpr uint32_t kProtRW = PROT_READ | PROT_WRITE;
 
 class EventSinkTest : public ::testing::Test {
  protected:
@@ -24,9 +19,9 @@ class EventSinkTest : public ::testing::Test {
 };
 
 TEST_F(EventSinkTest, AllocAndFree) {
-  sink.Handle(Event(AP_EV_ALLOC, 0x1000, 100));
-  sink.Handle(Event(AP_EV_ALLOC, 0x2000, 50));
-  sink.Handle(Event(AP_EV_FREE, 0x1000, 0));
+  sink.Handle(AllocRecord(0x1000, 100));
+  sink.Handle(AllocRecord(0x2000, 50));
+  sink.Handle(FreeRecord(0x1000));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 50);
   EXPECT_EQ(sink.handled(), 3u);
 }
@@ -35,12 +30,10 @@ TEST_F(EventSinkTest, AllocAndFree) {
 // follow belong to a program whose objects are not known yet: the sink
 // asks its reader to pause there.
 TEST_F(EventSinkTest, ExecDropsTheOldProgramAndAsksForAPause) {
-  EXPECT_FALSE(sink.Handle(Event(AP_EV_ALLOC, 0x1000, 100)));
-  ap_event m = Event(AP_EV_MMAP, 0x7000000, 8192);
-  m.prot = PROT_READ | PROT_WRITE;
-  EXPECT_FALSE(sink.Handle(m));
+  EXPECT_FALSE(sink.Handle(AllocRecord(0x1000, 100)));
+  EXPECT_FALSE(sink.Handle(MmapRecord(0x7000000, 8192, kProtRW)));
   ASSERT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 100 + 8192);
-  EXPECT_TRUE(sink.Handle(Event(AP_EV_EXEC, 0, 0)));
+  EXPECT_TRUE(sink.Handle(ExecRecord()));
   EXPECT_TRUE(sink.TakeNewCode());
   const Totals& t = aggregator.totals();
   EXPECT_EQ(t.outstanding.outstanding_bytes(), 0);
@@ -50,28 +43,26 @@ TEST_F(EventSinkTest, ExecDropsTheOldProgramAndAsksForAPause) {
   EXPECT_EQ(t.exec_dropped_objects, 2);
   // The new program's blocks, at the old addresses too, are its own; a
   // free of an old block is one of a block from before the session.
-  EXPECT_FALSE(sink.Handle(Event(AP_EV_ALLOC, 0x1000, 40)));
-  EXPECT_FALSE(sink.Handle(Event(AP_EV_FREE, 0x2000, 0)));
+  EXPECT_FALSE(sink.Handle(AllocRecord(0x1000, 40)));
+  EXPECT_FALSE(sink.Handle(FreeRecord(0x2000)));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 40);
   EXPECT_EQ(aggregator.totals().unknown_frees, 1u);
   EXPECT_EQ(aggregator.totals().exec_dropped_bytes, 100 + 8192);
 }
 
-TEST_F(EventSinkTest, ReallocTakesOldFromAddr2AndNewFromAddr) {
-  sink.Handle(Event(AP_EV_ALLOC, 0x1000, 100));
-  ap_event r = Event(AP_EV_REALLOC, 0x3000, 300);
-  r.addr2 = 0x1000;
-  sink.Handle(r);
+TEST_F(EventSinkTest, ReallocReleasesTheOldBlockForTheNew) {
+  sink.Handle(AllocRecord(0x1000, 100));
+  sink.Handle(ReallocRecord(/*old_block=*/0x1000, /*new_block=*/0x3000, 300));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 300);
   EXPECT_EQ(aggregator.totals().freed_bytes, 100u);
 }
 
 TEST_F(EventSinkTest, CallerIsPartOfTheStackIdentity) {
-  ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, /*stack_id=*/5);
+  ap_alloc_record a = AllocRecord(0x1000, 10, /*stack_id=*/5);
   a.caller = 0x401000;
-  a.flags = AP_F_HAS_CALLER;
-  ap_event b = a;
-  b.addr = 0x2000;
+  a.hdr.flags = AP_F_HAS_CALLER;
+  ap_alloc_record b = a;
+  b.block = 0x2000;
   b.caller = 0x402000;
   sink.Handle(a);
   sink.Handle(b);
@@ -82,11 +73,11 @@ TEST_F(EventSinkTest, CallerIsPartOfTheStackIdentity) {
 // A stack walked with CFI already has the caller as frame 1: the caller BPF
 // read at [sp] is not part of its identity, so it is never spliced in again.
 TEST_F(EventSinkTest, UnwoundStacksCarryNoSplicedCaller) {
-  ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, /*stack_id=*/5);
+  ap_alloc_record a = AllocRecord(0x1000, 10, /*stack_id=*/5);
   a.caller = 0x401000;
-  a.flags = AP_F_HAS_CALLER | AP_F_UNWOUND;
-  ap_event b = a;
-  b.addr = 0x2000;
+  a.hdr.flags = AP_F_HAS_CALLER | AP_F_UNWOUND;
+  ap_alloc_record b = a;
+  b.block = 0x2000;
   b.caller = 0x402000;
   sink.Handle(a);
   sink.Handle(b);
@@ -95,37 +86,35 @@ TEST_F(EventSinkTest, UnwoundStacksCarryNoSplicedCaller) {
   EXPECT_EQ(stacks.origin(0).caller, 0u);
   EXPECT_EQ(stacks.origin(0).stack_id, 5);
   // The same id from the kernel's stack map is another stack.
-  ap_event fp = a;
-  fp.flags = AP_F_HAS_CALLER;
-  fp.addr = 0x3000;
+  ap_alloc_record fp = a;
+  fp.hdr.flags = AP_F_HAS_CALLER;
+  fp.block = 0x3000;
   sink.Handle(fp);
   EXPECT_EQ(stacks.size(), 2u);
 }
 
 // A walked stack that could not be kept keeps the caller BPF read.
 TEST_F(EventSinkTest, LostUnwoundStackKeepsItsCaller) {
-  ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, /*stack_id=*/-17);
+  ap_alloc_record a = AllocRecord(0x1000, 10, /*stack_id=*/-17);
   a.caller = 0x401000;
-  a.flags = AP_F_HAS_CALLER | AP_F_UNWOUND;
+  a.hdr.flags = AP_F_HAS_CALLER | AP_F_UNWOUND;
   sink.Handle(a);
   EXPECT_EQ(stacks.origin(0).caller, 0x401000u);
 }
 
 TEST_F(EventSinkTest, CallerWithoutFlagIsIgnored) {
-  ap_event a = Event(AP_EV_ALLOC, 0x1000, 10, 5);
+  ap_alloc_record a = AllocRecord(0x1000, 10, 5);
   a.caller = 0xdead;  // not validated by BPF
   sink.Handle(a);
   EXPECT_EQ(stacks.origin(0).caller, 0u);
 }
 
 TEST_F(EventSinkTest, MmapFlagsReachTheAggregator) {
-  ap_event m = Event(AP_EV_MMAP, 0x7f0000000000, 1 << 20);
-  m.prot = PROT_READ | PROT_WRITE;
-  m.flags = AP_F_FILE_BACKED;
+  ap_mmap_record m = MmapRecord(0x7f0000000000, 1 << 20, kProtRW);
+  m.hdr.flags = AP_F_FILE_BACKED;
   sink.Handle(m);
-  ap_event backing = Event(AP_EV_MMAP, 0x7f1000000000, 1 << 20);
-  backing.prot = PROT_READ | PROT_WRITE;
-  backing.flags = AP_F_IN_ALLOCATOR;
+  ap_mmap_record backing = MmapRecord(0x7f1000000000, 1 << 20, kProtRW);
+  backing.hdr.flags = AP_F_IN_ALLOCATOR;
   sink.Handle(backing);
   const Usage& o = aggregator.totals().outstanding;
   EXPECT_EQ(o.bytes[static_cast<int>(MemKind::kFileMmap)], 1 << 20);
@@ -135,40 +124,32 @@ TEST_F(EventSinkTest, MmapFlagsReachTheAggregator) {
 }
 
 TEST_F(EventSinkTest, ExecutableFileMappingMeansNewCode) {
-  ap_event m = Event(AP_EV_MMAP, 0x7f0000000000, 4096);
-  m.prot = PROT_READ | PROT_EXEC;
-  m.flags = AP_F_FILE_BACKED;
+  ap_mmap_record m = MmapRecord(0x7f0000000000, 4096, PROT_READ | PROT_EXEC);
+  m.hdr.flags = AP_F_FILE_BACKED;
   sink.Handle(m);
   EXPECT_TRUE(sink.TakeNewCode());
   EXPECT_FALSE(sink.TakeNewCode());
 }
 
-TEST_F(EventSinkTest, MremapOldRangeIsAddr2) {
-  ap_event m = Event(AP_EV_MMAP, 0x10000, 0x1000);
-  m.prot = PROT_READ | PROT_WRITE;
-  sink.Handle(m);
-  ap_event r = Event(AP_EV_MREMAP, 0x20000, 0x2000);
-  r.addr2 = 0x10000;
-  r.size2 = 0x1000;
-  r.map_flags = 1;  // MREMAP_MAYMOVE
-  sink.Handle(r);
+TEST_F(EventSinkTest, MremapMovesTheOldRangeToTheNew) {
+  sink.Handle(MmapRecord(0x10000, 0x1000, kProtRW));
+  sink.Handle(MremapRecord(/*old_addr=*/0x10000, /*old_len=*/0x1000, /*new_addr=*/0x20000,
+                           /*new_len=*/0x2000, /*mremap_flags=*/1 /* MREMAP_MAYMOVE */));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0x2000);
-  sink.Handle(Event(AP_EV_MUNMAP, 0x20000, 0x2000));
+  sink.Handle(MunmapRecord(0x20000, 0x2000));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0);
 }
 
-TEST_F(EventSinkTest, BrkOldBreakIsAddr2) {
-  ap_event grow = Event(AP_EV_BRK, 0x5000 + 0x21000, 0);
-  grow.addr2 = 0x5000;
-  sink.Handle(grow);
+TEST_F(EventSinkTest, BrkGrowsFromTheOldBreak) {
+  sink.Handle(BrkRecord(/*old_brk=*/0x5000, /*new_brk=*/0x5000 + 0x21000));
   EXPECT_EQ(aggregator.totals().outstanding.bytes[static_cast<int>(MemKind::kBrk)],
             0x21000);
 }
 
 TEST_F(EventSinkTest, ReleaseThroughAnotherFamilyIsCountedAndStillReleases) {
-  ap_event a = Event(AP_EV_ALLOC, 0x1000, 128);
+  ap_alloc_record a = AllocRecord(0x1000, 128);
   a.family = 1;
-  ap_event f = Event(AP_EV_FREE, 0x1000, 0);
+  ap_free_record f = FreeRecord(0x1000);
   f.family = 2;
   sink.Handle(a);
   sink.Handle(f);
@@ -183,16 +164,15 @@ TEST_F(EventSinkTest, ReleaseThroughAnotherFamilyIsCountedAndStillReleases) {
 // thread, the inner one from deeper in the stack (or the same sp, for a
 // tail call). Only the outer one counts, with its family.
 TEST_F(EventSinkTest, ReleaseInsideAnotherReleaseCountsOnce) {
-  ap_event a = Event(AP_EV_ALLOC, 0x1000, 96);
+  ap_alloc_record a = AllocRecord(0x1000, 96);
   a.family = 3;
-  a.tid = 7;
-  ap_event outer = Event(AP_EV_FREE, 0x1000, 0);
+  a.hdr.tid = 7;
+  ap_free_record outer = FreeRecord(0x1000, /*sp=*/0x7ffd0100);
   outer.family = 3;
-  outer.tid = 7;
-  outer.addr2 = 0x7ffd0100;  // sp
-  ap_event inner = outer;
+  outer.hdr.tid = 7;
+  ap_free_record inner = outer;
   inner.family = 4;
-  inner.addr2 = 0x7ffd00f8;
+  inner.sp = 0x7ffd00f8;
   sink.Handle(a);
   sink.Handle(outer);
   sink.Handle(inner);
@@ -205,12 +185,11 @@ TEST_F(EventSinkTest, ReleaseInsideAnotherReleaseCountsOnce) {
 // The same address freed again after another thread got it back from the
 // allocator is a release of its own, even from the same frame.
 TEST_F(EventSinkTest, SameAddressReallocatedElsewhereIsFreedAgain) {
-  ap_event free1 = Event(AP_EV_FREE, 0x1000, 0);
-  free1.tid = 7;
-  free1.addr2 = 0x7ffd0100;
-  ap_event alloc = Event(AP_EV_ALLOC, 0x1000, 64);
-  alloc.tid = 8;
-  sink.Handle(Event(AP_EV_ALLOC, 0x1000, 64));
+  ap_free_record free1 = FreeRecord(0x1000, /*sp=*/0x7ffd0100);
+  free1.hdr.tid = 7;
+  ap_alloc_record alloc = AllocRecord(0x1000, 64);
+  alloc.hdr.tid = 8;
+  sink.Handle(AllocRecord(0x1000, 64));
   sink.Handle(free1);
   sink.Handle(alloc);
   sink.Handle(free1);
@@ -219,22 +198,22 @@ TEST_F(EventSinkTest, SameAddressReallocatedElsewhereIsFreedAgain) {
 }
 
 TEST_F(EventSinkTest, SampledBlocksStandForTheirEstimate) {
-  ap_event sampled = Event(AP_EV_ALLOC, 0x1000, 1024);
-  sampled.flags = AP_F_SAMPLED;
-  sampled.size2 = 512 * 1024;  // the mean gap the block was drawn with
+  ap_alloc_record sampled = AllocRecord(0x1000, 1024);
+  sampled.hdr.flags = AP_F_SAMPLED;
+  sampled.sample_mean = 512 * 1024;  // the mean gap the block was drawn with
   sink.Handle(sampled);
   // 1024 / (1 - exp(-1024 / 524288)) = 524800.3
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 524800);
-  sink.Handle(Event(AP_EV_FREE, 0x1000, 0));
+  sink.Handle(FreeRecord(0x1000));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0);
   // The overhead guard raised the mean: a later sample stands for more.
-  sampled.size2 = 1024 * 1024;
+  sampled.sample_mean = 1024 * 1024;
   sink.Handle(sampled);
   // 1024 / (1 - exp(-1024 / 1048576)) = 1049088.2
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 1049088);
-  sink.Handle(Event(AP_EV_FREE, 0x1000, 0));
+  sink.Handle(FreeRecord(0x1000));
   // Not flagged: counted as it is.
-  sink.Handle(Event(AP_EV_ALLOC, 0x2000, 1024));
+  sink.Handle(AllocRecord(0x2000, 1024));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 1024);
 }
 
