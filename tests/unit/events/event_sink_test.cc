@@ -217,5 +217,41 @@ TEST_F(EventSinkTest, SampledBlocksStandForTheirEstimate) {
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 1024);
 }
 
+TEST_F(EventSinkTest, ExecutableProtectionMeansNewCode) {
+  sink.Handle(MmapRecord(0x10000, 0x2000, PROT_NONE));
+  EXPECT_FALSE(sink.TakeNewCode());
+  sink.Handle(MprotectRecord(0x10000, 0x1000, PROT_READ | PROT_EXEC));
+  EXPECT_TRUE(sink.TakeNewCode());
+}
+
+TEST_F(EventSinkTest, JitCodeIsKeptInOrderUntilTaken) {
+  sink.Handle(JitCodeRecord(0x7f0000001000, 0x300));
+  sink.Handle(JitCodeRecord(0x7f0000002000, 0x80));
+  const std::vector<EventSink::JitCode> code = sink.TakeJitCode();
+  ASSERT_EQ(code.size(), 2u);
+  EXPECT_EQ(code[0].start, 0x7f0000001000u);
+  EXPECT_EQ(code[0].size, 0x300u);
+  EXPECT_EQ(code[1].start, 0x7f0000002000u);
+  EXPECT_EQ(code[1].size, 0x80u);
+  EXPECT_TRUE(sink.TakeJitCode().empty());
+  EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 0);
+}
+
+// --mode pages: a fault's page counts, madvise releases it.
+TEST(EventSinkPagesTest, FaultedPagesCountUntilAdviceDropsThem) {
+  Aggregator aggregator(4096, Accounting::kPages);
+  StackTable stacks;
+  EventSink sink{aggregator, stacks};
+  constexpr uint64_t kBase = 0x7f0000000000;
+  sink.Handle(MmapRecord(kBase, 16 * 4096, kProtRW));
+  for (uint64_t i = 0; i < 4; ++i) sink.Handle(PageFaultRecord(kBase + i * 4096));
+  EXPECT_EQ(aggregator.totals().outstanding.bytes[static_cast<int>(MemKind::kPages)],
+            4 * 4096);
+  sink.Handle(MadviseRecord(kBase, 2 * 4096, MADV_DONTNEED));
+  EXPECT_EQ(aggregator.totals().outstanding.bytes[static_cast<int>(MemKind::kPages)],
+            2 * 4096);
+  EXPECT_EQ(sink.handled(), 6u);
+}
+
 }  // namespace
 }  // namespace allocprof
