@@ -3,10 +3,15 @@
 # jemalloc) serving `redis-benchmark -t set,get -d 200 -r 100000` over a unix
 # socket, untraced and under allocprof attached with -p in each way it
 # traces, interleaved round by round so that drift of the host spreads over
-# all of them. Prints SET and GET requests a second (median of the rounds)
-# and each as a share of untraced. Figures, no verdict; needs root.
+# all of them. Prints SET and GET requests a second (median of the rounds),
+# each as a share of untraced and as time a request against the floor (the
+# same probe sites with programs that do nothing: what the traps alone
+# cost). With kernel.bpf_stats_enabled=1 it also prints, per way, how often
+# each BPF program ran a request and its ns a run (allocprof -v, last
+# round). Figures, no verdict; needs root.
 #
 #   tests/bench/redis.sh ALLOCPROF [ROUNDS] [REQUESTS]
+#   WAYS="untraced floor full" tests/bench/redis.sh ...   (a subset)
 set -euo pipefail
 
 allocprof=${1:?usage: redis.sh ALLOCPROF [ROUNDS] [REQUESTS]}
@@ -39,8 +44,10 @@ load() {
 }
 
 # The ways to trace, by name; "untraced" runs no allocprof.
-ways=(untraced full sampled guard pages)
+ways=(untraced floor full sampled guard pages)
+[ -n "${WAYS:-}" ] && read -r -a ways <<<"$WAYS"
 declare -A options=(
+  [floor]="--floor"
   [full]="--max-overhead 0"
   [sampled]="--max-overhead 0 --sample-bytes 512K"
   [guard]=""
@@ -52,7 +59,7 @@ run_way() {
   local way=$1 ap= log=$dir/allocprof-$way.log
   if [ "$way" != untraced ]; then
     # shellcheck disable=SC2086
-    "$allocprof" ${options[$way]} -p "$server" >"$dir/report-$way.txt" 2>"$log" &
+    "$allocprof" -v ${options[$way]} -p "$server" >"$dir/report-$way.txt" 2>"$log" &
     ap=$!
     for _ in $(seq 600); do grep -q '^allocprof: tracing' "$log" && break; sleep 0.05; done
     grep -q '^allocprof: tracing' "$log" ||
@@ -62,6 +69,7 @@ run_way() {
   if [ -n "$ap" ]; then
     kill -INT "$ap"
     wait "$ap" || { echo "redis.sh: allocprof ($way) failed:" >&2; cat "$log" >&2; exit 1; }
+    grep '^allocprof: BPF program ' "$log" >"$dir/runs-$way" || true
     [ "$way" = guard ] && grep -h '^Note: at .* sampling changed' "$dir/report-$way.txt" | tail -1 >"$dir/guard-note" || true
   fi
 }
@@ -74,14 +82,27 @@ done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 printf 'redis-server %s, redis-benchmark -t set,get -d 200 -r 100000 -n %s over a unix socket, median of %s rounds\n' \
   "$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')" "$requests" "$rounds"
-printf '%-10s %12s %8s %12s %8s\n' way SET/s share GET/s share
-base_set=$(echo "${figures[untraced,SET]}" | median)
-base_get=$(echo "${figures[untraced,GET]}" | median)
+printf '%-10s %12s %8s %9s %12s %8s %9s\n' way SET/s share 'x floor' GET/s share 'x floor'
+rps() { [ -n "${figures[$1,$2]:-}" ] && echo "${figures[$1,$2]}" | median || echo 0; }
+base_set=$(rps untraced SET) base_get=$(rps untraced GET)
+floor_set=$(rps floor SET) floor_get=$(rps floor GET)
 for way in "${ways[@]}"; do
-  set_rps=$(echo "${figures[$way,SET]}" | median)
-  get_rps=$(echo "${figures[$way,GET]}" | median)
-  awk -v w="$way" -v s="$set_rps" -v g="$get_rps" -v bs="$base_set" -v bg="$base_get" \
-    'BEGIN { printf "%-10s %12.0f %7.0f%% %12.0f %7.0f%%\n", w, s, 100 * s / bs, g, 100 * g / bg }'
+  # "x floor": a request's time under this way over its time under the
+  # floor's traps (floor rate / this rate).
+  awk -v w="$way" -v s="$(rps "$way" SET)" -v g="$(rps "$way" GET)" \
+    -v bs="$base_set" -v bg="$base_get" -v fs="$floor_set" -v fg="$floor_get" '
+    function share(x, b) { return b > 0 ? sprintf("%7.0f%%", 100 * x / b) : "       -" }
+    function ratio(x, f) { return f > 0 && x > 0 ? sprintf("%8.2fx", f / x) : "        -" }
+    BEGIN { printf "%-10s %12.0f %s %s %12.0f %s %s\n", w, s, share(s, bs), ratio(s, fs),
+            g, share(g, bg), ratio(g, fg) }'
+done
+# Each program's runs a request (SET and GET together) and ns a run.
+for way in "${ways[@]}"; do
+  [ -s "$dir/runs-$way" ] || continue
+  awk -v w="$way" -v n="$((2 * requests))" '
+    { name = $4; sub(/:$/, "", name); runs = $5; ns = $7
+      printf "%-10s %-22s %7.2f runs/request %6d ns/run %7.0f ns/request\n", w, name, runs / n, ns, runs * ns / n }' \
+    "$dir/runs-$way"
 done
 [ -s "$dir/guard-note" ] && echo "guard (default --max-overhead 5): $(cut -c7- "$dir/guard-note")"
 exit 0
