@@ -357,7 +357,9 @@ AP_ASSERT_LAYOUT(__builtin_offsetof(struct ap_page_fault_record, stack) == 40,
 #define AP_ACT_EMULATED_ENTRIES 0 /* allocator probe hits the kernel emulates */
 #define AP_ACT_STEPPED_ENTRIES 1  /* ... that it single-steps                 */
 #define AP_ACT_RETURNS 2          /* return probe hits (uretprobe or session)  */
-#define AP_ACT_COUNT 3
+#define AP_ACT_WALKS 3            /* user stacks walked with CFI, or remembered */
+#define AP_ACT_WALKS_REMEMBERED 4 /* ... taken from a walk met before          */
+#define AP_ACT_COUNT 5
 
 /*
  * Unwinding with call-frame information (--unwind). Userspace turns each

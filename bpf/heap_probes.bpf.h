@@ -273,12 +273,14 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		needs_return = st.sampled || st.old_sampled;
 		st.lazy = session && !needs_return;
 	}
+	st.stack_id = (!st.mean || st.sampled) ? capture_entry_stack(ctx) : -1;
 	/* A walk with CFI from a syscall inside this call meets the slot of
 	 * its return address, which a uretprobe replaces with its trampoline:
-	 * the walk needs what the slot held at entry (syscall_stack()). */
-	if (unwind_mode != AP_UNWIND_FP && st.caller == 0)
+	 * the walk needs what the slot held at entry (syscall_stack()). The
+	 * entry's own walk has just read it. */
+	if (unwind_mode != AP_UNWIND_FP && st.caller == 0 &&
+	    !(st.stack_id >= 0 && walk_top_word(sp, &st.caller)))
 		bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
-	st.stack_id = (!st.mean || st.sampled) ? capture_entry_stack(ctx) : -1;
 	*slot = st;
 	return needs_return ? 0 : 1;
 }
@@ -424,7 +426,11 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 	if (sampling) {
 		__u64 mean = sample_mean;
 
-		if ((mean || track_live) && bpf_map_delete_elem(&sampled_live, &ptr) != 0 &&
+		/* Most blocks were never sampled: a lookup, which takes no
+		 * lock, finds that cheaper than a delete that misses. */
+		if ((mean || track_live) &&
+		    (!bpf_map_lookup_elem(&sampled_live, &ptr) ||
+		     bpf_map_delete_elem(&sampled_live, &ptr) != 0) &&
 		    mean)
 			return;
 	}

@@ -92,6 +92,16 @@ struct walk {
 	__u32 busy;
 	/* The top of the stack, read once: most frames' words are in it. */
 	__u32 chunk_words;
+	/* The walk_memos slot this walk records its reads into, and whether it
+	 * still does (every read so far succeeded and fitted). */
+	__u32 memo_slot;
+	__u32 memo_on;
+	/* Where rbp came from, for the memo: a register code without frame
+	 * pointers keeps anything in (a request's pointer), which the walk
+	 * depends on only where a rule uses it (AP_BP_*). */
+	__u32 bp_state;
+	__u32 memo_bp;   /* the walk used its starting rbp */
+	__u64 bp_addr;   /* AP_BP_LOADED: the word it was read from */
 	__u64 chunk_base;
 	__u64 chunk[AP_UNWIND_CHUNK_WORDS];
 	struct ap_unwound_stack out;
@@ -103,6 +113,40 @@ struct {
 	__type(key, __u32);
 	__type(value, struct walk);
 } walks SEC(".maps");
+
+/* Walks remembered, per CPU, by where they started. A walk is a function
+ * of its starting registers, the unwind tables (their generation) and the
+ * user words it reads, nothing else (walks through JVM or CPython frames
+ * read more and are not remembered): when the registers and generation are
+ * those of an earlier walk and every word that walk read still holds what
+ * it held, the walk would find the same stack, and its id is taken without
+ * walking. A server's event loop allocates from the same few call paths at
+ * the same stack depths, so most walks are met again; checking a remembered
+ * one costs a compare per word read, mostly from the chunk already read,
+ * where walking costs two row lookups and the rules per frame. */
+#define AP_WALK_MEMO_SLOTS 256
+#define AP_WALK_MEMO_READS 48
+struct walk_memo {
+	__u64 pc;
+	__u64 sp;
+	__u64 bp;
+	__u64 index;     /* unwind_index of the walk */
+	__u32 frame0;
+	__s32 id;        /* the stack's id in unwound_stacks */
+	__u32 reads;     /* words in addr/val */
+	__u32 valid;     /* a complete record of a walk whose stack was kept */
+	__u32 bp_used;   /* the walk used its starting rbp: part of the key */
+	__u32 pad;
+	__u64 addr[AP_WALK_MEMO_READS];
+	__u64 val[AP_WALK_MEMO_READS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AP_WALK_MEMO_SLOTS);
+	__type(key, __u32);
+	__type(value, struct walk_memo);
+} walk_memos SEC(".maps");
 
 /* Rows found, by the address looked up, per CPU: a hot path returns to
  * the same few addresses, and two binary searches per frame (some 20 cache
@@ -275,7 +319,7 @@ static __always_inline const struct ap_unwind_row *cached_row(struct walk *w,
 
 /* The word at user address `addr`: from the chunk read at the start when
  * it is there, else read on its own. 0 on success. */
-static __always_inline long read_word(struct walk *w, __u64 addr, __u64 *out)
+static __always_inline long read_word_raw(struct walk *w, __u64 addr, __u64 *out)
 {
 	__u64 off = addr - w->chunk_base;
 
@@ -288,6 +332,81 @@ static __always_inline long read_word(struct walk *w, __u64 addr, __u64 *out)
 		}
 	}
 	return bpf_probe_read_user(out, sizeof(*out), (void *)addr);
+}
+
+#define AP_BP_START 0  /* the starting register, not used so far */
+#define AP_BP_LOADED 1 /* restored from the stack at bp_addr, not used so far */
+#define AP_BP_KNOWN 2  /* used (and recorded), or a constant */
+
+/* Adds a word the walk read to its memo; a walk that reads more than the
+ * memo holds is not remembered. */
+static __always_inline void memo_record(struct walk *w, __u64 addr, __u64 val)
+{
+	__u32 slot = w->memo_slot;
+	struct walk_memo *m = bpf_map_lookup_elem(&walk_memos, &slot);
+	__u32 n;
+
+	if (!m) {
+		w->memo_on = 0;
+		return;
+	}
+	n = m->reads;
+	if (n >= AP_WALK_MEMO_READS) {
+		w->memo_on = 0;
+		return;
+	}
+	m->addr[n] = addr;
+	m->val[n] = val;
+	m->reads = n + 1;
+}
+
+/* The word at user address `addr`, as the walk reads it (and its memo
+ * records it). 0 on success. */
+static __always_inline long read_word(struct walk *w, __u64 addr, __u64 *out)
+{
+	long err = read_word_raw(w, addr, out);
+
+	if (w->memo_on) {
+		if (err)
+			w->memo_on = 0; /* the fault is not recorded: not remembered */
+		else
+			memo_record(w, addr, *out);
+	}
+	return err;
+}
+
+/* The walk is about to use w->bp: from here on the memo depends on it. */
+static __always_inline void memo_use_bp(struct walk *w)
+{
+	if (w->memo_on && w->bp_state == AP_BP_START)
+		w->memo_bp = 1;
+	else if (w->memo_on && w->bp_state == AP_BP_LOADED)
+		memo_record(w, w->bp_addr, w->bp);
+	w->bp_state = AP_BP_KNOWN;
+}
+
+/* Whether every word the walk remembered in `slot` read still holds what
+ * it held then (this CPU's walk has read the chunk at its sp). A global
+ * function, verified once on its own. */
+__noinline int ap_walk_memo_holds(__u32 slot)
+{
+	__u32 zero = 0;
+	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
+	struct walk_memo *m = bpf_map_lookup_elem(&walk_memos, &slot);
+
+	if (!w || !m)
+		return 0;
+	__u32 n = m->reads;
+
+	for (__u32 i = 0; i < AP_WALK_MEMO_READS; i++) {
+		__u64 v = 0;
+
+		if (i >= n)
+			return 1;
+		if (read_word_raw(w, m->addr[i], &v) || v != m->val[i])
+			return 0;
+	}
+	return n <= AP_WALK_MEMO_READS;
 }
 
 /* Frame pointers are only believed when they point up the stack, aligned,
@@ -365,6 +484,7 @@ __noinline int ap_unwind_step(void)
 	if (row && type == AP_CFA_JAVA_INTERP) {
 		__u64 method = 0, bcp = 0;
 
+		memo_use_bp(w);
 		if (plausible_fp(w->bp, w->sp) &&
 		    read_word(w, w->bp + 8 * (__s64)rbp_rule, &method) == 0 && method &&
 		    (method & AP_FRAME_JAVA_METHOD_MASK) == method) {
@@ -400,6 +520,7 @@ __noinline int ap_unwind_step(void)
 	if (type == AP_CFA_RSP) {
 		cfa = w->sp + cfa_offset;
 	} else if (type == AP_CFA_RBP) {
+		memo_use_bp(w);
 		cfa = w->bp + cfa_offset;
 	} else if (type == AP_CFA_PLT) {
 		cfa = w->sp + 8 + ((pc & 15) >= cfa_offset ? 8 : 0);
@@ -413,13 +534,15 @@ __noinline int ap_unwind_step(void)
 		 * return address. */
 		__u64 pair[2];
 
+		memo_use_bp(w);
 		if (!plausible_fp(w->bp, w->sp) || read_word(w, w->bp, &pair[0]) ||
 		    read_word(w, w->bp + 8, &pair[1]))
 			return 1;
 		cfa = w->bp + 16;
 		bp = pair[0];
+		w->bp_state = AP_BP_KNOWN;
 		ret = pair[1];
-		rbp_rule = AP_RBP_SAME; /* bp already read */
+		rbp_rule = AP_RBP_SAME; /* bp already read (and recorded) */
 		/* An interpreted frame called from compiled code sits below the
 		 * arguments the c2i adapter pushed: the caller's own sp is the
 		 * "sender sp" the interpreter keeps at rbp - 8
@@ -435,9 +558,17 @@ __noinline int ap_unwind_step(void)
 		return 1;
 	if (rbp_rule == AP_RBP_UNKNOWN) {
 		bp = 0;
-	} else if (rbp_rule != AP_RBP_SAME &&
-		   read_word(w, cfa + 8 * (__s64)rbp_rule, &bp)) {
-		return 1;
+		w->bp_state = AP_BP_KNOWN;
+	} else if (rbp_rule != AP_RBP_SAME) {
+		/* Recorded only if a later frame uses it (memo_use_bp). */
+		__u64 at = cfa + 8 * (__s64)rbp_rule;
+
+		if (read_word_raw(w, at, &bp)) {
+			w->memo_on = 0;
+			return 1;
+		}
+		w->bp_state = AP_BP_LOADED;
+		w->bp_addr = at;
 	}
 have_return:
 	if (cfa <= w->sp)
@@ -543,6 +674,44 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 			w->chunk_words = words;
 	}
 
+	/* A walk met before (see walk_memos). Not with return-address slots
+	 * (a syscall inside a probed call) nor JVM or CPython frames: those
+	 * walks read more than the stack words they record. */
+	struct walk_memo *m = NULL;
+
+	w->memo_on = 0;
+	w->memo_bp = 0;
+	w->bp_state = AP_BP_START;
+	if (!slots && !jvm_code_cache.heap_count && !python_runtime.ready) {
+		__u64 h = (ip ^ (sp * 0x9e3779b97f4a7c15ull) ^ frame0) *
+			  0x100000001b3ull;
+		__u32 slot = (__u32)(h >> 40) & (AP_WALK_MEMO_SLOTS - 1);
+
+		m = bpf_map_lookup_elem(&walk_memos, &slot);
+		if (m) {
+			if (m->valid && m->pc == ip && m->sp == sp &&
+			    (!m->bp_used || m->bp == bp) && m->index == index && m->frame0 == frame0 &&
+			    ap_walk_memo_holds(slot)) {
+				__s32 known = m->id;
+
+				count_activity(AP_ACT_WALKS);
+				count_activity(AP_ACT_WALKS_REMEMBERED);
+				w->busy = 0;
+				return known;
+			}
+			m->valid = 0;
+			m->reads = 0;
+			m->pc = ip;
+			m->sp = sp;
+			m->bp = bp;
+			m->index = index;
+			m->frame0 = frame0;
+			m->bp_used = 0;
+			w->memo_slot = slot;
+			w->memo_on = 1;
+		}
+	}
+
 	bpf_loop(AP_MAX_STACK_DEPTH, unwind_step, NULL, 0);
 	if (!w->complete) {
 		w->out.flags |= AP_STACK_TRUNCATED;
@@ -550,8 +719,28 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 	}
 	__s32 id = store_stack(w);
 
+	count_activity(AP_ACT_WALKS);
+	if (m && w->memo_on && id >= 0) {
+		m->bp_used = w->memo_bp;
+		m->id = id;
+		m->valid = 1;
+	}
 	w->busy = 0;
 	return id;
+}
+
+/* The word at `sp` when this CPU's last walk started there and read it (the
+ * chunk). Only a walk that just succeeded on this thread's stack may be
+ * asked: another thread's walk starts at another sp. */
+static __always_inline bool walk_top_word(__u64 sp, __u64 *out)
+{
+	__u32 zero = 0;
+	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
+
+	if (!w || w->chunk_base != sp || w->chunk_words == 0)
+		return false;
+	*out = w->chunk[0];
+	return true;
 }
 
 /* The stack at a uprobe on a function's entry. */

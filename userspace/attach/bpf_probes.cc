@@ -338,7 +338,8 @@ ProbeActivity BpfProbes::ReadActivity() const {
     std::vector<uint64_t> per_cpu(cpus);
     const int fd = bpf_map__fd(skel_->maps.activity);
     uint64_t* sums[AP_ACT_COUNT] = {&activity.emulated_entries, &activity.stepped_entries,
-                                    &activity.returns};
+                                    &activity.returns, &activity.walks,
+                                    &activity.walks_remembered};
     for (uint32_t i = 0; i < AP_ACT_COUNT; ++i) {
       if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) != 0) continue;
       for (uint64_t v : per_cpu) *sums[i] += v;

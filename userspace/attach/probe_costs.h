@@ -21,6 +21,10 @@ struct ProbeActivity {
   uint64_t stepped_entries = 0;
   uint64_t returns = 0;
   uint64_t bpf_run_ns = 0;  // 0 unless BPF statistics are on
+  // Stacks walked with CFI, and how many of them were a walk met before
+  // (bpf/unwind.bpf.h, walk_memos): for -v, not priced.
+  uint64_t walks = 0;
+  uint64_t walks_remembered = 0;
 };
 
 struct ProbeCosts {

@@ -209,6 +209,11 @@ absl::Status Tracing::Stop() {
       *verbose << "allocprof: BPF program " << p.name << ": " << p.runs << " runs, "
                << p.run_time_ns / p.runs << " ns each\n";
     }
+    const ProbeActivity activity = attachment_.probes->ReadActivity();
+    if (activity.walks > 0) {
+      *verbose << "allocprof: " << activity.walks << " user stacks walked with CFI, "
+               << activity.walks_remembered << " of them remembered walks\n";
+    }
     // And what allocprof itself spent on each record while tracing.
     const double cpu_ns = (CpuSeconds() - cpu_at_start_) * 1e9;
     if (sink_.handled() > 0) {
