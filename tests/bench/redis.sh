@@ -61,7 +61,7 @@ run_way() {
     # shellcheck disable=SC2086
     "$allocprof" -v ${options[$way]} -p "$server" >"$dir/report-$way.txt" 2>"$log" &
     ap=$!
-    for _ in $(seq 600); do grep -q '^allocprof: tracing' "$log" && break; sleep 0.05; done
+    for _ in $(seq 600); do grep -qs '^allocprof: tracing' "$log" && break; sleep 0.05; done
     grep -q '^allocprof: tracing' "$log" ||
       { echo "redis.sh: allocprof ($way) did not start tracing:" >&2; cat "$log" >&2; exit 1; }
   fi
