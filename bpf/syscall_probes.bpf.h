@@ -105,29 +105,6 @@ int ap_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 			     ctx->args[3], ctx->args[4]);
 }
 
-SEC("tracepoint/syscalls/sys_exit_mmap")
-int ap_mmap_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	struct pending_syscall p;
-
-	if (!take_args(ctx, &p))
-		return 0;
-
-	struct ap_mmap_record *r = reserve_record(sizeof(*r), AP_EV_MMAP);
-
-	if (!r)
-		return 0;
-	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AFTER_SYSCALL);
-	r->addr = ctx->ret;
-	r->len = p.args[1];
-	r->prot = p.args[2];
-	r->map_flags = p.args[3];
-	if (!(p.args[3] & AP_MAP_ANONYMOUS) && (__s32)p.args[4] >= 0)
-		r->hdr.flags |= AP_F_FILE_BACKED;
-	submit_record(r);
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_enter_munmap")
 int ap_munmap_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -164,54 +141,12 @@ int ap_mremap_enter(struct trace_event_raw_sys_enter *ctx)
 			     ctx->args[3], ctx->args[4]);
 }
 
-SEC("tracepoint/syscalls/sys_exit_mremap")
-int ap_mremap_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	struct pending_syscall p;
-
-	if (!take_args(ctx, &p))
-		return 0;
-
-	struct ap_mremap_record *r = reserve_record(sizeof(*r), AP_EV_MREMAP);
-
-	if (!r)
-		return 0;
-	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AFTER_SYSCALL);
-	r->old_addr = p.args[0];
-	r->old_len = p.args[1];
-	r->new_len = p.args[2];
-	r->mremap_flags = p.args[3];
-	r->new_addr = ctx->ret;
-	submit_record(r);
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_enter_mprotect")
 int ap_mprotect_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	if (floor_mode || !is_target())
 		return 0;
 	return remember_args(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0);
-}
-
-SEC("tracepoint/syscalls/sys_exit_mprotect")
-int ap_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	struct pending_syscall p;
-
-	if (!take_args(ctx, &p))
-		return 0;
-
-	struct ap_mprotect_record *r = reserve_record(sizeof(*r), AP_EV_MPROTECT);
-
-	if (!r)
-		return 0;
-	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AFTER_SYSCALL);
-	r->addr = p.args[0];
-	r->len = p.args[1];
-	r->prot = p.args[2];
-	submit_record(r);
-	return 0;
 }
 
 /* brk(addr) returns the new break, or the old one when it cannot move, so
@@ -228,22 +163,99 @@ int ap_brk_enter(struct trace_event_raw_sys_enter *ctx)
 	return remember_args(ctx->args[0], 0, 0, 0, old_brk);
 }
 
-SEC("tracepoint/syscalls/sys_exit_brk")
-int ap_brk_exit(struct trace_event_raw_sys_exit *ctx)
+/* x86-64's numbers of the syscalls whose exits ap_addr_space_exit serves. */
+#define AP_NR_MMAP 9
+#define AP_NR_MPROTECT 10
+#define AP_NR_BRK 12
+#define AP_NR_MREMAP 25
+
+/* The stack of the syscall being recorded, taken before its record is
+ * reserved: one per CPU, as a syscall exit never nests in another. */
+struct exit_stack {
+	struct ap_record_header hdr; /* only its flags are used */
+	struct ap_syscall_stack stack;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exit_stack);
+} exit_stacks SEC(".maps");
+
+/* The records of mmap, mremap, mprotect and brk differ only in a few
+ * fields; what costs is the stack, taken the same way for all four. One
+ * program serves the four exits (userspace attaches it to each), so that
+ * the verifier goes through the stack walk once at load, not four times. */
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int ap_addr_space_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pending_syscall p;
+	__u32 zero = 0;
+	long nr = ctx->id;
 
-	if (!take_args(ctx, &p) || (__u64)ctx->ret == p.args[4])
+	if (!take_args(ctx, &p))
+		return 0;
+	/* brk(addr) returns the old break when it cannot move. */
+	if (nr == AP_NR_BRK && (__u64)ctx->ret == p.args[4])
 		return 0;
 
-	struct ap_brk_record *r = reserve_record(sizeof(*r), AP_EV_BRK);
+	struct exit_stack *taken = bpf_map_lookup_elem(&exit_stacks, &zero);
 
-	if (!r)
+	if (!taken)
 		return 0;
-	syscall_stack(ctx, &r->hdr, &r->stack, AP_WALK_AFTER_SYSCALL);
-	r->old_brk = p.args[4];
-	r->new_brk = ctx->ret;
-	submit_record(r);
+	__builtin_memset(taken, 0, sizeof(*taken));
+	syscall_stack(ctx, &taken->hdr, &taken->stack, AP_WALK_AFTER_SYSCALL);
+
+	if (nr == AP_NR_MMAP) {
+		struct ap_mmap_record *r = reserve_record(sizeof(*r), AP_EV_MMAP);
+
+		if (!r)
+			return 0;
+		r->hdr.flags = taken->hdr.flags;
+		__builtin_memcpy(&r->stack, &taken->stack, sizeof(r->stack));
+		r->addr = ctx->ret;
+		r->len = p.args[1];
+		r->prot = p.args[2];
+		r->map_flags = p.args[3];
+		if (!(p.args[3] & AP_MAP_ANONYMOUS) && (__s32)p.args[4] >= 0)
+			r->hdr.flags |= AP_F_FILE_BACKED;
+		submit_record(r);
+	} else if (nr == AP_NR_MREMAP) {
+		struct ap_mremap_record *r = reserve_record(sizeof(*r), AP_EV_MREMAP);
+
+		if (!r)
+			return 0;
+		r->hdr.flags = taken->hdr.flags;
+		__builtin_memcpy(&r->stack, &taken->stack, sizeof(r->stack));
+		r->old_addr = p.args[0];
+		r->old_len = p.args[1];
+		r->new_len = p.args[2];
+		r->mremap_flags = p.args[3];
+		r->new_addr = ctx->ret;
+		submit_record(r);
+	} else if (nr == AP_NR_MPROTECT) {
+		struct ap_mprotect_record *r = reserve_record(sizeof(*r), AP_EV_MPROTECT);
+
+		if (!r)
+			return 0;
+		r->hdr.flags = taken->hdr.flags;
+		__builtin_memcpy(&r->stack, &taken->stack, sizeof(r->stack));
+		r->addr = p.args[0];
+		r->len = p.args[1];
+		r->prot = p.args[2];
+		submit_record(r);
+	} else if (nr == AP_NR_BRK) {
+		struct ap_brk_record *r = reserve_record(sizeof(*r), AP_EV_BRK);
+
+		if (!r)
+			return 0;
+		r->hdr.flags = taken->hdr.flags;
+		__builtin_memcpy(&r->stack, &taken->stack, sizeof(r->stack));
+		r->old_brk = p.args[4];
+		r->new_brk = ctx->ret;
+		submit_record(r);
+	}
 	return 0;
 }
 

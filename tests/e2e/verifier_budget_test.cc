@@ -34,7 +34,7 @@ TEST(VerifierBudgetTest, EveryProgramInEveryCombinationIsWithinBudget) {
     bool has_fault = false, has_mmap = false, has_alloc = false;
     for (const VerifierStats& v : row.programs) {
       has_fault |= v.program == "ap_page_fault";
-      has_mmap |= v.program == "ap_mmap_exit";
+      has_mmap |= v.program == "ap_addr_space_exit";
       has_alloc |= v.program == "ap_alloc_session" || v.program == "ap_alloc_entry";
     }
     EXPECT_TRUE(has_mmap && has_alloc) << row.combination.Name();

@@ -355,14 +355,23 @@ ProbeActivity BpfProbes::ReadActivity() const {
 
 absl::Status BpfProbes::AttachSyscalls() {
   bpf_program* programs[] = {
-      skel_->progs.ap_mmap_enter,     skel_->progs.ap_mmap_exit,
-      skel_->progs.ap_munmap_enter,   skel_->progs.ap_munmap_exit,
-      skel_->progs.ap_mremap_enter,   skel_->progs.ap_mremap_exit,
-      skel_->progs.ap_mprotect_enter, skel_->progs.ap_mprotect_exit,
-      skel_->progs.ap_brk_enter,      skel_->progs.ap_brk_exit,
-      skel_->progs.ap_execve_exit,    skel_->progs.ap_execveat_exit,
+      skel_->progs.ap_mmap_enter,   skel_->progs.ap_munmap_enter,
+      skel_->progs.ap_munmap_exit,  skel_->progs.ap_mremap_enter,
+      skel_->progs.ap_mprotect_enter, skel_->progs.ap_brk_enter,
+      skel_->progs.ap_execve_exit,  skel_->progs.ap_execveat_exit,
   };
-  return AttachTracepoints(programs);
+  if (absl::Status s = AttachTracepoints(programs); !s.ok()) return s;
+  // One program records the four exits that take a stack (verified once).
+  for (const char* exit : {"sys_exit_mmap", "sys_exit_mremap", "sys_exit_mprotect",
+                           "sys_exit_brk"}) {
+    bpf_link* link =
+        bpf_program__attach_tracepoint(skel_->progs.ap_addr_space_exit, "syscalls", exit);
+    if (link == nullptr) {
+      return LibbpfError(errno, absl::StrCat("cannot attach tracepoint syscalls/", exit));
+    }
+    links_.emplace_back(link);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status BpfProbes::AttachPageFaults() {

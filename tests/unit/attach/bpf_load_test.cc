@@ -65,11 +65,11 @@ TEST(StepDownTest, SessionsGoFirstThenTheWalkThenTheJvmProbe) {
   EXPECT_EQ(step->what, "stacks are frame-pointer walks");
   EXPECT_NE(step->cost.find("frame pointers"), std::string::npos);
 
-  step = StepDown("ap_mmap_exit", "invalid access", &config);
+  step = StepDown("ap_addr_space_exit", "invalid access", &config);
   ASSERT_TRUE(step.has_value());
   EXPECT_FALSE(config.java_probe);
 
-  EXPECT_FALSE(StepDown("ap_mmap_exit", "invalid access", &config).has_value());
+  EXPECT_FALSE(StepDown("ap_addr_space_exit", "invalid access", &config).has_value());
 }
 
 TEST(StepDownTest, RefusedJvmProbeIsLeftOutAloneFirst) {
