@@ -1,5 +1,6 @@
 #include "userspace/common/session_log.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "userspace/common/printable.h"
@@ -7,6 +8,7 @@
 namespace allocprof {
 
 void SessionLog::Note(std::string line) {
+  if (std::find(notes_.begin(), notes_.end(), line) != notes_.end()) return;
   if (say_notes_) Say(line);
   notes_.push_back(std::move(line));
 }

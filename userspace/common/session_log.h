@@ -36,9 +36,10 @@ class SessionLog {
   // -v's stream, escaped line by line; null without -v. Lines start with
   // "allocprof: " and end with '\n'.
   std::ostream* verbose() { return verbose_ ? &escaped_ : nullptr; }
-  bool is_verbose() const { return verbose_; }
 
-  // A way the session is degraded, for the report's notes.
+  // A way the session is degraded, for the report's notes; one found
+  // again (the kernel's refusals, when a session attaches a second time)
+  // is kept and said once.
   void Note(std::string line);
   // One line on stderr now ("allocprof: " and the line, escaped); not a
   // note.

@@ -12,6 +12,25 @@
 #include "absl/time/clock.h"
 
 namespace allocprof {
+namespace {
+
+// allocprof's own peak resident memory (VmHWM), in KiB; 0 if unreadable.
+int64_t PeakRssKib() {
+  // /proc/self: allocprof's own status, not a target's.
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  int64_t kib = 0;
+  while (std::getline(status, line)) {
+    absl::string_view rest = line;
+    if (absl::ConsumePrefix(&rest, "VmHWM:")) {
+      rest = absl::StripAsciiWhitespace(absl::StripSuffix(absl::StripAsciiWhitespace(rest), "kB"));
+      if (!absl::SimpleAtoi(rest, &kib)) kib = 0;
+    }
+  }
+  return kib;
+}
+
+}  // namespace
 
 AttachPhases::AttachPhases() : start_(absl::Now()), last_(start_), peak_kib_(PeakRssKib()) {}
 
@@ -31,21 +50,6 @@ std::string AttachPhases::Summary() const {
   return absl::StrFormat("attach took %.1f ms, peak memory %d KiB: %s",
                          absl::ToDoubleMilliseconds(last_ - start_), peak_kib_,
                          absl::StrJoin(phases_, ", "));
-}
-
-int64_t PeakRssKib() {
-  // /proc/self: allocprof's own status, not a target's.
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  int64_t kib = 0;
-  while (std::getline(status, line)) {
-    absl::string_view rest = line;
-    if (absl::ConsumePrefix(&rest, "VmHWM:")) {
-      rest = absl::StripAsciiWhitespace(absl::StripSuffix(absl::StripAsciiWhitespace(rest), "kB"));
-      if (!absl::SimpleAtoi(rest, &kib)) kib = 0;
-    }
-  }
-  return kib;
 }
 
 double CpuSeconds() {

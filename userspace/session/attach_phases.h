@@ -27,9 +27,6 @@ class AttachPhases {
   std::vector<std::string> phases_;
 };
 
-// allocprof's own peak resident memory (VmHWM), in KiB; 0 if unreadable.
-int64_t PeakRssKib();
-
 // allocprof's own CPU time so far, user and system.
 double CpuSeconds();
 

@@ -43,8 +43,6 @@ class OverheadControl {
   // The traps alone cost more than the budget: the allocator probes should
   // leave, and the session go on in pages mode.
   bool leave_probes() const { return guard_ && guard_->leave_probes(); }
-  // Why and when they left: one of Notes().
-  std::string LeaveNote() const;
   // Measures what a hit costs (a few ms) and starts the first window.
   void Start();
   // Once a window is due: the guard's decision, applied.
@@ -60,6 +58,8 @@ class OverheadControl {
 
  private:
   absl::Status Apply(uint64_t mean);
+  // Why and when the probes left: one of Notes().
+  std::string LeaveNote() const;
   double TargetCpuSeconds() const;
 
   double budget_;

@@ -1,7 +1,6 @@
 // Tracing::Snapshot: the session so far as a Profile -- the named stacks
 // and the session's facts, with every note on what was lost or degraded,
 // gathered from the parts that know.
-#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,13 +57,6 @@ Profile Tracing::Snapshot(bool at_end) {
   for (const std::string& spec : allocators.UnmatchedCustom()) {
     notes.push_back(absl::StrCat("'", spec, "': its object was never mapped"));
   }
-  // A note found again (the kernel's refusals, after a change of mode) is
-  // said once.
-  std::vector<std::string> once;
-  for (std::string& note : notes) {
-    if (std::find(once.begin(), once.end(), note) == once.end()) once.push_back(std::move(note));
-  }
-  notes = std::move(once);
   const Totals& totals = profile.totals;
   if (totals.mismatched_frees > 0) {
     profile.mismatch_example = absl::StrCat(

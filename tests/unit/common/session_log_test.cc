@@ -21,6 +21,16 @@ TEST(SessionLog, NotesAreKeptAndSaidOnlyOnceTracingBegan) {
   EXPECT_THAT(log.notes(), ElementsAre("no unwind table for /a", "no unwind table for /b"));
 }
 
+TEST(SessionLog, ANoteFoundAgainIsKeptAndSaidOnce) {
+  std::ostringstream err;
+  SessionLog log(err, /*verbose=*/false);
+  log.SayNotesFromNow();
+  log.Note("no uprobe sessions (the kernel: EINVAL)");
+  log.Note("no uprobe sessions (the kernel: EINVAL)");
+  EXPECT_EQ(err.str(), "allocprof: no uprobe sessions (the kernel: EINVAL)\n");
+  EXPECT_THAT(log.notes(), ElementsAre("no uprobe sessions (the kernel: EINVAL)"));
+}
+
 TEST(SessionLog, VerboseStreamOnlyWithVerbose) {
   std::ostringstream quiet_err;
   SessionLog quiet(quiet_err, /*verbose=*/false);
