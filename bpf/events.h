@@ -133,7 +133,7 @@ struct ap_record_header {
 	__u16 type;  /* AP_EV_*: which struct the record is */
 	__u16 flags; /* AP_F_* */
 	__u32 tid;   /* thread that made the call (or took the fault) */
-	__u64 ts_ns; /* bpf_ktime_get_ns() at the event */
+	__u64 ts_ns; /* bpf_ktime_get_ns() at the event; 0: the record before's (reserve_record()) */
 };
 
 /* AP_EV_ALLOC: a probed allocating function returned. Made at its return

@@ -346,7 +346,7 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 			/* Only the sampled old block's release is news. */
 			if (old_ptr && released) {
 				struct ap_free_record *f =
-					reserve_record(sizeof(*f), AP_EV_FREE);
+					reserve_untimed_record(sizeof(*f), AP_EV_FREE);
 
 				if (f) {
 					f->block = old_ptr;
@@ -435,7 +435,7 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 			return;
 	}
 
-	struct ap_free_record *e = reserve_record(sizeof(*e), AP_EV_FREE);
+	struct ap_free_record *e = reserve_untimed_record(sizeof(*e), AP_EV_FREE);
 
 	if (e) {
 		e->block = ptr;

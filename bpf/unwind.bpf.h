@@ -65,6 +65,11 @@ struct {
 /* Words of stack read in one go at the start of a walk: one copy instead of
  * one or two per frame for the frames near the top. */
 #define AP_UNWIND_CHUNK_WORDS 128
+/* A remembered walk is checked against one copy of the stack words it read,
+ * up to this many from sp: each copy from user memory costs about as much
+ * as 1 KiB of copying (around 100 ns in a guest), so one copy of a span
+ * beats one for the chunk and one for each word past it. */
+#define AP_UNWIND_SPAN_WORDS 512
 
 /* Return-address slots a uretprobe holds during a walk (struct walk). */
 struct ap_call_slots {
@@ -103,7 +108,7 @@ struct walk {
 	__u32 memo_bp;   /* the walk used its starting rbp */
 	__u64 bp_addr;   /* AP_BP_LOADED: the word it was read from */
 	__u64 chunk_base;
-	__u64 chunk[AP_UNWIND_CHUNK_WORDS];
+	__u64 chunk[AP_UNWIND_SPAN_WORDS];
 	struct ap_unwound_stack out;
 };
 
@@ -136,7 +141,9 @@ struct walk_memo {
 	__u32 reads;     /* words in addr/val */
 	__u32 valid;     /* a complete record of a walk whose stack was kept */
 	__u32 bp_used;   /* the walk used its starting rbp: part of the key */
-	__u32 pad;
+	/* Words from sp up to the last one the walk read, when that is within
+	 * AP_UNWIND_SPAN_WORDS: the one copy a check of this walk needs. */
+	__u32 span_words;
 	__u64 addr[AP_WALK_MEMO_READS];
 	__u64 val[AP_WALK_MEMO_READS];
 };
@@ -326,7 +333,7 @@ static __always_inline long read_word_raw(struct walk *w, __u64 addr, __u64 *out
 	if ((off & 7) == 0 && off < (__u64)w->chunk_words * 8) {
 		__u64 i = off / 8;
 
-		if (i < AP_UNWIND_CHUNK_WORDS) {
+		if (i < AP_UNWIND_SPAN_WORDS) {
 			*out = w->chunk[i];
 			return 0;
 		}
@@ -358,6 +365,10 @@ static __always_inline void memo_record(struct walk *w, __u64 addr, __u64 val)
 	m->addr[n] = addr;
 	m->val[n] = val;
 	m->reads = n + 1;
+	__u64 words = (addr - m->sp) / 8 + 1;
+
+	if (addr >= m->sp && words <= AP_UNWIND_SPAN_WORDS && words > m->span_words)
+		m->span_words = words;
 }
 
 /* The word at user address `addr`, as the walk reads it (and its memo
@@ -660,38 +671,38 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 	w->complete = 0;
 	w->out.len = 0;
 	w->out.flags = 0;
-	python_walk_begin();
-	/* The top of the stack in one read; near the stack's end (the main
-	 * thread's first frames) a shorter one, up to the end of sp's page. */
-	w->chunk_base = sp;
-	w->chunk_words = AP_UNWIND_CHUNK_WORDS;
-	if (bpf_probe_read_user(w->chunk, sizeof(w->chunk), (void *)sp)) {
-		__u32 words = (4096 - (sp & 4095)) / 8;
-
-		w->chunk_words = 0;
-		if (words > 0 && words <= AP_UNWIND_CHUNK_WORDS &&
-		    bpf_probe_read_user(w->chunk, words * 8, (void *)sp) == 0)
-			w->chunk_words = words;
-	}
-
 	/* A walk met before (see walk_memos). Not with return-address slots
 	 * (a syscall inside a probed call) nor JVM or CPython frames: those
-	 * walks read more than the stack words they record. */
+	 * walks read more than the stack words they record. It is checked
+	 * against one copy of the span of stack it read. */
 	struct walk_memo *m = NULL;
+	__u32 slot = 0;
 
+	w->chunk_base = sp;
+	w->chunk_words = 0;
 	w->memo_on = 0;
 	w->memo_bp = 0;
 	w->bp_state = AP_BP_START;
 	if (!slots && !jvm_code_cache.heap_count && !python_runtime.ready) {
 		__u64 h = (ip ^ (sp * 0x9e3779b97f4a7c15ull) ^ frame0) *
 			  0x100000001b3ull;
-		__u32 slot = (__u32)(h >> 40) & (AP_WALK_MEMO_SLOTS - 1);
 
+		slot = (__u32)(h >> 40) & (AP_WALK_MEMO_SLOTS - 1);
 		m = bpf_map_lookup_elem(&walk_memos, &slot);
-		if (m) {
-			if (m->valid && m->pc == ip && m->sp == sp &&
-			    (!m->bp_used || m->bp == bp) && m->index == index && m->frame0 == frame0 &&
-			    ap_walk_memo_holds(slot)) {
+	}
+	if (m && m->valid && m->pc == ip && m->sp == sp &&
+	    (!m->bp_used || m->bp == bp) && m->index == index && m->frame0 == frame0) {
+		/* The mask is for the verifier, which must see the copy's
+		 * size bounded; barrier_var keeps the compiler from dropping
+		 * it as redundant. */
+		__u32 last = m->span_words - 1;
+
+		barrier_var(last);
+		last &= AP_UNWIND_SPAN_WORDS - 1;
+		if (m->span_words > 0 &&
+		    bpf_probe_read_user(w->chunk, (last + 1) * 8, (void *)sp) == 0) {
+			w->chunk_words = last + 1;
+			if (ap_walk_memo_holds(slot)) {
 				__s32 known = m->id;
 
 				count_activity(AP_ACT_WALKS);
@@ -699,17 +710,33 @@ static __always_inline __s32 unwind_user_stack(__u64 ip, __u64 sp, __u64 bp,
 				w->busy = 0;
 				return known;
 			}
-			m->valid = 0;
-			m->reads = 0;
-			m->pc = ip;
-			m->sp = sp;
-			m->bp = bp;
-			m->index = index;
-			m->frame0 = frame0;
-			m->bp_used = 0;
-			w->memo_slot = slot;
-			w->memo_on = 1;
 		}
+	}
+
+	python_walk_begin();
+	/* The top of the stack in one read; near the stack's end (the main
+	 * thread's first frames) a shorter one, up to the end of sp's page. */
+	w->chunk_words = AP_UNWIND_CHUNK_WORDS;
+	if (bpf_probe_read_user(w->chunk, AP_UNWIND_CHUNK_WORDS * 8, (void *)sp)) {
+		__u32 words = (4096 - (sp & 4095)) / 8;
+
+		w->chunk_words = 0;
+		if (words > 0 && words <= AP_UNWIND_CHUNK_WORDS &&
+		    bpf_probe_read_user(w->chunk, words * 8, (void *)sp) == 0)
+			w->chunk_words = words;
+	}
+	if (m) {
+		m->valid = 0;
+		m->reads = 0;
+		m->span_words = 0;
+		m->pc = ip;
+		m->sp = sp;
+		m->bp = bp;
+		m->index = index;
+		m->frame0 = frame0;
+		m->bp_used = 0;
+		w->memo_slot = slot;
+		w->memo_on = 1;
 	}
 
 	bpf_loop(AP_MAX_STACK_DEPTH, unwind_step, NULL, 0);

@@ -65,7 +65,10 @@ bool EventSink::MadeByLoader(const ap_record_header& h, const ap_syscall_stack& 
 }
 
 bool EventSink::Handle(const Record& record) {
-  aggregator_.SetTime(HeaderOf(record).ts_ns);
+  // A record without a time (0) has the time of the one before it, within a
+  // tick of the kernel's timer (bpf/maps.bpf.h, reserve_record()).
+  const uint64_t ts_ns = HeaderOf(record).ts_ns;
+  if (ts_ns != 0) aggregator_.SetTime(ts_ns);
   ++handled_;
   return std::visit([this](const auto& r) { return On(r); }, record);
 }

@@ -2,6 +2,9 @@
 
 #include <sys/mman.h>
 
+#include <cstdint>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "tests/unit/events/test_records.h"
@@ -24,6 +27,27 @@ TEST_F(EventSinkTest, AllocAndFree) {
   sink.Handle(FreeRecord(0x1000));
   EXPECT_EQ(aggregator.totals().outstanding.outstanding_bytes(), 50);
   EXPECT_EQ(sink.handled(), 3u);
+}
+
+// BPF reads the clock for a CPU's first record in a tick and leaves the
+// others at 0 (and every free record): such a record has the time of the
+// record before it.
+TEST_F(EventSinkTest, UntimedRecordsTakeTheTimeOfTheRecordBefore) {
+  ap_alloc_record first = AllocRecord(0x1000, 100);
+  first.hdr.ts_ns = 5000;
+  sink.Handle(first);
+  sink.Handle(AllocRecord(0x2000, 50));  // same tick: no time of its own
+  sink.Handle(FreeRecord(0x1000));
+  sink.Handle(AllocRecord(0x3000, 10));
+  ap_alloc_record later = AllocRecord(0x4000, 20);
+  later.hdr.ts_ns = 9000;
+  sink.Handle(later);
+
+  std::vector<uint64_t> times(5, 0);
+  for (const LiveObject& o : aggregator.LiveObjects()) times[o.addr >> 12] = o.time_ns;
+  EXPECT_EQ(times[2], 5000u);
+  EXPECT_EQ(times[3], 5000u);
+  EXPECT_EQ(times[4], 9000u);
 }
 
 // After an exec the old program's memory is gone, and the records that
