@@ -285,6 +285,26 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 	return needs_return ? 0 : 1;
 }
 
+/* An allocation record's fields but its header's. */
+static __always_inline void fill_alloc_record(struct ap_alloc_record *e, struct pt_regs *ctx,
+					      const struct call_state *st, __u64 ptr,
+					      __u64 size, __u32 flags)
+{
+	e->hdr.flags = flags;
+	e->block = ptr;
+	e->size = size;
+	/* The return address into the caller, which the frame-pointer walk
+	 * taken at entry skips: the walk starts from the caller's rbp (unless
+	 * the kernel's own fix-up for a leading `push %rbp` applied; userspace
+	 * checks for that). At the return the kernel has put it back into ip,
+	 * so no read of [sp] at entry is needed. */
+	e->caller = PT_REGS_IP(ctx);
+	e->sample_mean = st->mean;
+	e->stack_id = st->stack_id;
+	e->probe = st->probe;
+	e->family = st->family;
+}
+
 /* Return half: the block (or the failure) is known; emits the record. */
 static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 {
@@ -363,34 +383,25 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 		flags |= AP_F_SAMPLED;
 	}
 
-	/* A realloc record is an allocation record and the block it left. */
-	struct ap_realloc_record *r = NULL;
-	struct ap_alloc_record *e;
-
+	/* A realloc record is an allocation record and the block it left.
+	 * Each is checked and submitted where it was reserved: Linux 6.1's
+	 * verifier cannot tell that a record is not NULL when the check comes
+	 * after two reservations' paths meet. */
 	if (type == AP_EV_REALLOC) {
-		r = reserve_record(sizeof(*r), AP_EV_REALLOC);
-		e = r ? &r->alloc : NULL;
-	} else {
-		e = reserve_record(sizeof(*e), AP_EV_ALLOC);
-	}
-	if (e) {
-		e->hdr.flags = flags;
-		e->block = ptr;
-		e->size = size;
-		/* The return address into the caller, which the frame-pointer
-		 * walk taken at entry skips: the walk starts from the caller's
-		 * rbp (unless the kernel's own fix-up for a leading `push %rbp`
-		 * applied; userspace checks for that). At the return the
-		 * kernel has put it back into ip, so no read of [sp] at entry
-		 * is needed. */
-		e->caller = PT_REGS_IP(ctx);
-		e->sample_mean = st->mean;
-		e->stack_id = st->stack_id;
-		e->probe = st->probe;
-		e->family = st->family;
-		if (r)
+		struct ap_realloc_record *r = reserve_record(sizeof(*r), AP_EV_REALLOC);
+
+		if (r) {
+			fill_alloc_record(&r->alloc, ctx, st, ptr, size, flags);
 			r->old_block = old_ptr;
-		submit_record(e);
+			submit_record(r);
+		}
+	} else {
+		struct ap_alloc_record *e = reserve_record(sizeof(*e), AP_EV_ALLOC);
+
+		if (e) {
+			fill_alloc_record(e, ctx, st, ptr, size, flags);
+			submit_record(e);
+		}
 	}
 	st->active = 0;
 }
@@ -416,22 +427,26 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 
 	if (ptr == 0)
 		return;
+	/* Sampling: only sampled blocks were recorded, so only their release
+	 * is news. Most blocks never were: one lookup, which takes no lock,
+	 * says so before the thread's state (and, for a lazy one, the user
+	 * stack) is read. */
+	__u64 mean = sampling ? sample_mean : 0;
+
+	if (mean && !bpf_map_lookup_elem(&sampled_live, &ptr))
+		return;
 	/* A release inside a probed allocating call is the allocator's own
 	 * business. */
 	if (enclosing(thread_state(false), sp))
 		return;
-	/* Sampling: only sampled blocks were recorded, so only their release
-	 * is news. While the guard switches to sampling, every release is,
-	 * and leaves the map. */
-	if (sampling) {
-		__u64 mean = sample_mean;
+	/* A sampled block leaves the map. While the guard switches to
+	 * sampling every release is news, and a block recorded in full
+	 * leaves the map too. */
+	if (sampling && (mean || track_live)) {
+		bool was_live = bpf_map_lookup_elem(&sampled_live, &ptr) &&
+				bpf_map_delete_elem(&sampled_live, &ptr) == 0;
 
-		/* Most blocks were never sampled: a lookup, which takes no
-		 * lock, finds that cheaper than a delete that misses. */
-		if ((mean || track_live) &&
-		    (!bpf_map_lookup_elem(&sampled_live, &ptr) ||
-		     bpf_map_delete_elem(&sampled_live, &ptr) != 0) &&
-		    mean)
+		if (mean && !was_live)
 			return;
 	}
 
