@@ -308,7 +308,9 @@ static __always_inline void fill_alloc_record(struct ap_alloc_record *e, struct 
 /* Return half: the block (or the failure) is known; emits the record. */
 static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 {
-	if (floor_mode || !is_target())
+	__u32 tid = floor_mode ? 0 : target_thread();
+
+	if (!tid)
 		return;
 	count_activity(AP_ACT_RETURNS);
 
@@ -366,7 +368,7 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 			/* Only the sampled old block's release is news. */
 			if (old_ptr && released) {
 				struct ap_free_record *f =
-					reserve_untimed_record(sizeof(*f), AP_EV_FREE);
+					reserve_record_at(sizeof(*f), AP_EV_FREE, tid, 0);
 
 				if (f) {
 					f->block = old_ptr;
@@ -388,7 +390,8 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 	 * verifier cannot tell that a record is not NULL when the check comes
 	 * after two reservations' paths meet. */
 	if (type == AP_EV_REALLOC) {
-		struct ap_realloc_record *r = reserve_record(sizeof(*r), AP_EV_REALLOC);
+		struct ap_realloc_record *r =
+			reserve_record_at(sizeof(*r), AP_EV_REALLOC, tid, record_time());
 
 		if (r) {
 			fill_alloc_record(&r->alloc, ctx, st, ptr, size, flags);
@@ -396,7 +399,8 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 			submit_record(r);
 		}
 	} else {
-		struct ap_alloc_record *e = reserve_record(sizeof(*e), AP_EV_ALLOC);
+		struct ap_alloc_record *e =
+			reserve_record_at(sizeof(*e), AP_EV_ALLOC, tid, record_time());
 
 		if (e) {
 			fill_alloc_record(e, ctx, st, ptr, size, flags);
@@ -411,7 +415,9 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
  * the thread. */
 static __always_inline void free_entry(struct pt_regs *ctx)
 {
-	if (floor_mode || !is_target())
+	__u32 tid = floor_mode ? 0 : target_thread();
+
+	if (!tid)
 		return;
 
 	__u64 cookie = bpf_get_attach_cookie(ctx);
@@ -450,7 +456,7 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 			return;
 	}
 
-	struct ap_free_record *e = reserve_untimed_record(sizeof(*e), AP_EV_FREE);
+	struct ap_free_record *e = reserve_record_at(sizeof(*e), AP_EV_FREE, tid, 0);
 
 	if (e) {
 		e->block = ptr;

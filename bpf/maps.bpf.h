@@ -69,10 +69,19 @@ static __always_inline bool is_target(void)
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 
+/* The calling thread's id when it is one of the target's, else 0 (no
+ * thread has id 0): one helper call where a program also records it. */
+static __always_inline __u32 target_thread(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	return (id >> 32) == target_tgid ? (__u32)id : 0;
+}
+
 /* Reserve a record of `size` bytes, its struct's (a constant once inlined:
- * the verifier wants one), zeroed, with its header filled for `type` and
- * time `ts_ns`; or count the drop. */
-static __always_inline void *reserve_record_at(__u32 size, __u16 type, __u64 ts_ns)
+ * the verifier wants one), zeroed, with its header filled for `type`,
+ * thread `tid` and time `ts_ns`; or count the drop. */
+static __always_inline void *reserve_record_at(__u32 size, __u16 type, __u32 tid, __u64 ts_ns)
 {
 	struct ap_record_header *h = bpf_ringbuf_reserve(&events, size, 0);
 
@@ -82,17 +91,9 @@ static __always_inline void *reserve_record_at(__u32 size, __u16 type, __u64 ts_
 	}
 	__builtin_memset(h, 0, size);
 	h->type = type;
-	h->tid = (__u32)bpf_get_current_pid_tgid();
+	h->tid = tid;
 	h->ts_ns = ts_ns;
 	return h;
-}
-
-/* A record without a time of its own: 0, read as the time of the record
- * before it (see reserve_record()). A release needs no time at all: nothing
- * in a profile depends on when a block went. */
-static __always_inline void *reserve_untimed_record(__u32 size, __u16 type)
-{
-	return reserve_record_at(size, type, 0);
 }
 
 /* The kernel's tick (jiffies) of this CPU's last timed record. */
@@ -103,27 +104,34 @@ struct {
 	__type(value, __u64);
 } timed_tick SEC(".maps");
 
-/* A record with the time of the event: read from the clock for the first
- * record a CPU makes in a tick of the kernel's timer (1-4 ms), 0 for the
- * rest, which userspace reads as the time of the record before it. Records
- * are in the order they were reserved, so that record is this CPU's timed
- * one or a later one: the time is right within a tick (unless the timed one
- * was lost to a full ring buffer, which the report counts). Reading the
- * clock is about 50 ns in a guest, a sixth of an allocation's programs;
- * ages and growth need milliseconds. */
-static __always_inline void *reserve_record(__u32 size, __u16 type)
+/* A record's time: read from the clock for the first record a CPU makes in
+ * a tick of the kernel's timer (1-4 ms), 0 for the rest, which userspace
+ * reads as the time of the record before it. Records are in the order they
+ * were reserved, so that record is this CPU's timed one or a later one: the
+ * time is right within a tick (unless the timed one was lost to a full ring
+ * buffer, which the report counts). Reading the clock is about 50 ns in a
+ * guest, a sixth of an allocation's programs; ages and growth need
+ * milliseconds. A release needs no time at all (0): nothing in a profile
+ * depends on when a block went. */
+static __always_inline __u64 record_time(void)
 {
 	__u32 zero = 0;
 	__u64 tick = bpf_jiffies64();
 	__u64 *last = bpf_map_lookup_elem(&timed_tick, &zero);
-	__u64 ts_ns = 0;
 
-	if (!last || *last != tick) {
-		ts_ns = bpf_ktime_get_ns();
-		if (last)
-			*last = tick;
-	}
-	return reserve_record_at(size, type, ts_ns);
+	if (last && *last == tick)
+		return 0;
+	if (last)
+		*last = tick;
+	return bpf_ktime_get_ns();
+}
+
+/* A record of the calling thread, with its time (record_time()). */
+static __always_inline void *reserve_record(__u32 size, __u16 type)
+{
+	__u64 ts_ns = record_time();
+
+	return reserve_record_at(size, type, (__u32)bpf_get_current_pid_tgid(), ts_ns);
 }
 
 /* Waking the reader on every record costs more than the record itself at
