@@ -85,6 +85,13 @@
  * userspace/attach/probe_site.h) may find it in a copy, such as mimalloc's
  * malloc, which copies its size from rdi to rsi and then loads rdi.
  */
+/* Sampling's filter in front of its set of live blocks (bpf/sampled_live.bpf.h):
+ * the slot of a block, shared by BPF and userspace. */
+#define AP_LIVE_FILTER_BITS 16
+#define AP_LIVE_FILTER_SLOTS (1u << AP_LIVE_FILTER_BITS)
+#define AP_LIVE_FILTER_SLOT(block) \
+	((__u32)(((__u64)(block) * 0x9e3779b97f4a7c15ull) >> (64 - AP_LIVE_FILTER_BITS)))
+
 #define AP_COOKIE_PROBE(c) ((__u32)((c) & 0xffff))
 #define AP_COOKIE_FAMILY(c) ((__u32)(((c) >> 16) & 0xffff))
 #define AP_COOKIE_SIZE_ARG(c) ((__u32)(((c) >> 32) & 0xf))

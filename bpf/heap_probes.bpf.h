@@ -10,6 +10,7 @@
 #define ALLOCPROF_BPF_HEAP_PROBES_BPF_H
 
 #include "maps.bpf.h"
+#include "sampled_live.bpf.h"
 #include "stack.bpf.h"
 
 /* An allocator call in progress on one thread. */
@@ -73,16 +74,6 @@ static __always_inline struct call_state *thread_state(bool create)
  *    still seen. */
 volatile __u64 sample_mean = 0;
 volatile __u32 track_live = 0;
-
-/* Sampling: live recorded blocks, so that a free of any other block costs
- * one lookup and no record. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 20);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u64);
-	__type(value, __u8);
-} sampled_live SEC(".maps");
 
 /* Exponentially distributed gaps with mean AP_GAP_UNIT, from userspace. */
 struct {
@@ -265,7 +256,7 @@ static __always_inline int alloc_entry(struct pt_regs *ctx, bool session)
 		bpf_probe_read_user(&st.caller, sizeof(st.caller), (void *)sp);
 		st.sampled = take_sample(st.kind == AP_KIND_RESIZE ? 0 : st.size, st.mean);
 		st.old_sampled = st.old_ptr &&
-			bpf_map_lookup_elem(&sampled_live, &st.old_ptr) != NULL;
+			is_live(st.old_ptr);
 		/* Neither sampled nor releasing a sampled block: nothing to
 		 * record. The state stays, so that calls nested inside (and
 		 * the allocator's own mmaps) are not taken for the program's;
@@ -355,13 +346,13 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 	if (sampling && !st->mean && track_live) {
 		/* Recorded in full while the guard switches to sampling. */
 		if (released)
-			bpf_map_delete_elem(&sampled_live, &old_ptr);
-		if (ptr && bpf_map_update_elem(&sampled_live, &ptr, &(__u8){1}, BPF_ANY))
-			count(AP_CNT_SAMPLES_FULL);
+			leave_live(old_ptr);
+		if (ptr)
+			enter_live(ptr);
 	}
 	if (sampling && st->mean) {
 		if (st->old_sampled && released)
-			bpf_map_delete_elem(&sampled_live, &old_ptr);
+			leave_live(old_ptr);
 		if (!st->old_sampled)
 			old_ptr = 0; /* never recorded: not a free to count */
 		if (!st->sampled && st->kind != AP_KIND_RESIZE) {
@@ -380,8 +371,8 @@ static __always_inline void alloc_return(struct pt_regs *ctx, bool session)
 			st->active = 0;
 			return;
 		}
-		if (ptr && bpf_map_update_elem(&sampled_live, &ptr, &(__u8){1}, BPF_ANY))
-			count(AP_CNT_SAMPLES_FULL);
+		if (ptr)
+			enter_live(ptr);
 		flags |= AP_F_SAMPLED;
 	}
 
@@ -434,12 +425,11 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 	if (ptr == 0)
 		return;
 	/* Sampling: only sampled blocks were recorded, so only their release
-	 * is news. Most blocks never were: one lookup, which takes no lock,
-	 * says so before the thread's state (and, for a lazy one, the user
-	 * stack) is read. */
+	 * is news. Most blocks never were, which the set's filter says before
+	 * the thread's state (and, for a lazy one, the user stack) is read. */
 	__u64 mean = sampling ? sample_mean : 0;
 
-	if (mean && !bpf_map_lookup_elem(&sampled_live, &ptr))
+	if (mean && !is_live(ptr))
 		return;
 	/* A release inside a probed allocating call is the allocator's own
 	 * business. */
@@ -448,13 +438,8 @@ static __always_inline void free_entry(struct pt_regs *ctx)
 	/* A sampled block leaves the map. While the guard switches to
 	 * sampling every release is news, and a block recorded in full
 	 * leaves the map too. */
-	if (sampling && (mean || track_live)) {
-		bool was_live = bpf_map_lookup_elem(&sampled_live, &ptr) &&
-				bpf_map_delete_elem(&sampled_live, &ptr) == 0;
-
-		if (mean && !was_live)
-			return;
-	}
+	if (sampling && (mean || track_live) && !leave_live(ptr) && mean)
+		return;
 
 	struct ap_free_record *e = reserve_record_at(sizeof(*e), AP_EV_FREE, tid, 0);
 

@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -39,7 +40,10 @@ void BpfProbes::LinkDeleter::operator()(bpf_link* link) const {
 // Detaching a uprobe waits for an RCU grace period (~0.1 s here); one link
 // after another, 27 links made allocprof take seconds to exit. Detached
 // from threads of their own the waits overlap.
-BpfProbes::~BpfProbes() { Detach(); }
+BpfProbes::~BpfProbes() {
+  Detach();
+  if (live_filter_ != nullptr) munmap(live_filter_, kLiveFilterBytes);
+}
 
 void BpfProbes::Detach() {
   // Each link's removal waits for the kernel (uprobes are unregistered one
@@ -253,6 +257,8 @@ absl::Status BpfProbes::LoadObject() {
   if (skel->rodata->sampling) {
     absl::Status s = SeedSampling();
     if (!s.ok()) return s;
+    s = MapLiveFilter();
+    if (!s.ok()) return s;
   }
   if (config.adaptive_sampling) {
     // The guard prices the programs' own time; on until the fd closes.
@@ -295,6 +301,20 @@ absl::Status BpfProbes::SeedBudgets(uint64_t mean) {
   return absl::OkStatus();
 }
 
+absl::Status BpfProbes::MapLiveFilter() {
+  void* counts = mmap(nullptr, kLiveFilterBytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+                      bpf_map__fd(skel_->maps.live_filter), 0);
+  if (counts == MAP_FAILED) return LibbpfError(errno, "cannot map the live-block filter");
+  live_filter_ = static_cast<uint64_t*>(counts);
+  return absl::OkStatus();
+}
+
+void BpfProbes::AddToLiveFilter(uint64_t block, int32_t n) {
+  if (live_filter_ == nullptr) return;
+  __atomic_fetch_add(&live_filter_[AP_LIVE_FILTER_SLOT(block)], static_cast<uint64_t>(n),
+                     __ATOMIC_SEQ_CST);
+}
+
 void BpfProbes::TrackLiveBlocks() { skel_->bss->track_live = 1; }
 
 uint64_t BpfProbes::EnterLiveBlocks(absl::Span<const uint64_t> addresses) {
@@ -303,6 +323,10 @@ uint64_t BpfProbes::EnterLiveBlocks(absl::Span<const uint64_t> addresses) {
   // the first block that does not fit, which is counted and skipped.
   constexpr size_t kBatch = 8192;
   const std::vector<uint8_t> ones(kBatch, 1);
+  // A block's filter slot is raised before the block enters the map, and
+  // lowered again if it did not: the filter never undercounts
+  // (bpf/sampled_live.bpf.h).
+  for (uint64_t block : addresses) AddToLiveFilter(block, 1);
   uint64_t failed = 0;
   size_t done = 0;
   while (done < addresses.size()) {
@@ -313,6 +337,7 @@ uint64_t BpfProbes::EnterLiveBlocks(absl::Span<const uint64_t> addresses) {
     }
     done += count;
     if (done < addresses.size()) {
+      AddToLiveFilter(addresses[done], -1);
       ++failed;
       ++done;
     }

@@ -173,6 +173,10 @@ class BpfProbes {
   // words in the returned Status.
   absl::Status LoadObject();
   absl::Status SeedSampling();
+  // Maps the counters in front of the live-block map (bpf/sampled_live.bpf.h),
+  // which blocks entered from here must raise.
+  absl::Status MapLiveFilter();
+  void AddToLiveFilter(uint64_t block, int32_t n);
   absl::Status SeedBudgets(uint64_t mean);
   absl::Status AttachUprobe(const ProbedFunction& f, bpf_program* prog,
                             bool retprobe);
@@ -189,6 +193,9 @@ class BpfProbes {
   std::vector<VerifierStats> verifier_stats_;
   // Holds the kernel's BPF run-time statistics on (BPF_ENABLE_STATS).
   UniqueFd stats_fd_;
+  // The live-block filter's counters, mapped when sampling is compiled in.
+  static constexpr size_t kLiveFilterBytes = AP_LIVE_FILTER_SLOTS * sizeof(uint64_t);
+  uint64_t* live_filter_ = nullptr;
 };
 
 // The next step down after the kernel refused `failed_program` (a program
