@@ -134,15 +134,23 @@ static __always_inline void *reserve_record(__u32 size, __u16 type)
 	return reserve_record_at(size, type, (__u32)bpf_get_current_pid_tgid(), ts_ns);
 }
 
-/* Waking the reader on every record costs more than the record itself at
- * malloc rates; wake it only when a batch is pending. The reader also polls
- * with a short timeout, so a quiet target's last events are not stuck. */
+/* Waking the reader costs more than the record itself at malloc rates (in
+ * a guest each wakeup is an interrupt the hypervisor takes, microseconds),
+ * so the reader is woken once a batch is pending: by the record whose
+ * reservation takes the pending data across wakeup_bytes, found within
+ * AP_WAKEUP_BAND of the mark (more than all CPUs reserve at once). The
+ * records past it do not wake it again: it has been woken, or is reading and
+ * finds them without a wakeup; it also polls every 50 ms, so a quiet
+ * target's last records are not stuck. (When every record past the mark
+ * woke it, a reader that fell behind got an interrupt per record, just when
+ * the host was busiest.) */
+#define AP_WAKEUP_BAND 4096
 static __always_inline void submit_record(void *r)
 {
 	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	bool crossing = pending >= wakeup_bytes && pending < wakeup_bytes + AP_WAKEUP_BAND;
 
-	bpf_ringbuf_submit(r, pending >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-						      : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(r, crossing ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 #endif /* ALLOCPROF_BPF_MAPS_BPF_H */

@@ -208,10 +208,14 @@ absl::Status BpfProbes::LoadObject() {
   skel->rodata->thp_policy = static_cast<uint32_t>(config.thp.mode);
   skel->rodata->thp_size = config.thp.size;
   skel->rodata->unwind_mode = config.unwind_mode;
-  // Frame-pointer stacks need none of the unwinder's maps: one entry each.
+  // Frame-pointer stacks need none of the unwinder's maps, and walks with
+  // CFI none of the kernel's stack map (16 MiB, allocated and zeroed at
+  // its creation: 8 ms of attach): one entry each.
   const bool unwinds = config.unwind_mode != AP_UNWIND_FP;
   int err = bpf_map__set_max_entries(skel->maps.events, config.ring_buffer_bytes);
-  if (!err) err = bpf_map__set_max_entries(skel->maps.stacks, config.stack_map_entries);
+  if (!err) {
+    err = bpf_map__set_max_entries(skel->maps.stacks, unwinds ? 1 : config.stack_map_entries);
+  }
   if (!err) err = bpf_map__set_max_entries(skel->maps.unwind_rows, unwinds ? config.unwind_rows : 1);
   if (!err) {
     err = bpf_map__set_max_entries(skel->maps.unwound_stacks,
