@@ -76,7 +76,7 @@ void DescribeProbes(const SessionOptions& options, const Attachment& a, pid_t pi
             << " KiB) for " << t.mapping_count() << " mappings\n";
   }
   if (options.pages_mode) {
-    verbose << "allocprof: tracepoints exceptions:page_fault_user, "
+    verbose << "allocprof: raw tracepoint page_fault_user, tracepoints "
                "syscalls:sys_{enter,exit}_{madvise,mmap,munmap,mremap,"
                "mprotect,brk} for PID "
             << pid << "; no uprobes\n";
